@@ -1,0 +1,93 @@
+# inspectrack: `make run` serves the portal with demo data, `make test` runs
+# every check CI runs. `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+BIN        := bin/inspectrack
+GO_SOURCES := $(shell find cmd internal web migrations -name '*.go' -o -name '*.sql' -o -name '*.templ' -o -name '*.csv' 2>/dev/null) web/static/dist
+PG_BINDIRS := $(wildcard /usr/lib/postgresql/*/bin/initdb /usr/local/pgsql/bin/initdb /opt/homebrew/opt/postgresql@*/bin/initdb)
+APT        := DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ensure-postgres build ## build, migrate, seed demo data and serve on http://localhost:8080
+	@$(BIN) seed demo
+	@exec $(BIN) serve
+
+.PHONY: build
+build: $(BIN) ## build the binary into bin/
+
+$(BIN): $(GO_SOURCES) go.mod go.sum
+	go build -o $(BIN) ./cmd/inspectrack
+
+.PHONY: test
+test: check ensure-chromium ## all checks, then every test (real PostgreSQL, real browser) with -race
+	go test -race -count=1 ./...
+
+.PHONY: check
+check: check-fmt check-vet check-generated check-assets ## formatting, vet, and committed generated files up to date
+
+.PHONY: check-fmt
+check-fmt:
+	@out=$$(gofmt -l cmd internal web migrations); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+.PHONY: check-vet
+check-vet:
+	go vet ./...
+
+.PHONY: generate
+generate: ## regenerate the templ views (*_templ.go)
+	go tool templ generate -path web/components
+
+.PHONY: check-generated
+check-generated: generate ## fail when the committed *_templ.go differ from the .templ files
+	@git diff --exit-code --stat -- 'web/**/*_templ.go' || { echo "generated views are stale: run make generate and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- web/components | grep '_templ.go')" || { echo "untracked generated views: commit them"; exit 1; }
+
+.PHONY: assets
+assets: ensure-node ## rebuild web/static/dist from web/assets with the pinned npm packages
+	bash web/build-assets.sh
+
+.PHONY: check-assets
+check-assets: assets ## fail when the committed built assets differ from a fresh build
+	@git diff --exit-code --stat -- web/static || { echo "built assets are stale: run make assets and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- web/static)" || { echo "untracked built assets: commit them"; exit 1; }
+
+# The embedded PostgreSQL default needs the server binaries (initdb, pg_ctl).
+.PHONY: ensure-postgres
+ensure-postgres:
+	@if command -v initdb >/dev/null 2>&1 || [ -n "$(PG_BINDIRS)" ] || [ -n "$$DATABASE_URL" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "No PostgreSQL server binaries found: installing Debian's postgresql package"; \
+		$(APT) update -qq && $(APT) install -y -qq postgresql >/dev/null; \
+	else \
+		echo "No PostgreSQL server binaries found. Install them, e.g.: sudo apt-get install postgresql"; exit 1; \
+	fi
+
+.PHONY: ensure-chromium
+ensure-chromium: ## install Debian's chromium for the browser tests when missing
+	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$(APT) update -qq && $(APT) install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; \
+	fi
+
+.PHONY: ensure-node
+ensure-node:
+	@if command -v npm >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's nodejs and npm to build the assets"; \
+		$(APT) update -qq && $(APT) install -y -qq nodejs npm >/dev/null; \
+	else \
+		echo "Building the assets needs Node.js and npm: sudo apt-get install nodejs npm"; exit 1; \
+	fi
+
+.PHONY: clean
+clean: ## remove the binary (keeps .data, the embedded database)
+	rm -rf bin

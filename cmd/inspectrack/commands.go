@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"inspectrack/internal/auth"
+	"inspectrack/internal/database"
+	"inspectrack/internal/seed"
+	"inspectrack/internal/store"
+)
+
+func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, fs, err := loadConfig("migrate", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return errors.New("migrate: want up, down N, version or force V")
+	}
+	e, err := open(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	m, err := database.NewMigrator(e.connStr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	number := func() (int, error) {
+		if len(rest) != 2 {
+			return 0, fmt.Errorf("migrate %s: want a number", rest[0])
+		}
+		return strconv.Atoi(rest[1])
+	}
+	switch rest[0] {
+	case "up":
+		err = m.Up()
+	case "down":
+		n, nerr := number()
+		if nerr != nil {
+			return nerr
+		}
+		err = m.Down(n)
+	case "force":
+		v, nerr := number()
+		if nerr != nil {
+			return nerr
+		}
+		err = m.Force(v)
+	case "version":
+	default:
+		return fmt.Errorf("migrate: unknown action %q: want up, down N, version or force V", rest[0])
+	}
+	if err != nil {
+		return err
+	}
+	v, dirty, err := m.Version()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema version %d", v)
+	if dirty {
+		fmt.Fprint(stdout, " (dirty)")
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+func cmdSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, fs, err := loadConfig("seed", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || fs.Arg(0) != "demo" {
+		return errors.New("seed: want `seed demo`")
+	}
+	e, err := open(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if err := e.migrateUp(); err != nil {
+		return err
+	}
+	if err := e.connect(ctx); err != nil {
+		return err
+	}
+	res, err := seed.Demo(ctx, e.store, cfg.DemoPassword, auth.DefaultParams)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo data: %d forces added, %d users added\n", res.ForcesAdded, len(res.UsersAdded))
+	printDemoLogins(stdout, res.Password)
+	return nil
+}
+
+func printDemoLogins(w io.Writer, password string) {
+	fmt.Fprintln(w, "demo logins:")
+	for _, u := range seed.DemoUsers {
+		fmt.Fprintf(w, "  %-34s %s\n", u.Email, u.Role.Label())
+	}
+	switch password {
+	case "":
+		fmt.Fprintln(w, "  password: as printed when they were first created; set INSPECTRACK_DEMO_PASSWORD and seed again to reset it")
+	default:
+		fmt.Fprintf(w, "  password (all of them): %s\n", password)
+	}
+}
+
+func cmdUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("user: want add, disable or reset-password")
+	}
+	action := args[0]
+	var email, name, role, force string
+	var passwordStdin bool
+	cfg, fs, err := loadConfig("user "+action, args[1:], getenv, stderr, func(fs *flag.FlagSet) {
+		if action == "add" {
+			fs.StringVar(&email, "email", "", "email address")
+			fs.StringVar(&name, "name", "", "full name")
+			fs.StringVar(&role, "role", "", "admin, manager, inspector or liaison")
+			fs.StringVar(&force, "force", "", "force code (liaisons only), e.g. leicestershire")
+		}
+		fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input")
+	})
+	if err != nil {
+		return err
+	}
+	if action != "add" {
+		if fs.NArg() != 1 {
+			return fmt.Errorf("user %s: want one email address", action)
+		}
+		email = fs.Arg(0)
+	}
+	password := ""
+	if (action == "add" || action == "reset-password") && passwordStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("user %s: read password from stdin: %w", action, err)
+		}
+		password = strings.TrimRight(line, "\r\n")
+		if len(password) < auth.MinPasswordLength {
+			return fmt.Errorf("user %s: the password must be at least %d characters", action, auth.MinPasswordLength)
+		}
+	}
+	generated := password == ""
+	if generated {
+		password = auth.GeneratePassword()
+	}
+	system := store.Actor{Email: "cli", RequestID: "cli-user-" + action}
+
+	switch action {
+	case "add":
+		if !auth.Role(role).Valid() {
+			return fmt.Errorf("user add: --role must be admin, manager, inspector or liaison")
+		}
+		if (role == string(auth.RoleLiaison)) != (force != "") {
+			return errors.New("user add: a liaison needs --force, and only a liaison takes one")
+		}
+		if email == "" || name == "" {
+			return errors.New("user add: --email and --name are required")
+		}
+	case "disable", "reset-password":
+	default:
+		return fmt.Errorf("user: unknown action %q: want add, disable or reset-password", action)
+	}
+
+	e, err := open(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if err := e.migrateUp(); err != nil {
+		return err
+	}
+	if err := e.connect(ctx); err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(password, auth.DefaultParams)
+	if err != nil {
+		return err
+	}
+	switch action {
+	case "add":
+		u, err := e.store.CreateUser(ctx, system, store.NewUser{Email: email, Name: name, Role: role, ForceCode: force, PasswordHash: hash})
+		if err != nil {
+			return fmt.Errorf("user add: %w", err)
+		}
+		fmt.Fprintf(stdout, "added %s (%s)\n", u.Email, auth.Role(u.Role).Label())
+	case "disable":
+		u, err := e.store.UserByEmail(ctx, email)
+		if err != nil {
+			return fmt.Errorf("user disable: %w", err)
+		}
+		if err := e.store.DisableUser(ctx, system, u.ID); err != nil {
+			return fmt.Errorf("user disable: %w", err)
+		}
+		fmt.Fprintf(stdout, "disabled %s; their sessions have ended\n", u.Email)
+		return nil
+	case "reset-password":
+		u, err := e.store.UserByEmail(ctx, email)
+		if err != nil {
+			return fmt.Errorf("user reset-password: %w", err)
+		}
+		if err := e.store.SetPassword(ctx, system, u.ID, hash, true); err != nil {
+			return fmt.Errorf("user reset-password: %w", err)
+		}
+		fmt.Fprintf(stdout, "reset the password of %s; their sessions have ended\n", u.Email)
+	}
+	if generated {
+		fmt.Fprintf(stdout, "password (shown once): %s\n", password)
+	}
+	return nil
+}
+
+func cmdAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, fs, err := loadConfig("audit", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || fs.Arg(0) != "verify" {
+		return errors.New("audit: want `audit verify`")
+	}
+	e, err := open(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if err := e.connect(ctx); err != nil {
+		return err
+	}
+	res, err := e.store.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if res.BrokenID != 0 {
+		fmt.Fprintf(stdout, "audit trail BROKEN at event %d after %d events checked: %s\n", res.BrokenID, res.Checked, res.Problem)
+		return fmt.Errorf("audit verify: chain broken at event %d", res.BrokenID)
+	}
+	fmt.Fprintf(stdout, "audit trail intact: %d events verified\n", res.Checked)
+	return nil
+}

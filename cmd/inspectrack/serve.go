@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"inspectrack/internal/web"
+)
+
+// shutdownGrace bounds how long in-flight requests may take to finish once
+// a stop signal arrives; the whole stop stays within five seconds.
+const shutdownGrace = 3 * time.Second
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var noMigrate bool
+	cfg, _, err := loadConfig("serve", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&noMigrate, "no-migrate", false, "do not migrate the database before serving")
+	})
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	e, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if noMigrate {
+		err = e.checkSchema()
+	} else {
+		err = e.migrateUp()
+	}
+	if err != nil {
+		return err
+	}
+	if err := e.connect(ctx); err != nil {
+		return err
+	}
+
+	srv := web.NewServer(log, cfg, e.store, web.Options{})
+	defer srv.Close()
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Long enough for a large upload on a slow line; the handlers bound
+		// the size of what they read.
+		ReadTimeout:  15 * time.Minute,
+		WriteTimeout: 15 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	fmt.Fprintf(stdout, "inspectrack: serving on %s\n", displayURL(ln.Addr()))
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("stopping: finishing in-flight requests", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		log.Warn("in-flight requests cut short", "err", err)
+		_ = httpSrv.Close()
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func displayURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(tcp.Port)))
+}

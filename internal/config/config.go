@@ -1,0 +1,144 @@
+// Package config reads the portal's settings from the environment, with
+// command-line flags overriding them. There are no globals: Load returns a
+// Config and the caller passes it on.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of the portal.
+type Config struct {
+	DatabaseURL string // empty: run the embedded PostgreSQL cluster under DataDir
+	Addr        string
+	DataDir     string
+	LogLevel    slog.Level
+	LogFormat   string // "text" or "json"
+
+	// SecureCookies marks the session cookie Secure with the __Host- prefix;
+	// on for any deployment served over TLS, off for local http.
+	SecureCookies bool
+	IdleTimeout   time.Duration
+	SessionLife   time.Duration
+	// TrustedProxies lists the peers whose X-Forwarded-For is believed; empty
+	// means the client address is always the TCP peer.
+	TrustedProxies []netip.Prefix
+
+	DemoPassword string // INSPECTRACK_DEMO_PASSWORD: password of the demo users
+
+	MaxFileBytes       int64
+	MaxSubmissionBytes int64
+	AssessDays         int // days after a plan is received before its assessment is overdue
+}
+
+// Vars lists the environment variables Load reads, with their defaults and
+// meaning; the README's configuration table is written from it.
+var Vars = []struct{ Name, Default, Meaning string }{
+	{"DATABASE_URL", "(none)", "PostgreSQL to use; empty starts the embedded cluster under INSPECTRACK_DATA_DIR"},
+	{"INSPECTRACK_ADDR", ":8080", "address to listen on"},
+	{"INSPECTRACK_DATA_DIR", "./.data", "folder for the embedded PostgreSQL cluster and other local data"},
+	{"INSPECTRACK_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"INSPECTRACK_LOG_FORMAT", "text", "text or json"},
+	{"INSPECTRACK_SECURE_COOKIES", "false", "true when served over TLS: Secure, __Host- session cookie and HSTS"},
+	{"INSPECTRACK_SESSION_IDLE", "30m", "sign out after this long without a request"},
+	{"INSPECTRACK_SESSION_LIFETIME", "12h", "sign out this long after signing in, whatever the activity"},
+	{"INSPECTRACK_TRUSTED_PROXIES", "(none)", "comma-separated CIDRs whose X-Forwarded-For is trusted"},
+	{"INSPECTRACK_DEMO_PASSWORD", "(generated)", "password given to the demo users by `seed demo`"},
+	{"INSPECTRACK_MAX_FILE_MB", "25", "largest document a force may upload, in MiB"},
+	{"INSPECTRACK_MAX_SUBMISSION_MB", "100", "largest submission (all its documents), in MiB"},
+	{"INSPECTRACK_ASSESS_DAYS", "30", "days after a plan arrives before its assessment counts as overdue"},
+}
+
+// Load reads the environment through getenv, then lets flags in args
+// override it. args excludes the program and subcommand names.
+func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, error) {
+	env := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	var c Config
+	var level, idle, life, proxies string
+	var fileMB, subMB int64
+	var secure bool
+	var err error
+	secure, err = strconv.ParseBool(env("INSPECTRACK_SECURE_COOKIES", "false"))
+	if err != nil {
+		return c, fmt.Errorf("config: INSPECTRACK_SECURE_COOKIES: %w", err)
+	}
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL (empty: embedded cluster)")
+	fs.StringVar(&c.Addr, "addr", env("INSPECTRACK_ADDR", ":8080"), "listen address")
+	fs.StringVar(&c.DataDir, "data-dir", env("INSPECTRACK_DATA_DIR", "./.data"), "data folder")
+	fs.StringVar(&level, "log-level", env("INSPECTRACK_LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", env("INSPECTRACK_LOG_FORMAT", "text"), "text or json")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", secure, "served over TLS")
+	fs.StringVar(&idle, "session-idle", env("INSPECTRACK_SESSION_IDLE", "30m"), "session idle timeout")
+	fs.StringVar(&life, "session-lifetime", env("INSPECTRACK_SESSION_LIFETIME", "12h"), "session absolute lifetime")
+	fs.StringVar(&proxies, "trusted-proxies", env("INSPECTRACK_TRUSTED_PROXIES", ""), "trusted proxy CIDRs")
+	fs.Int64Var(&fileMB, "max-file-mb", envInt(env("INSPECTRACK_MAX_FILE_MB", "25")), "largest document in MiB")
+	fs.Int64Var(&subMB, "max-submission-mb", envInt(env("INSPECTRACK_MAX_SUBMISSION_MB", "100")), "largest submission in MiB")
+	assess := int64(0)
+	fs.Int64Var(&assess, "assess-days", envInt(env("INSPECTRACK_ASSESS_DAYS", "30")), "days to assess a plan")
+	c.DemoPassword = getenv("INSPECTRACK_DEMO_PASSWORD")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+
+	var errs []error
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		errs = append(errs, fmt.Errorf("log level %q: %w", level, err))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.LogFormat))
+	}
+	if c.IdleTimeout, err = time.ParseDuration(idle); err != nil || c.IdleTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("session idle timeout %q: want a positive duration such as 30m", idle))
+	}
+	if c.SessionLife, err = time.ParseDuration(life); err != nil || c.SessionLife <= 0 {
+		errs = append(errs, fmt.Errorf("session lifetime %q: want a positive duration such as 12h", life))
+	}
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("trusted proxy %q: want an address or CIDR", p))
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+	if fileMB <= 0 || subMB <= 0 || fileMB > subMB {
+		errs = append(errs, fmt.Errorf("upload limits: file %d MiB, submission %d MiB: want 0 < file <= submission", fileMB, subMB))
+	}
+	c.MaxFileBytes, c.MaxSubmissionBytes = fileMB<<20, subMB<<20
+	if assess <= 0 {
+		errs = append(errs, fmt.Errorf("assess days %d: want a positive number", assess))
+	}
+	c.AssessDays = int(assess)
+	if len(errs) > 0 {
+		return c, fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// envInt reads a number from the environment, or -1 so validation names it.
+func envInt(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}

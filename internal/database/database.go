@@ -1,0 +1,178 @@
+// Package database connects to PostgreSQL and migrates its schema.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/golang-migrate/migrate/v4"
+	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"inspectrack/migrations"
+)
+
+// StatementTimeout bounds every query, so a stuck query answers an error
+// instead of holding a request (and a connection) forever.
+const StatementTimeout = 10 * time.Second
+
+// Connect opens a pool on connString (a URL or keyword/value string). It
+// does not wait for the server: a pool that starts while the database is
+// down reconnects by itself once it is back.
+func Connect(ctx context.Context, connString string, logger *slog.Logger) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		return nil, fmt.Errorf("database: parse connection string: %w", err)
+	}
+	cfg.ConnConfig.ConnectTimeout = 3 * time.Second
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(StatementTimeout.Milliseconds())
+	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "60000"
+	cfg.ConnConfig.RuntimeParams["application_name"] = "inspectrack"
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	cfg.HealthCheckPeriod = 15 * time.Second
+	// A connection that broke while the server restarted is found here,
+	// before a request gets it.
+	cfg.PrepareConn = func(ctx context.Context, c *pgx.Conn) (bool, error) {
+		return !c.IsClosed(), nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database: open pool: %w", err)
+	}
+	return pool, nil
+}
+
+// IsUnavailable reports whether err means the database could not be
+// reached or went away, as opposed to a query that is wrong: the first
+// answers 503, the second 500.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connectErr), errors.As(err, &netErr):
+		return true
+	case errors.As(err, &pgErr):
+		// Class 08: connection exception; 57P01..57P03: admin shutdown,
+		// crash shutdown, cannot connect now (starting up).
+		return pgErr.Code[:2] == "08" || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	case pgconn.SafeToRetry(err), pgconn.Timeout(err):
+		return true
+	}
+	return false
+}
+
+// Migrator runs the embedded migrations under golang-migrate's advisory
+// lock, so several instances starting at once migrate exactly once.
+type Migrator struct {
+	m  *migrate.Migrate
+	db *sql.DB
+}
+
+// ErrDirty is returned when an earlier migration failed half-way.
+var ErrDirty = errors.New("database: the schema is dirty")
+
+// NewMigrator connects a migrator to connString.
+func NewMigrator(connString string) (*Migrator, error) {
+	cc, err := pgx.ParseConfig(connString)
+	if err != nil {
+		return nil, fmt.Errorf("database: parse connection string: %w", err)
+	}
+	db := stdlib.OpenDB(*cc)
+	driver, err := migratepgx.WithInstance(db, &migratepgx.Config{StatementTimeout: 5 * time.Minute})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database: migration driver: %w", err)
+	}
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database: migration files: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "pgx5", driver)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database: migrator: %w", err)
+	}
+	return &Migrator{m: m, db: db}, nil
+}
+
+// Close releases the migrator's connection.
+func (m *Migrator) Close() error {
+	srcErr, dbErr := m.m.Close()
+	return errors.Join(srcErr, dbErr)
+}
+
+// Version reports the schema version and whether it is dirty; version 0
+// means nothing has been applied.
+func (m *Migrator) Version() (uint, bool, error) {
+	v, dirty, err := m.m.Version()
+	if errors.Is(err, migrate.ErrNilVersion) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("database: schema version: %w", err)
+	}
+	return v, dirty, nil
+}
+
+// Up applies every pending migration. A dirty schema is never forced: the
+// operator must look at it and run `inspectrack migrate force V`.
+func (m *Migrator) Up() error {
+	if err := m.checkClean(); err != nil {
+		return err
+	}
+	if err := m.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("database: migrate up: %w", err)
+	}
+	return nil
+}
+
+// Down rolls back n migrations.
+func (m *Migrator) Down(n int) error {
+	if n <= 0 {
+		return fmt.Errorf("database: migrate down: want a positive number of steps, got %d", n)
+	}
+	if err := m.checkClean(); err != nil {
+		return err
+	}
+	if err := m.m.Steps(-n); err != nil {
+		return fmt.Errorf("database: migrate down %d: %w", n, err)
+	}
+	return nil
+}
+
+// Force records version v as applied and clean, without running anything:
+// the repair after a failed migration has been fixed by hand.
+func (m *Migrator) Force(v int) error {
+	if err := m.m.Force(v); err != nil {
+		return fmt.Errorf("database: force version %d: %w", v, err)
+	}
+	return nil
+}
+
+func (m *Migrator) checkClean() error {
+	v, dirty, err := m.Version()
+	if err != nil {
+		return err
+	}
+	if dirty {
+		return fmt.Errorf("%w at version %d: a migration failed part-way. Inspect the database, repair it by hand, then run `inspectrack migrate force %d` (if the failed migration is fully undone, force %d)", ErrDirty, v, v, v-1)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+// Package seed fills a database with demo data: the 43 police forces of
+// England and Wales, one user per role, and (as the portal grows) the story
+// of the 2017 letter. Every step is idempotent: seeding twice changes
+// nothing the second time.
+package seed
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"inspectrack/internal/auth"
+	"inspectrack/internal/store"
+)
+
+//go:embed forces-england-wales.csv
+var forcesCSV []byte
+
+// Forces parses the embedded list of the 43 territorial police forces.
+func Forces() ([]store.ForceSeed, error) {
+	r := csv.NewReader(bytes.NewReader(forcesCSV))
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("seed: forces header: %w", err)
+	}
+	want := []string{"code", "name", "kind", "region", "chief_officer_title", "oversight_body"}
+	if strings.Join(header, ",") != strings.Join(want, ",") {
+		return nil, fmt.Errorf("seed: forces header %v, want %v", header, want)
+	}
+	var forces []store.ForceSeed
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return forces, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("seed: forces: %w", err)
+		}
+		forces = append(forces, store.ForceSeed{Code: rec[0], Name: rec[1], Kind: rec[2], Region: rec[3],
+			ChiefOfficerTitle: rec[4], OversightBody: rec[5]})
+	}
+}
+
+// DemoUser is one of the demo accounts.
+type DemoUser struct {
+	Email, Name string
+	Role        auth.Role
+	ForceCode   string
+}
+
+// DemoUsers are the accounts `seed demo` creates, one per role and a
+// liaison for two forces.
+var DemoUsers = []DemoUser{
+	{"admin@demo.test", "Alex Admin", auth.RoleAdmin, ""},
+	{"manager@demo.test", "Morgan Manager", auth.RoleManager, ""},
+	{"inspector@demo.test", "Isla Inspector", auth.RoleInspector, ""},
+	{"inspector2@demo.test", "Ian Inspector", auth.RoleInspector, ""},
+	{"liaison.leicestershire@demo.test", "Lee Liaison (Leicestershire)", auth.RoleLiaison, "leicestershire"},
+	{"liaison.sussex@demo.test", "Sam Liaison (Sussex)", auth.RoleLiaison, "sussex"},
+}
+
+// Result says what a demo seed did.
+type Result struct {
+	ForcesAdded int
+	UsersAdded  []string
+	// Password is the demo users' password when this run set it (new users,
+	// or INSPECTRACK_DEMO_PASSWORD given); "" when it left them alone.
+	Password string
+}
+
+// Demo seeds the demo data. password is INSPECTRACK_DEMO_PASSWORD: when
+// given, every demo user gets it; when empty, new demo users get a
+// generated one (reported once in Result) and existing ones keep theirs.
+func Demo(ctx context.Context, st *store.Store, password string, params auth.Params) (Result, error) {
+	var res Result
+	forces, err := Forces()
+	if err != nil {
+		return res, err
+	}
+	system := store.Actor{Email: "seed", RequestID: "seed-demo"}
+	err = st.Tx(ctx, func(tx pgx.Tx) error {
+		n, err := store.UpsertForces(ctx, tx, forces)
+		if err != nil {
+			return err
+		}
+		res.ForcesAdded = n
+		if n > 0 {
+			return store.Audit(ctx, tx, system.Event("seed.forces", "force", "", 0, fmt.Sprintf("%d forces added", n)))
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	if err := demoUsers(ctx, st, system, password, params, &res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func demoUsers(ctx context.Context, st *store.Store, system store.Actor, password string, params auth.Params, res *Result) error {
+	generated := password == ""
+	if generated {
+		password = auth.GeneratePassword()
+	}
+	hash, err := auth.HashPassword(password, params)
+	if err != nil {
+		return err
+	}
+	for _, d := range DemoUsers {
+		u, err := st.UserByEmail(ctx, d.Email)
+		switch {
+		case err == nil:
+			if !generated {
+				if err := st.SetPassword(ctx, system, u.ID, hash, false); err != nil {
+					return err
+				}
+				res.Password = password
+			}
+		case isNotFound(err):
+			if _, err := st.CreateUser(ctx, system, store.NewUser{Email: d.Email, Name: d.Name, Role: string(d.Role),
+				ForceCode: d.ForceCode, PasswordHash: hash}); err != nil {
+				return err
+			}
+			res.UsersAdded = append(res.UsersAdded, d.Email)
+			res.Password = password
+		default:
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+// Package store speaks SQL to PostgreSQL through pgx. One file per
+// aggregate; each query is a const right above the code that runs it. Every
+// query that lists or fetches force data for a liaison is scoped by force in
+// the SQL itself, through the Scope a caller passes in.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrNotFound is returned when a record does not exist or lies outside the
+// caller's scope: the two are deliberately indistinguishable.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict is returned when a record changed since the caller read it
+// (an optimistic-locking version mismatch) or a unique key is taken.
+var ErrConflict = errors.New("store: conflict")
+
+// Store holds the pool every query runs on.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a Store on pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Pool exposes the pool for health checks.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Scope limits what a query may see. The zero Scope sees every force; a
+// liaison's Scope carries their force and every force-data query adds
+// `AND ($n::bigint IS NULL OR force_id = $n)` with ForceArg.
+type Scope struct {
+	ForceID int64 // 0: all forces
+}
+
+// ForceArg is the query argument that scopes by force: nil for all forces.
+func (sc Scope) ForceArg() any {
+	if sc.ForceID == 0 {
+		return nil
+	}
+	return sc.ForceID
+}
+
+// Tx runs fn in a transaction, committing when fn returns nil. Audit events
+// written through the same tx commit or roll back with the change.
+func (s *Store) Tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+// notFound maps pgx's no-rows error to ErrNotFound, wrapping with where.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), err)
+}
+
+// isUniqueViolation reports a unique constraint violation, optionally of
+// the named constraint.
+func isUniqueViolation(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" &&
+		(constraint == "" || pgErr.ConstraintName == constraint)
+}

@@ -1,0 +1,9 @@
+package testdb
+
+import "crypto/rand"
+
+func randBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}

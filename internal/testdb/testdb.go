@@ -1,0 +1,224 @@
+// Package testdb gives each test its own freshly migrated PostgreSQL
+// database, cloned in milliseconds from a template migrated once. It uses
+// TEST_DATABASE_URL when set (a superuser connection to any database of the
+// server), else starts a private embedded cluster for the test process.
+//
+// A test that fails leaves its database behind for psql; one that passes
+// drops it.
+package testdb
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"inspectrack/internal/database"
+	"inspectrack/internal/pgembed"
+	"inspectrack/migrations"
+)
+
+var (
+	once     sync.Once
+	admin    string // connection string of the admin database
+	template string // name of the migrated template database
+	cluster  *pgembed.Cluster
+	setupErr error
+)
+
+// Main runs the package's tests and stops the embedded cluster, if one was
+// started. Call it from TestMain: os.Exit(testdb.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	if cluster != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := cluster.Stop(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "testdb: stop embedded cluster:", err)
+		}
+	}
+	return code
+}
+
+// ConnString returns the connection string of a new, migrated, empty
+// database for t, dropped when t passes.
+func ConnString(t testing.TB) string {
+	t.Helper()
+	once.Do(setup)
+	if setupErr != nil {
+		t.Fatalf("testdb: %v", setupErr)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatalf("testdb: connect admin: %v", err)
+	}
+	defer conn.Close(ctx)
+	name := "test_" + strings.ToLower(strings.TrimRight(hex.EncodeToString(randBytes(6)), "=")) + "_" + safeName(t.Name())
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", pgx.Identifier{name}.Sanitize(), pgx.Identifier{template}.Sanitize())); err != nil {
+		t.Fatalf("testdb: create %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("testdb: left database %s for inspection", name)
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Logf("testdb: drop %s: %v", name, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", pgx.Identifier{name}.Sanitize())); err != nil {
+			t.Logf("testdb: drop %s: %v", name, err)
+		}
+	})
+	return withDatabase(admin, name)
+}
+
+// Pool returns a pool on a new database for t, closed before the database
+// is dropped.
+func Pool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	cs := ConnString(t)
+	pool, err := database.Connect(context.Background(), cs, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	t.Cleanup(pool.Close) // registered after ConnString's cleanup, so it runs first
+	return pool
+}
+
+func setup() {
+	ctx := context.Background()
+	admin = os.Getenv("TEST_DATABASE_URL")
+	if admin == "" {
+		dir, err := os.MkdirTemp("", "inspectrack-testdb-")
+		if err != nil {
+			setupErr = err
+			return
+		}
+		cluster, err = pgembed.Start(ctx, pgembed.Options{Dir: filepath.Join(dir, "postgres"), Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			setupErr = fmt.Errorf("no TEST_DATABASE_URL, and the embedded cluster did not start: %w", err)
+			return
+		}
+		admin = cluster.ConnString("postgres")
+	}
+	template = "inspectrack_tpl_" + migrationsHash()
+	setupErr = ensureTemplate(ctx)
+}
+
+// ensureTemplate creates and migrates the template once per schema: test
+// processes running in parallel serialise on an advisory lock and reuse it.
+func ensureTemplate(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("connect admin %s: %w", redact(admin), err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(7436529001)`); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer conn.Exec(ctx, `SELECT pg_advisory_unlock(7436529001)`)
+	var ready bool
+	err = conn.QueryRow(ctx, `SELECT datistemplate FROM pg_database WHERE datname = $1`, template).Scan(&ready)
+	if err == nil && ready {
+		return nil
+	}
+	if err == nil { // a half-made template from a crashed run
+		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{template}.Sanitize()); err != nil {
+			return fmt.Errorf("drop stale template: %w", err)
+		}
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{template}.Sanitize()); err != nil {
+		return fmt.Errorf("create template: %w", err)
+	}
+	m, err := database.NewMigrator(withDatabase(admin, template))
+	if err != nil {
+		return err
+	}
+	if err := m.Up(); err != nil {
+		m.Close()
+		return err
+	}
+	if err := m.Close(); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{template}.Sanitize()+" WITH is_template = true ALLOW_CONNECTIONS = false"); err != nil {
+		return fmt.Errorf("mark template: %w", err)
+	}
+	return nil
+}
+
+// withDatabase returns cs pointing at database name.
+func withDatabase(cs, name string) string {
+	cfg, err := pgx.ParseConfig(cs)
+	if err != nil {
+		panic(err)
+	}
+	// Rebuild as keyword/value: works for URLs and socket hosts alike.
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", quote(cfg.Host), cfg.Port, quote(cfg.User), quote(name)) +
+		func() string {
+			if cfg.Password != "" {
+				return " password=" + quote(cfg.Password)
+			}
+			return ""
+		}()
+}
+
+func quote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// migrationsHash names the template after the migration files, so a
+// changed schema gets a new template.
+func migrationsHash() string {
+	h := sha256.New()
+	var names []string
+	_ = fs.WalkDir(migrations.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			names = append(names, p)
+		}
+		return nil
+	})
+	sort.Strings(names)
+	for _, n := range names {
+		b, _ := migrations.FS.ReadFile(n)
+		h.Write([]byte(n))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+var unsafeChars = regexp.MustCompile(`[^a-z0-9]+`)
+
+func safeName(s string) string {
+	return strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(s), "_"), "_")
+}
+
+func redact(cs string) string {
+	cfg, err := pgx.ParseConfig(cs)
+	if err != nil {
+		return "(unparseable)"
+	}
+	return fmt.Sprintf("%s:%d", cfg.Host, cfg.Port)
+}

@@ -1,0 +1,151 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"inspectrack/internal/auth"
+	"inspectrack/internal/config"
+	"inspectrack/internal/seed"
+	"inspectrack/internal/store"
+	"inspectrack/internal/testdb"
+)
+
+func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
+
+// cheapParams keep tests fast; production uses auth.DefaultParams.
+var cheapParams = auth.Params{MemoryKiB: 1024, Time: 1, Threads: 1}
+
+// demoPassword is every demo user's password in tests.
+const demoPassword = "correct horse battery staple"
+
+// testServer is the real router on a fresh, migrated, demo-seeded
+// database, served by httptest.
+type testServer struct {
+	t     *testing.T
+	srv   *Server
+	store *store.Store
+	ts    *httptest.Server
+	// now is the server's clock; tests may move it.
+	now time.Time
+}
+
+func testConfig() config.Config {
+	cfg, err := config.Load(func(string) string { return "" }, newFlagSet(), nil)
+	if err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+// newTestServer starts the portal on its own database with the demo data.
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	pool := testdb.Pool(t)
+	st := store.New(pool)
+	if _, err := seed.Demo(context.Background(), st, demoPassword, cheapParams); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	ts := &testServer{t: t, store: st, now: time.Now()}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	ts.srv = NewServer(logger, testConfig(), st, Options{PasswordParams: &cheapParams, Now: func() time.Time { return ts.now }})
+	ts.ts = httptest.NewServer(ts.srv)
+	t.Cleanup(ts.ts.Close)
+	t.Cleanup(ts.srv.Close)
+	return ts
+}
+
+// client is one browser: a cookie jar, no redirects followed, and the
+// Origin a browser would send with a form.
+type client struct {
+	ts   *testServer
+	http *http.Client
+}
+
+func (ts *testServer) anon() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{ts: ts, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// as signs in as the demo user with email and returns their client.
+func (ts *testServer) as(email string) *client {
+	ts.t.Helper()
+	c := ts.anon()
+	res := c.post("/login", url.Values{"email": {email}, "password": {demoPassword}})
+	if res.StatusCode != http.StatusSeeOther {
+		ts.t.Fatalf("sign in as %s: status %d, want 303", email, res.StatusCode)
+	}
+	return c
+}
+
+// response is a read response: status, headers and body.
+type response struct {
+	*http.Response
+	Body string
+}
+
+func (r response) doc(t *testing.T) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func (c *client) do(req *http.Request) response {
+	c.ts.t.Helper()
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.ts.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.ts.t.Fatal(err)
+	}
+	return response{Response: res, Body: string(b)}
+}
+
+func (c *client) get(path string) response {
+	c.ts.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.ts.ts.URL+path, nil)
+	return c.do(req)
+}
+
+// post sends a form as a same-origin browser would.
+func (c *client) post(path string, form url.Values) response {
+	c.ts.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.ts.ts.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", c.ts.ts.URL)
+	return c.do(req)
+}
+
+func wantStatus(t *testing.T, r response, want int) {
+	t.Helper()
+	if r.StatusCode != want {
+		body := r.Body
+		if len(body) > 600 {
+			body = body[:600]
+		}
+		t.Fatalf("%s %s: status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, body)
+	}
+}

@@ -1,0 +1,44 @@
+package web
+
+import (
+	"strings"
+
+	"inspectrack/internal/auth"
+	"inspectrack/web/components"
+)
+
+// navItems is the navigation, in order; each item shows to users holding
+// its permission. Adding a section of the portal adds a line here.
+var navItems = []struct {
+	label, href string
+	perm        auth.Permission
+	roles       []auth.Role // empty: every role with perm
+}{
+	{"Users", "/admin/users", auth.ManageUsers, nil},
+	{"Audit trail", "/audit", auth.ViewAudit, nil},
+}
+
+// navFor builds the navigation for u, marking the item path falls under.
+func navFor(u *auth.User, path string) []components.NavItem {
+	if u == nil {
+		return nil
+	}
+	var items []components.NavItem
+	for _, n := range navItems {
+		if !auth.Allowed(u, n.perm) || (len(n.roles) > 0 && !hasRole(u, n.roles)) {
+			continue
+		}
+		current := path == n.href || strings.HasPrefix(path, n.href+"/")
+		items = append(items, components.NavItem{Label: n.label, Href: n.href, Current: current})
+	}
+	return items
+}
+
+func hasRole(u *auth.User, roles []auth.Role) bool {
+	for _, r := range roles {
+		if u.Role == r {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"inspectrack/internal/auth"
+	"inspectrack/web/static"
+)
+
+// routes declares every route of the portal and who may reach it. Each
+// page route names a Permission; route() records it so a test can prove no
+// route was left without one.
+func (s *Server) routes() {
+	m := s.mux
+	m.Use(requestID, s.clientAddr, s.accessLog, s.recoverPanics, s.securityHeaders, s.crossOrigin)
+	m.NotFound(s.handle(func(w http.ResponseWriter, r *http.Request) error { return errHidden }))
+	m.MethodNotAllowed(s.handle(func(w http.ResponseWriter, r *http.Request) error { return errHidden }))
+
+	// No session, no database: probes and static files.
+	s.raw(m, http.MethodGet, "/healthz", auth.Public, s.healthz)
+	s.raw(m, http.MethodGet, "/readyz", auth.Public, s.readyz)
+	s.raw(m, http.MethodGet, "/assets/*", auth.Public, http.StripPrefix("/assets", static.Handler()).ServeHTTP)
+
+	m.Group(func(r chi.Router) {
+		r.Use(s.sessions.LoadAndSave, s.loadUser, noStore)
+
+		s.route(r, http.MethodGet, "/", auth.Public, s.home)
+		s.route(r, http.MethodGet, "/accessibility", auth.Public, s.accessibility)
+
+		s.route(r, http.MethodGet, "/login", auth.Public, s.loginForm)
+		s.route(r, http.MethodPost, "/login", auth.Public, s.loginPost)
+		s.route(r, http.MethodPost, "/logout", auth.SignedIn, s.logoutPost)
+
+		s.route(r, http.MethodGet, "/admin/users", auth.ManageUsers, s.usersList)
+		s.route(r, http.MethodGet, "/admin/users/new", auth.ManageUsers, s.usersNew)
+		s.route(r, http.MethodPost, "/admin/users", auth.ManageUsers, s.usersCreate)
+		s.route(r, http.MethodGet, "/admin/users/{id}", auth.ManageUsers, s.usersShow)
+		s.route(r, http.MethodPost, "/admin/users/{id}/disable", auth.ManageUsers, s.usersDisable)
+		s.route(r, http.MethodPost, "/admin/users/{id}/enable", auth.ManageUsers, s.usersEnable)
+		s.route(r, http.MethodPost, "/admin/users/{id}/force", auth.ManageUsers, s.usersForce)
+		s.route(r, http.MethodPost, "/admin/users/{id}/password", auth.ManageUsers, s.usersResetPassword)
+
+		s.route(r, http.MethodGet, "/audit", auth.ViewAudit, s.auditList)
+	})
+}
+
+// route registers h for method and pattern behind permission p.
+func (s *Server) route(r chi.Router, method, pattern string, p auth.Permission, h handlerFunc) {
+	s.declare(method, pattern, p)
+	r.With(s.require(p)).Method(method, pattern, s.handle(h))
+}
+
+// raw registers a plain handler that needs no session (p must be Public).
+func (s *Server) raw(r chi.Router, method, pattern string, p auth.Permission, h http.HandlerFunc) {
+	if p != auth.Public {
+		panic("web: raw routes are public: " + pattern)
+	}
+	s.declare(method, pattern, p)
+	r.Method(method, pattern, h)
+}
+
+func (s *Server) declare(method, pattern string, p auth.Permission) {
+	if !auth.Known(p) {
+		panic("web: unknown permission " + string(p) + " for " + pattern)
+	}
+	s.rules[method+" "+pattern] = p
+}
+
+// require enforces p: signed-out users are sent to sign in (a GET keeps
+// where they were going); signed-in users without p get 404, as if the
+// page did not exist, and the denial is audited.
+func (s *Server) require(p auth.Permission) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u := auth.UserFrom(r.Context())
+			if auth.Allowed(u, p) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if u == nil {
+				if r.Method == http.MethodGet {
+					http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+					return
+				}
+				s.renderStatus(w, r, http.StatusForbidden)
+				return
+			}
+			s.deny(w, r, string(p))
+		})
+	}
+}

@@ -1,0 +1,94 @@
+// Package web is the portal's HTTP side: every route (routes.go), the
+// middleware, the error adapter and one file of handlers per resource.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/chi/v5"
+
+	"inspectrack/internal/auth"
+	"inspectrack/internal/config"
+	"inspectrack/internal/store"
+)
+
+// Server holds what every handler needs. Handlers are its methods.
+type Server struct {
+	log      *slog.Logger
+	cfg      config.Config
+	store    *store.Store
+	sessions *scs.SessionManager
+	pwParams auth.Params
+	now      func() time.Time
+
+	mux *chi.Mux
+	// rules records the permission every route was declared with, keyed
+	// "METHOD /pattern"; a test walks the mux and checks each has one.
+	rules map[string]auth.Permission
+}
+
+// Options are the optional dependencies of NewServer.
+type Options struct {
+	// Now is the clock; tests fix it. Default time.Now.
+	Now func() time.Time
+	// PasswordParams overrides argon2id parameters (tests use cheap ones).
+	PasswordParams *auth.Params
+}
+
+// NewServer builds the portal's handler. Close stops its background work.
+func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Options) *Server {
+	s := &Server{
+		log:      log,
+		cfg:      cfg,
+		store:    st,
+		pwParams: auth.DefaultParams,
+		now:      time.Now,
+		rules:    map[string]auth.Permission{},
+	}
+	if opts.Now != nil {
+		s.now = opts.Now
+	}
+	if opts.PasswordParams != nil {
+		s.pwParams = *opts.PasswordParams
+	}
+	s.sessions = newSessions(cfg, st)
+	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.serverError(w, r, err)
+	}
+	s.mux = chi.NewRouter()
+	s.routes()
+	return s
+}
+
+func newSessions(cfg config.Config, st *store.Store) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = pgxstore.NewWithCleanupInterval(st.Pool(), 10*time.Minute)
+	sm.IdleTimeout = cfg.IdleTimeout
+	sm.Lifetime = cfg.SessionLife
+	sm.Cookie.Name = "inspectrack_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = false // a browser session cookie; the server enforces the timeouts
+	if cfg.SecureCookies {
+		// __Host- requires Secure, Path=/ and no Domain: the cookie cannot be
+		// set or shadowed by a sibling subdomain.
+		sm.Cookie.Name = "__Host-inspectrack_session"
+		sm.Cookie.Secure = true
+	}
+	return sm
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close stops the session cleanup goroutine.
+func (s *Server) Close() {
+	if ps, ok := s.sessions.Store.(*pgxstore.PostgresStore); ok {
+		ps.StopCleanup()
+	}
+}

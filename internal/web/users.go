@@ -1,0 +1,215 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"inspectrack/internal/auth"
+	"inspectrack/internal/store"
+	"inspectrack/web/components"
+)
+
+func (s *Server) usersList(w http.ResponseWriter, r *http.Request) error {
+	users, err := s.store.ListUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	rows := make([]components.UserRow, 0, len(users))
+	for _, u := range users {
+		rows = append(rows, userRow(u))
+	}
+	p := s.page(r, "Users")
+	p.Wide = true
+	return s.render(w, r, http.StatusOK, components.UsersPage(p, rows, s.sessions.PopString(r.Context(), "flash")))
+}
+
+func userRow(u store.User) components.UserRow {
+	return components.UserRow{ID: u.ID, Email: u.Email, Name: u.Name, Role: auth.Role(u.Role).Label(),
+		IsLiaison: u.Role == string(auth.RoleLiaison), ForceCode: u.ForceCode, ForceName: u.ForceName,
+		Disabled: u.DisabledAt != nil, CreatedAt: u.CreatedAt}
+}
+
+func (s *Server) forceOptions(r *http.Request) ([]components.Option, error) {
+	forces, err := s.store.ListForces(r.Context(), store.Scope{})
+	if err != nil {
+		return nil, err
+	}
+	opts := []components.Option{{Value: "", Label: "Choose a force"}}
+	for _, f := range forces {
+		opts = append(opts, components.Option{Value: f.Code, Label: f.Name})
+	}
+	return opts, nil
+}
+
+func (s *Server) usersNew(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUserForm(w, r, http.StatusOK, components.UserForm{Role: string(auth.RoleInspector)})
+}
+
+func (s *Server) renderUserForm(w http.ResponseWriter, r *http.Request, status int, f components.UserForm) error {
+	opts, err := s.forceOptions(r)
+	if err != nil {
+		return err
+	}
+	f.Forces = opts
+	for _, role := range auth.Roles {
+		f.Roles = append(f.Roles, components.Option{Value: string(role), Label: role.Label()})
+	}
+	p := s.page(r, "Add a user")
+	p.HasErrors = f.Errors.Any()
+	return s.render(w, r, status, components.UserNewPage(p, f))
+}
+
+func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request) error {
+	f := components.UserForm{
+		Email:     strings.TrimSpace(r.PostFormValue("email")),
+		Name:      strings.TrimSpace(r.PostFormValue("name")),
+		Role:      r.PostFormValue("role"),
+		ForceCode: r.PostFormValue("force"),
+	}
+	role := auth.Role(f.Role)
+	if f.Name == "" {
+		f.Errors.Add("name", "Enter the user's full name")
+	}
+	if !validEmail(f.Email) {
+		f.Errors.Add("email", "Enter an email address in the correct format, like name@example.com")
+	}
+	if !role.Valid() {
+		f.Errors.Add("role", "Select the user's role")
+	}
+	if role == auth.RoleLiaison && f.ForceCode == "" {
+		f.Errors.Add("force", "Select the force this liaison works for")
+	}
+	if role != auth.RoleLiaison {
+		f.ForceCode = "" // only liaisons belong to a force
+	}
+	if f.Errors.Any() {
+		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, f)
+	}
+	password := auth.GeneratePassword()
+	hash, err := auth.HashPassword(password, s.pwParams)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.CreateUser(r.Context(), actor(r), store.NewUser{
+		Email: f.Email, Name: f.Name, Role: f.Role, ForceCode: f.ForceCode, PasswordHash: hash})
+	switch {
+	case errors.Is(err, store.ErrEmailTaken):
+		f.Errors.Add("email", "A user with this email address already exists")
+		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, f)
+	case errors.Is(err, store.ErrUnknownForce):
+		f.Errors.Add("force", "Select a force from the list")
+		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, f)
+	case err != nil:
+		return err
+	}
+	// The password is shown once, on this response, and never stored in
+	// clear or put in the session.
+	p := s.page(r, "User added")
+	return s.render(w, r, http.StatusCreated, components.UserCreatedPage(p, userRow(u), password))
+}
+
+func validEmail(e string) bool {
+	at := strings.LastIndex(e, "@")
+	return at > 0 && at < len(e)-3 && strings.Contains(e[at:], ".") && !strings.ContainsAny(e, " \t\r\n<>\"")
+}
+
+func userID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, store.ErrNotFound
+	}
+	return id, nil
+}
+
+func (s *Server) usersShow(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.UserByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	events, err := s.store.ListAudit(r.Context(), store.AuditFilter{ActorID: id, Limit: 50})
+	if err != nil {
+		return err
+	}
+	opts, err := s.forceOptions(r)
+	if err != nil {
+		return err
+	}
+	p := s.page(r, u.Name)
+	p.Wide = true
+	return s.render(w, r, http.StatusOK, components.UserShowPage(p, userRow(u), opts, auditRows(events),
+		s.sessions.PopString(r.Context(), "flash")))
+}
+
+func (s *Server) usersDisable(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	if id == auth.UserFrom(r.Context()).ID {
+		return withStatus(http.StatusBadRequest, errors.New("web: an admin cannot disable themselves"))
+	}
+	if err := s.store.DisableUser(r.Context(), actor(r), id); err != nil {
+		return err
+	}
+	return s.backToUser(w, r, id, "User disabled. Their sessions have ended.")
+}
+
+func (s *Server) usersEnable(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.EnableUser(r.Context(), actor(r), id); err != nil {
+		return err
+	}
+	return s.backToUser(w, r, id, "User enabled.")
+}
+
+func (s *Server) usersForce(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	err = s.store.SetUserForce(r.Context(), actor(r), id, r.PostFormValue("force"))
+	if errors.Is(err, store.ErrUnknownForce) {
+		return s.backToUser(w, r, id, "Select a force from the list: nothing was changed.")
+	}
+	if err != nil {
+		return err
+	}
+	return s.backToUser(w, r, id, "Force changed. The liaison's sessions have ended.")
+}
+
+func (s *Server) usersResetPassword(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.UserByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	password := auth.GeneratePassword()
+	hash, err := auth.HashPassword(password, s.pwParams)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetPassword(r.Context(), actor(r), id, hash, true); err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, components.UserCreatedPage(s.page(r, "Password reset"), userRow(u), password))
+}
+
+func (s *Server) backToUser(w http.ResponseWriter, r *http.Request, id int64, flash string) error {
+	s.sessions.Put(r.Context(), "flash", flash)
+	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
