@@ -24,36 +24,48 @@ type Limits struct {
 	Files      int    // how many files
 	FieldBytes int64  // each other field
 	Parts      int    // parts of any kind, files included
-	TempDir    string // where files are spooled; "" is os.TempDir()
 }
 
-// TooLargeError reports a file, or all the files together, over the limit.
-// Reading stopped at the first byte over it.
+// spoolDir is where files are spooled: the system's temporary folder
+// (TMPDIR). Files there are unlinked at once, so nothing is ever left.
+var spoolDir = ""
+
+// TooLargeError reports a text field over its limit: the form is not
+// one the portal's pages send, and reading stops.
 type TooLargeError struct {
-	Name  string // the file's cleaned name; "" when the total is over
+	Field string
 	Limit int64
 }
 
 func (e *TooLargeError) Error() string {
-	if e.Name == "" {
-		return fmt.Sprintf("upload: files together larger than %d bytes", e.Limit)
-	}
-	return fmt.Sprintf("upload: %q larger than %d bytes", e.Name, e.Limit)
+	return fmt.Sprintf("upload: field %q longer than %d bytes", e.Field, e.Limit)
 }
 
-// ErrTooManyParts is returned for a form with more files or parts than
-// Limits allow.
-var ErrTooManyParts = errors.New("upload: too many files or fields")
+// ErrTooManyParts is returned for a form with more parts than Limits
+// allow: not a form the portal's pages send, and reading stops.
+var ErrTooManyParts = errors.New("upload: too many parts")
 
-// Form is a multipart form read by ReadForm: its text fields and its
-// files, spooled. Close releases the files.
+// Form is a multipart form read by ReadForm: its text fields, its files
+// (spooled), and the files it could not keep. Close releases the files.
 type Form struct {
 	Values map[string]string
 	Files  []*File
+	// TooLarge names the files over the per-file limit: each was read to
+	// its end and thrown away.
+	TooLarge []string
+	// OverTotal is set when the files together went over the total limit;
+	// the file that crossed it, and any after it, were thrown away.
+	OverTotal bool
+	// TooManyFiles is set when there were more files than the limit; the
+	// extra ones were thrown away.
+	TooManyFiles bool
 }
 
 // Value returns the text field name, or "".
 func (f *Form) Value(name string) string { return f.Values[name] }
+
+// Refused reports whether any file was thrown away.
+func (f *Form) Refused() bool { return len(f.TooLarge) > 0 || f.OverTotal || f.TooManyFiles }
 
 // Close releases every spooled file.
 func (f *Form) Close() error {
@@ -102,13 +114,15 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b 
 
 // ReadForm reads mr to the end, part by part: text fields into Values (at
 // most FieldBytes each; first value wins), parts of FileField into spooled
-// Files (hashed and counted as they stream, refused at the first byte over
-// FileBytes or TotalBytes), anything else discarded. A file input left
+// Files (hashed and counted as they stream), anything else discarded. A
+// file over FileBytes, or one that takes the files over TotalBytes, is
+// read to its end and thrown away, and the form says so (TooLarge,
+// OverTotal), so the page can name it with the rest of the form kept; the
+// caller bounds the whole body (http.MaxBytesReader). A file input left
 // empty (no name, no bytes) is skipped. Memory stays at a few buffers
 // whatever the sizes.
 //
-// On error the returned Form holds what was spooled so far: the caller
-// closes it in every case.
+// The returned Form is never nil: the caller closes it in every case.
 func ReadForm(mr *multipart.Reader, lim Limits) (*Form, error) {
 	form := &Form{Values: map[string]string{}}
 	var total int64
@@ -124,44 +138,61 @@ func ReadForm(mr *multipart.Reader, lim Limits) (*Form, error) {
 			p.Close()
 			return form, ErrTooManyParts
 		}
-		name, filename, isFile := partNames(p)
-		switch {
-		case name == lim.FileField && isFile:
-			if len(form.Files) >= lim.Files {
-				p.Close()
-				return form, ErrTooManyParts
-			}
-			f, err := spool(p, CleanName(filename), min(lim.FileBytes, lim.TotalBytes-total), lim)
-			if f != nil {
-				if f.Size == 0 && filename == "" {
-					f.close() // an empty file input
-				} else {
-					form.Files = append(form.Files, f)
-					total += f.Size
-				}
-			}
-			if err != nil {
-				var tl *TooLargeError
-				if errors.As(err, &tl) && tl.Limit < lim.FileBytes {
-					tl.Name, tl.Limit = "", lim.TotalBytes // the total ran out first
-				}
-				return form, err
-			}
-		case !isFile && name != "":
-			v, err := readField(p, lim.FieldBytes)
-			if err != nil {
-				return form, err
-			}
-			if _, seen := form.Values[name]; !seen {
-				form.Values[name] = v
-			}
-		default:
-			if _, err := io.Copy(io.Discard, p); err != nil {
-				return form, fmt.Errorf("upload: skip part: %w", err)
-			}
+		if err := readPart(form, p, lim, &total); err != nil {
+			p.Close()
+			return form, err
 		}
 		p.Close()
 	}
+}
+
+func readPart(form *Form, p *multipart.Part, lim Limits, total *int64) error {
+	name, filename, isFile := partNames(p)
+	switch {
+	case name == lim.FileField && isFile:
+		if len(form.Files) >= lim.Files || form.OverTotal {
+			form.TooManyFiles = form.TooManyFiles || len(form.Files) >= lim.Files
+			return discard(p)
+		}
+		room := lim.TotalBytes - *total
+		f, err := spool(p, CleanName(filename), min(lim.FileBytes, room))
+		if err != nil {
+			if f != nil {
+				f.close()
+			}
+			return err
+		}
+		switch {
+		case f.Size > lim.FileBytes:
+			form.TooLarge = append(form.TooLarge, f.Name)
+		case f.Size > room:
+			form.OverTotal = true
+		case f.Size == 0 && filename == "": // an empty file input
+		default:
+			form.Files = append(form.Files, f)
+			*total += f.Size
+			return nil
+		}
+		f.close()
+		return discard(p)
+	case !isFile && name != "":
+		v, err := readField(p, name, lim.FieldBytes)
+		if err != nil {
+			return err
+		}
+		if _, seen := form.Values[name]; !seen {
+			form.Values[name] = v
+		}
+		return nil
+	}
+	return discard(p)
+}
+
+func discard(p io.Reader) error {
+	if _, err := io.Copy(io.Discard, p); err != nil {
+		return fmt.Errorf("upload: skip part: %w", err)
+	}
+	return nil
 }
 
 // partNames returns a part's field name and file name, and whether it is
@@ -177,22 +208,23 @@ func partNames(p *multipart.Part) (name, filename string, isFile bool) {
 	return params["name"], filename, isFile
 }
 
-func readField(p *multipart.Part, limit int64) (string, error) {
+func readField(p *multipart.Part, name string, limit int64) (string, error) {
 	var b strings.Builder
 	n, err := io.Copy(&b, io.LimitReader(p, limit+1))
 	if err != nil {
 		return "", fmt.Errorf("upload: read field: %w", err)
 	}
 	if n > limit {
-		return "", &TooLargeError{Name: "", Limit: limit}
+		return "", &TooLargeError{Field: name, Limit: limit}
 	}
 	return b.String(), nil
 }
 
 // spool copies p into a new unlinked temporary file, hashing it and
-// keeping its head, and fails at the first byte over limit.
-func spool(p io.Reader, name string, limit int64, lim Limits) (*File, error) {
-	tmp, err := os.CreateTemp(lim.TempDir, "inspectrack-upload-*")
+// keeping its head. It stops at the first byte over limit: the File then
+// has Size limit+1, and the rest of p is left unread.
+func spool(p io.Reader, name string, limit int64) (*File, error) {
+	tmp, err := os.CreateTemp(spoolDir, "inspectrack-upload-*")
 	if err != nil {
 		return nil, fmt.Errorf("upload: spool: %w", err)
 	}
@@ -209,9 +241,6 @@ func spool(p io.Reader, name string, limit int64, lim Limits) (*File, error) {
 	copy(f.SHA256[:], h.Sum(nil))
 	if err != nil {
 		return f, fmt.Errorf("upload: spool %q: %w", name, err)
-	}
-	if n > limit {
-		return f, &TooLargeError{Name: name, Limit: limit}
 	}
 	return f, nil
 }

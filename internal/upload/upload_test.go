@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/textproto"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,7 +86,7 @@ func TestDownloadNameGivesTheRightExtension(t *testing.T) {
 // fileOf spools content as ReadForm would.
 func fileOf(t *testing.T, name string, content []byte) *File {
 	t.Helper()
-	f, err := spool(bytes.NewReader(content), name, 1<<30, Limits{})
+	f, err := spool(bytes.NewReader(content), name, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,36 +264,38 @@ func TestReadFormSpoolsFilesAndKeepsFields(t *testing.T) {
 	}
 }
 
-func TestReadFormStopsAtTheFirstByteOverALimit(t *testing.T) {
+func TestReadFormThrowsAwayFilesOverALimitAndReadsOn(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		what  string
-		files []string
-		name  string
-		limit int64
+		what      string
+		files     []string
+		kept      int
+		tooLarge  []string
+		overTotal bool
+		tooMany   bool
 	}{
-		{"a file one byte over", []string{"a.txt", "01234567890"}, "a.txt", 10},
-		{"the total one byte over", []string{"a.txt", "0123456789", "b.txt", "012345"}, "", 15},
+		{"a file one byte over", []string{"a.txt", "01234567890", "b.txt", "ok"}, 1, []string{"a.txt"}, false, false},
+		{"the total one byte over", []string{"a.txt", "0123456789", "b.txt", "012345", "c.txt", "1"}, 1, nil, true, false},
+		{"four files", []string{"a", "1", "b", "2", "c", "3", "d", "4"}, 3, nil, false, true},
 	} {
-		mr, _ := multipartBody(t, nil, tc.files...)
+		mr, _ := multipartBody(t, map[string]string{"note": "kept"}, tc.files...)
 		form, err := ReadForm(mr, testLimits)
 		form.Close()
-		var tl *TooLargeError
-		if !errors.As(err, &tl) || tl.Name != tc.name || tl.Limit != tc.limit {
-			t.Errorf("%s: err = %v, want TooLargeError{%q, %d}", tc.what, err, tc.name, tc.limit)
+		if err != nil {
+			t.Errorf("%s: %v", tc.what, err)
+			continue
+		}
+		if len(form.Files) != tc.kept || !slices.Equal(form.TooLarge, tc.tooLarge) || form.OverTotal != tc.overTotal ||
+			form.TooManyFiles != tc.tooMany || !form.Refused() || form.Value("note") != "kept" {
+			t.Errorf("%s: kept %d, too large %v, over total %v, too many %v, note %q", tc.what,
+				len(form.Files), form.TooLarge, form.OverTotal, form.TooManyFiles, form.Value("note"))
 		}
 	}
-	mr, _ := multipartBody(t, nil, "a", "1", "b", "2", "c", "3", "d", "4")
+	mr, _ := multipartBody(t, map[string]string{"note": strings.Repeat("n", 21)})
 	form, err := ReadForm(mr, testLimits)
 	form.Close()
-	if !errors.Is(err, ErrTooManyParts) {
-		t.Errorf("four files: err = %v, want ErrTooManyParts", err)
-	}
-	mr, _ = multipartBody(t, map[string]string{"note": strings.Repeat("n", 21)})
-	form, err = ReadForm(mr, testLimits)
-	form.Close()
 	var tl *TooLargeError
-	if !errors.As(err, &tl) {
+	if !errors.As(err, &tl) || tl.Field != "note" {
 		t.Errorf("long field: err = %v, want TooLargeError", err)
 	}
 }
