@@ -13,7 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"inspectrack/internal/auth"
-	)
+)
 
 // roleEmails are the demo users of each role, plus a liaison of another
 // force, and anonymous ("").

@@ -38,8 +38,8 @@ type testServer struct {
 	srv   *Server
 	store *store.Store
 	ts    *httptest.Server
-	mu  sync.Mutex
-	now time.Time // the server's clock: read and set it with clock and setClock
+	mu    sync.Mutex
+	now   time.Time // the server's clock: read and set it with clock and setClock
 }
 
 // clock is the server's current time.
