@@ -168,7 +168,7 @@ func TestLiaisonSendsARealDocxAndPdf(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	st := ts.newPlanStory()
-	ts.now = time.Date(2017, 5, 30, 14, 5, 0, 0, time.UTC)
+	ts.setClock(time.Date(2017, 5, 30, 14, 5, 0, 0, time.UTC))
 	c := ts.as(leicsLiaison)
 	docx, pdf := uploadtest.DOCX("Our plan"), uploadtest.PDF("Annex")
 	res := c.send(fmt.Sprintf("/cases/%d/submissions", st.leics), "Approved by the chief officer group.",
@@ -523,16 +523,16 @@ func TestPlanVersionsAreKept(t *testing.T) {
 	c := ts.as(leicsLiaison)
 	path := fmt.Sprintf("/cases/%d/submissions", st.leics)
 	// 23:30 on the due day in London (BST) is on time.
-	ts.now = time.Date(2017, 5, 31, 22, 30, 0, 0, time.UTC)
+	ts.setClock(time.Date(2017, 5, 31, 22, 30, 0, 0, time.UTC))
 	wantStatus(t, c.send(path, "First version", file("plan-v1.pdf", uploadtest.PDF("v1"))), http.StatusSeeOther)
-	ts.now = time.Date(2017, 6, 2, 9, 0, 0, 0, time.UTC)
+	ts.setClock(time.Date(2017, 6, 2, 9, 0, 0, 0, time.UTC))
 	wantStatus(t, c.send(path, "Second version, with the annex", file("plan-v2.docx", uploadtest.DOCX("v2")), file("annex.xlsx", uploadtest.XLSX())), http.StatusSeeOther)
 
 	var first, last time.Time
 	if err := ts.store.Pool().QueryRow(context.Background(), `SELECT first_submitted_at, last_submitted_at FROM cases WHERE id = $1`, st.leics).Scan(&first, &last); err != nil {
 		t.Fatal(err)
 	}
-	if !first.Equal(time.Date(2017, 5, 31, 22, 30, 0, 0, time.UTC)) || !last.Equal(ts.now) {
+	if !first.Equal(time.Date(2017, 5, 31, 22, 30, 0, 0, time.UTC)) || !last.Equal(ts.clock()) {
 		t.Errorf("case dates: first %v, last %v", first, last)
 	}
 
@@ -573,7 +573,7 @@ func TestProgressUpdatesAreDatedAndNeedText(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	st := ts.newPlanStory()
-	ts.now = time.Date(2017, 9, 1, 10, 0, 0, 0, time.UTC)
+	ts.setClock(time.Date(2017, 9, 1, 10, 0, 0, 0, time.UTC))
 	c := ts.as(leicsLiaison)
 	path := fmt.Sprintf("/cases/%d/progress", st.leics)
 	res := c.send(path, "   ")
@@ -605,7 +605,7 @@ func TestLiaisonHomeShowsTheirForcesCases(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	st := ts.newPlanStory()
-	ts.now = time.Date(2017, 5, 20, 9, 0, 0, 0, time.UTC)
+	ts.setClock(time.Date(2017, 5, 20, 9, 0, 0, 0, time.UTC))
 	c := ts.as(leicsLiaison)
 	home := c.get("/")
 	wantStatus(t, home, http.StatusOK)
@@ -628,7 +628,7 @@ func TestLiaisonHomeShowsTheirForcesCases(t *testing.T) {
 			t.Errorf("%s: %q, want %q", sel, got, want)
 		}
 	}
-	ts.now = time.Date(2017, 6, 12, 9, 0, 0, 0, time.UTC)
+	ts.setClock(time.Date(2017, 6, 12, 9, 0, 0, 0, time.UTC))
 	home = c.get("/")
 	card = home.doc(t).Find(`[data-testid="liaison-case"]`)
 	if got := card.Find(`.app-tag-detail`).Text(); got != "12 days overdue" {
@@ -651,11 +651,11 @@ func TestInspectorsSeeWhichForcesSentPlans(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	st := ts.newPlanStory()
-	ts.now = time.Date(2017, 5, 30, 9, 0, 0, 0, time.UTC)
+	ts.setClock(time.Date(2017, 5, 30, 9, 0, 0, 0, time.UTC))
 	wantStatus(t, ts.as(leicsLiaison).send(fmt.Sprintf("/cases/%d/submissions", st.leics), "", file("plan.pdf", uploadtest.PDF("x"))), http.StatusSeeOther)
-	ts.now = time.Date(2017, 6, 3, 9, 0, 0, 0, time.UTC)
+	ts.setClock(time.Date(2017, 6, 3, 9, 0, 0, 0, time.UTC))
 	wantStatus(t, ts.as(sussexLiaison).send(fmt.Sprintf("/cases/%d/submissions", st.sussex), "", file("plan.pdf", uploadtest.PDF("y"))), http.StatusSeeOther)
-	ts.now = time.Date(2017, 6, 10, 9, 0, 0, 0, time.UTC)
+	ts.setClock(time.Date(2017, 6, 10, 9, 0, 0, 0, time.UTC))
 
 	for _, who := range []string{"inspector@demo.test", "manager@demo.test"} {
 		c := ts.as(who)
