@@ -7,14 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -230,26 +233,36 @@ func execSQL(t *testing.T, c *Cluster, dbname, sql string) {
 	}
 }
 
-// postgresProcessesIn lists live processes whose working folder is dataDir: every postgres
-// process of a cluster works in its data directory. It is written apart from the package's own
-// search on purpose.
+// postgresProcessesIn lists live processes of the cluster in dataDir, written apart from the
+// package's own search on purpose: every postgres process of a cluster works in its data
+// directory; where /proc/<pid>/cwd is hidden (root without CAP_SYS_PTRACE), the postmaster's
+// command line names the data directory and its children's name the cluster.
 func postgresProcessesIn(t *testing.T, dataDir string) []int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		t.Fatal(err)
 	}
+	childTitle := "postgres: " + clusterName(filepath.Dir(dataDir)) + ": "
 	var pids []int
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
-		if err != nil || cwd != dataDir {
-			continue
+		base := filepath.Join("/proc", e.Name())
+		if cwd, err := os.Readlink(filepath.Join(base, "cwd")); err == nil {
+			if cwd != dataDir {
+				continue
+			}
+		} else {
+			cmdline, err := os.ReadFile(filepath.Join(base, "cmdline"))
+			args := strings.Split(string(cmdline), "\x00")
+			if err != nil || !(slices.Contains(args, dataDir) || strings.HasPrefix(args[0], childTitle)) {
+				continue
+			}
 		}
-		if stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil {
+		if stat, err := os.ReadFile(filepath.Join(base, "stat")); err == nil {
 			if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 0 && f[0] == "Z" {
 				continue // a zombie: dead, only not reaped
 			}
@@ -273,22 +286,26 @@ func clusterUID(t *testing.T) int {
 	return uid
 }
 
-// processUID reads the real uid of a process from /proc/<pid>/status.
-func processUID(t *testing.T, pid int) int {
+// processUID reads the real uid of a process from /proc/<pid>/status; ok is false when the
+// process has gone meanwhile (a backend ending, say).
+func processUID(t *testing.T, pid int) (uid int, ok bool) {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
+		return 0, false
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "Uid:"); ok {
+		if rest, found := strings.CutPrefix(line, "Uid:"); found {
 			uid, err := strconv.Atoi(strings.Fields(rest)[0])
 			if err != nil {
 				t.Fatal(err)
 			}
-			return uid
+			return uid, true
 		}
 	}
 	t.Fatalf("no Uid line in /proc/%d/status", pid)
-	return -1
+	return -1, false
 }

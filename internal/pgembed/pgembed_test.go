@@ -235,6 +235,43 @@ func TestStopAfterPostmasterDied(t *testing.T) {
 	}
 }
 
+func TestFailedStartShowsServerLog(t *testing.T) {
+	t.Parallel()
+	needBinaries(t)
+	dir := t.TempDir()
+	c := startCluster(t, dir)
+	stop(t, c)
+	conf := filepath.Join(c.DataDir(), "postgresql.conf")
+	f, err := os.OpenFile(conf, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("no_such_setting_here = 1\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	log, _ := testLogger(t)
+	_, err = Start(context.Background(), Options{Dir: dir, Logger: log})
+	if err == nil {
+		t.Fatal("Start succeeded with a broken configuration")
+	}
+	t.Logf("Start failed as it should: %v", err)
+	for _, want := range []string{"last lines of the server log", "no_such_setting_here"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+	if pids := postgresProcessesIn(t, c.DataDir()); len(pids) > 0 {
+		t.Errorf("postgres processes %v run after the failed Start", pids)
+	}
+	// The failed Start released the folder.
+	_, err = Start(context.Background(), Options{Dir: dir, Logger: log})
+	if errors.Is(err, ErrInUse) {
+		t.Errorf("the failed Start kept the folder locked: %v", err)
+	}
+}
+
 func TestSecondStartReturnsErrInUse(t *testing.T) {
 	t.Parallel()
 	needBinaries(t)
@@ -246,6 +283,7 @@ func TestSecondStartReturnsErrInUse(t *testing.T) {
 	if !errors.Is(err, ErrInUse) {
 		t.Fatalf("Start while another process holds the folder: %v, want ErrInUse", err)
 	}
+	t.Logf("Start failed as it should: %v", err)
 	for _, want := range []string{dir, strconv.Itoa(ch.cmd.Process.Pid)} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
@@ -298,11 +336,11 @@ func TestClusterRunsAsSystemUserWhenRoot(t *testing.T) {
 	if uid == 0 {
 		t.Fatal("the system user is root")
 	}
-	if got := processUID(t, c.PID()); got != uid {
+	if got, _ := processUID(t, c.PID()); got != uid {
 		t.Errorf("postmaster runs as uid %d, want %d (%s)", got, uid, SystemUser)
 	}
 	for _, pid := range postgresProcessesIn(t, c.DataDir()) {
-		if got := processUID(t, pid); got != uid {
+		if got, ok := processUID(t, pid); ok && got != uid {
 			t.Errorf("postgres process %d runs as uid %d, want %d", pid, got, uid)
 		}
 	}
@@ -390,6 +428,7 @@ func TestEmptyBinDirReturnsErrNoServerBinaries(t *testing.T) {
 	if !errors.Is(err, ErrNoServerBinaries) {
 		t.Fatalf("Start with an empty BinDir: %v, want ErrNoServerBinaries", err)
 	}
+	t.Logf("Start failed as it should: %v", err)
 	for _, want := range []string{"postgresql", "apt-get install postgresql", "DATABASE_URL"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)

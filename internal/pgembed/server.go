@@ -25,7 +25,7 @@ const (
 	maxSocketPath = 107
 	// maxLogSize is the size past which Start moves the server log to postgresql.log.1.
 	maxLogSize = 10 << 20
-	// maxFastStop bounds the wait for a fast shutdown before Stop escalates.
+	// maxFastStop bounds the wait for a fast shutdown before Stop escalates to an immediate one.
 	maxFastStop = 30 * time.Second
 	// minFastStop is the least time a fast shutdown is given, even when ctx is nearly done.
 	minFastStop = 2 * time.Second
@@ -284,9 +284,9 @@ func (c *Cluster) startServer(ctx context.Context, timeout time.Duration) error 
 	return nil
 }
 
-// shutdown stops every process of the cluster: pg_ctl stop -m fast, then -m immediate, then
-// signals, and waits until none is left. Children of a killed postmaster get SIGQUIT, then
-// SIGKILL. ctx only shortens the fast shutdown: the escalation always runs.
+// shutdown stops every process of the cluster: pg_ctl stop -m fast, then -m immediate, and waits
+// until none is left. Children of a killed postmaster get SIGQUIT, then SIGKILL. ctx only
+// shortens the fast shutdown: the escalation always runs.
 func (c *Cluster) shutdown(ctx context.Context) error {
 	procs := c.processes()
 	if len(procs) == 0 {
@@ -298,32 +298,22 @@ func (c *Cluster) shutdown(ctx context.Context) error {
 	}
 	fast = max(fast, minFastStop)
 
-	pidFile := filepath.Join(c.dataDir, "postmaster.pid")
-	if pm := readPIDLine(pidFile); pm > 0 && slices.Contains(procs, pm) {
-		err := c.pgCtlStop("fast", fast)
-		if err != nil {
-			c.log.Warn("pgembed: fast shutdown failed; trying an immediate one", "err", err)
-			if err := c.pgCtlStop("immediate", 10*time.Second); err != nil {
-				c.log.Warn("pgembed: immediate shutdown failed", "err", err)
-			}
-		}
-	} else {
-		// No postmaster.pid names a live process: signal the postmaster (the process whose
-		// parent is not of the cluster) directly. SIGINT is a fast shutdown, SIGQUIT immediate.
-		var pm int
+	// The postmaster is the one postmaster.pid names; without a (true) pid file, the process
+	// whose parent is not of the cluster.
+	pm := readPIDLine(filepath.Join(c.dataDir, "postmaster.pid"))
+	viaPgCtl := pm > 0 && slices.Contains(procs, pm)
+	if !viaPgCtl {
+		pm = 0
 		for _, p := range procs {
 			if _, ppid, ok := procStat(p); ok && !slices.Contains(procs, ppid) {
 				pm = p
 				break
 			}
 		}
-		if pm > 0 {
-			_ = syscall.Kill(pm, syscall.SIGINT)
-			if !waitFor(fast, func() bool { return !processAlive(pm) }) {
-				_ = syscall.Kill(pm, syscall.SIGQUIT)
-				waitFor(10*time.Second, func() bool { return !processAlive(pm) })
-			}
-		}
+	}
+	if pm > 0 && !c.stopPostmaster(pm, viaPgCtl, "fast", fast) {
+		c.log.Warn("pgembed: fast shutdown did not finish in time; trying an immediate one", "pid", pm, "waited", fast)
+		c.stopPostmaster(pm, viaPgCtl, "immediate", 10*time.Second)
 	}
 
 	gone := func() bool { return len(c.processes()) == 0 }
@@ -345,12 +335,27 @@ func (c *Cluster) shutdown(ctx context.Context) error {
 	return fmt.Errorf("pgembed: stop server: processes %v of %s did not exit", c.processes(), c.dataDir)
 }
 
-// pgCtlStop runs pg_ctl stop in the given mode and waits up to timeout for the server to exit.
-func (c *Cluster) pgCtlStop(mode string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout+10*time.Second)
-	defer cancel()
-	secs := strconv.Itoa(max(1, int(math.Ceil(timeout.Seconds()))))
-	return c.run(ctx, "pg_ctl", "stop", "-D", c.dataDir, "-m", mode, "-w", "-t", secs, "-s")
+// stopPostmaster asks postmaster pm for a shutdown in mode ("fast" or "immediate") with
+// pg_ctl stop, or with the matching signal when no postmaster.pid names it, and reports whether
+// it exited within timeout. We wait ourselves rather than with pg_ctl -w, which waits for
+// postmaster.pid to go: a postmaster killed meanwhile never removes it, and kill(2) still
+// succeeds on its zombie until someone reaps it.
+func (c *Cluster) stopPostmaster(pm int, viaPgCtl bool, mode string, timeout time.Duration) bool {
+	if viaPgCtl {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := c.run(ctx, "pg_ctl", "stop", "-D", c.dataDir, "-m", mode, "-W", "-s")
+		cancel()
+		if err != nil && processAlive(pm) {
+			c.log.Warn("pgembed: pg_ctl stop failed", "mode", mode, "err", err)
+		}
+	} else {
+		sig := syscall.SIGINT // fast shutdown
+		if mode == "immediate" {
+			sig = syscall.SIGQUIT
+		}
+		_ = syscall.Kill(pm, sig)
+	}
+	return waitFor(timeout, func() bool { return !processAlive(pm) })
 }
 
 // run runs one of the server binaries as the cluster's user and returns its output in the error.
