@@ -68,7 +68,7 @@ func planStatusTag(c store.CaseBrief, asOf time.Time) components.StatusTag {
 	t := components.StatusTag{Label: st.Label(), Class: st.Tag()}
 	switch st {
 	case domain.PlanMissing:
-		t.Detail = daysText(n) + " overdue"
+		t.Detail = daysText(n) + " past the due date"
 	case domain.PlanAwaited:
 		switch {
 		case c.PlanDueOn == nil:

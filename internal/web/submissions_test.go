@@ -631,7 +631,7 @@ func TestLiaisonHomeShowsTheirForcesCases(t *testing.T) {
 	ts.setClock(time.Date(2017, 6, 12, 9, 0, 0, 0, time.UTC))
 	home = c.get("/")
 	card = home.doc(t).Find(`[data-testid="liaison-case"]`)
-	if got := card.Find(`.app-tag-detail`).Text(); got != "12 days overdue" {
+	if got := card.Find(`.app-tag-detail`).Text(); got != "12 days past the due date" {
 		t.Errorf("overdue detail %q", got)
 	}
 	if !strings.Contains(home.doc(t).Find(`[data-testid="case-count"]`).Text(), "1 plan is overdue") {
@@ -671,7 +671,7 @@ func TestInspectorsSeeWhichForcesSentPlans(t *testing.T) {
 				t.Errorf("%s: %s group lists %q, want %q", who, group, got, want)
 			}
 		}
-		if got := doc.Find(`[data-testid="group-missing"] .app-tag-detail`).Text(); got != "10 days overdue" {
+		if got := doc.Find(`[data-testid="group-missing"] .app-tag-detail`).Text(); got != "10 days past the due date" {
 			t.Errorf("%s: Kent %q", who, got)
 		}
 		overview := c.get("/plans").doc(t)
