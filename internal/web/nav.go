@@ -14,6 +14,7 @@ var navItems = []struct {
 	perm        auth.Permission
 	roles       []auth.Role // empty: every role with perm
 }{
+	{"Cases", "/cases", auth.ViewCases, nil},
 	{"Users", "/admin/users", auth.ManageUsers, nil},
 	{"Audit trail", "/audit", auth.ViewAudit, nil},
 }

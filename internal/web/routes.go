@@ -43,6 +43,11 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/admin/users/{id}/password", auth.ManageUsers, s.usersResetPassword)
 
 		s.route(r, http.MethodGet, "/audit", auth.ViewAudit, s.auditList)
+
+		s.route(r, http.MethodGet, "/cases", auth.ViewCases, s.casesList)
+		s.route(r, http.MethodGet, "/cases/{id}", auth.ViewCases, s.casesShow)
+		s.route(r, http.MethodGet, "/cases/{id}/due-date", auth.EditCases, s.casesDueDateForm)
+		s.route(r, http.MethodPost, "/cases/{id}/due-date", auth.EditCases, s.casesDueDatePost)
 	})
 }
 
