@@ -638,3 +638,21 @@ func CategoryKey(label string) string {
 	}
 	return k
 }
+
+// ListRecommendations returns the recommendations that have a case in sc,
+// newest report first: the choices of the case list's filter.
+func (s *Store) ListRecommendations(ctx context.Context, sc Scope) ([]Finding, error) {
+	const q = `SELECT ` + findingColumns + findingFrom + `
+		WHERE fi.kind = 'recommendation'
+		  AND EXISTS (SELECT 1 FROM cases c WHERE c.finding_id = fi.id AND ($1::bigint IS NULL OR c.force_id = $1))
+		ORDER BY r.published_on DESC, r.title, fi.id`
+	rows, err := s.pool.Query(ctx, q, sc.ForceArg())
+	if err != nil {
+		return nil, fmt.Errorf("store: list recommendations: %w", err)
+	}
+	fs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Finding, error) { return scanFinding(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: list recommendations: %w", err)
+	}
+	return fs, nil
+}
