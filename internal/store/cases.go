@@ -251,3 +251,26 @@ func (s *Store) ListCases(ctx context.Context, sc Scope, f CaseFilter) (CaseList
 	}
 	return list, nil
 }
+
+// CaseStageCounts counts a recommendation's cases in sc by stage as of
+// asOf (stages without cases are left out).
+func (s *Store) CaseStageCounts(ctx context.Context, sc Scope, findingID int64, asOf time.Time) (map[domain.Stage]int, error) {
+	const q = `SELECT ` + stageSQL + ` AS stage, count(*) FROM cases c
+		WHERE c.finding_id = @finding AND (@force::bigint IS NULL OR c.force_id = @force)
+		GROUP BY stage`
+	rows, err := s.pool.Query(ctx, q, pgx.NamedArgs{"finding": findingID, "force": sc.ForceArg(), "asof": asOf})
+	if err != nil {
+		return nil, fmt.Errorf("store: stage counts of finding %d: %w", findingID, err)
+	}
+	defer rows.Close()
+	counts := map[domain.Stage]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("store: stage counts of finding %d: %w", findingID, err)
+		}
+		counts[domain.Stage(st)] = n
+	}
+	return counts, rows.Err()
+}

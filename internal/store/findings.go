@@ -656,3 +656,14 @@ func (s *Store) ListRecommendations(ctx context.Context, sc Scope) ([]Finding, e
 	}
 	return fs, nil
 }
+
+// InScope counts the forces in a recommendation's scope: the cases
+// applying it creates in all.
+func (s *Store) InScope(ctx context.Context, findingID int64) (int, error) {
+	const q = `SELECT count(*) FROM findings fi CROSS JOIN forces f WHERE fi.id = $1 AND ` + inScopeSQL
+	var n int
+	if err := s.pool.QueryRow(ctx, q, findingID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: scope of finding %d: %w", findingID, err)
+	}
+	return n, nil
+}

@@ -103,15 +103,33 @@ type ForceSummary struct {
 // not ""), by name, each with its open and overdue cases as of asOf, the
 // stages reckoned by stageSQL.
 func (s *Store) ListForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
+	return s.forceSummaries(ctx, sc, region, "", asOf)
+}
+
+// ForceSummaryByCode returns the force with code in sc with its case
+// counts as of asOf.
+func (s *Store) ForceSummaryByCode(ctx context.Context, sc Scope, code string, asOf time.Time) (ForceSummary, error) {
+	fs, err := s.forceSummaries(ctx, sc, "", code, asOf)
+	if err != nil {
+		return ForceSummary{}, err
+	}
+	if len(fs) == 0 {
+		return ForceSummary{}, fmt.Errorf("store: force %q: %w", code, ErrNotFound)
+	}
+	return fs[0], nil
+}
+
+func (s *Store) forceSummaries(ctx context.Context, sc Scope, region, code string, asOf time.Time) ([]ForceSummary, error) {
 	const q = `SELECT ` + forceColumnsF + `,
 			count(c.id) FILTER (WHERE ` + stageSQL + ` <> 'closed'),
 			count(c.id) FILTER (WHERE ` + stageSQL + ` = ANY(@overdue::text[]))
 		FROM forces f LEFT JOIN cases c ON c.force_id = f.id
 		WHERE (@force::bigint IS NULL OR f.id = @force) AND (@region::text = '' OR f.region = @region)
+		  AND (@code::text = '' OR f.code = @code)
 		GROUP BY f.id
 		ORDER BY f.name`
-	rows, err := s.pool.Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region, "asof": asOf,
-		"overdue": overdueStageKeys()})
+	rows, err := s.pool.Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region, "code": code,
+		"asof": asOf, "overdue": overdueStageKeys()})
 	if err != nil {
 		return nil, fmt.Errorf("store: force summaries: %w", err)
 	}

@@ -35,7 +35,7 @@ func caseStage(c store.Case, asOf time.Time) components.CaseStage {
 func (s *Server) asOfDate(r *http.Request) (asOf time.Time, field components.DateField, isToday bool, errMsg string) {
 	today := domain.Today(s.now())
 	q := r.URL.Query()
-	field = components.DateField{Name: "asof", Legend: "Show as of", Hint: "For example, 1 6 2017. Leave empty for today."}
+	field = components.DateField{Name: "asof", Legend: "Show as of", Hint: "For example, 1 6 2017"}
 	switch {
 	case q.Get("asof") != "":
 		d, err := time.Parse("2006-01-02", q.Get("asof"))

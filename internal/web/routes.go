@@ -21,7 +21,7 @@ func (s *Server) routes() {
 	// No session, no database: probes and static files.
 	s.raw(m, http.MethodGet, "/healthz", auth.Public, s.healthz)
 	s.raw(m, http.MethodGet, "/readyz", auth.Public, s.readyz)
-	s.raw(m, http.MethodGet, "/assets/*", auth.Public, http.StripPrefix("/assets", static.Handler()).ServeHTTP)
+	s.raw(m, http.MethodGet, "/assets/*", auth.Public, static.Handler().ServeHTTP) // static wants the /assets/ prefix
 
 	m.Group(func(r chi.Router) {
 		r.Use(s.sessions.LoadAndSave, s.loadUser, noStore)
@@ -43,6 +43,35 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/admin/users/{id}/password", auth.ManageUsers, s.usersResetPassword)
 
 		s.route(r, http.MethodGet, "/audit", auth.ViewAudit, s.auditList)
+
+		s.route(r, http.MethodGet, "/forces", auth.ViewForces, s.forcesList)
+		s.route(r, http.MethodGet, "/forces/{code}", auth.ViewForces, s.forcesShow)
+		s.route(r, http.MethodGet, "/forces/{code}/edit", auth.EditForces, s.forcesEdit)
+		s.route(r, http.MethodPost, "/forces/{code}", auth.EditForces, s.forcesUpdate)
+
+		s.route(r, http.MethodGet, "/reports", auth.ViewReports, s.reportsList)
+		s.route(r, http.MethodGet, "/reports/new", auth.EditReports, s.reportsNew)
+		s.route(r, http.MethodPost, "/reports", auth.EditReports, s.reportsCreate)
+		s.route(r, http.MethodGet, "/reports/{id}", auth.ViewReports, s.reportsShow)
+		s.route(r, http.MethodGet, "/reports/{id}/findings/new", auth.EditReports, s.findingsNew)
+		s.route(r, http.MethodPost, "/reports/{id}/findings", auth.EditReports, s.findingsCreate)
+		s.route(r, http.MethodGet, "/reports/{id}/import", auth.EditReports, s.importsForm)
+		s.route(r, http.MethodPost, "/reports/{id}/import", auth.EditReports, s.importsDryRun)
+		s.route(r, http.MethodPost, "/reports/{id}/import/confirm", auth.EditReports, s.importsConfirm)
+
+		s.route(r, http.MethodGet, "/findings/{id}", auth.ViewReports, s.findingsShow)
+		s.route(r, http.MethodGet, "/recommendations/{id}", auth.ViewReports, s.recommendationsShow)
+		s.route(r, http.MethodGet, "/findings/{id}/edit", auth.EditReports, s.findingsEdit)
+		s.route(r, http.MethodPost, "/findings/{id}", auth.EditReports, s.findingsUpdate)
+		s.route(r, http.MethodPost, "/findings/{id}/criteria", auth.EditReports, s.criteriaAdd)
+		s.route(r, http.MethodPost, "/findings/{id}/criteria/{item}/move", auth.EditReports, s.criteriaMove)
+		s.route(r, http.MethodPost, "/findings/{id}/criteria/{item}/remove", auth.EditReports, s.criteriaRemove)
+		s.route(r, http.MethodPost, "/findings/{id}/categories", auth.EditReports, s.categoriesAdd)
+		s.route(r, http.MethodPost, "/findings/{id}/categories/{item}/move", auth.EditReports, s.categoriesMove)
+		s.route(r, http.MethodPost, "/findings/{id}/categories/{item}/remove", auth.EditReports, s.categoriesRemove)
+		s.route(r, http.MethodPost, "/findings/{id}/apply", auth.EditReports, s.findingsApply)
+		s.route(r, http.MethodGet, "/findings/{id}/request", auth.EditReports, s.findingsRequestForm)
+		s.route(r, http.MethodPost, "/findings/{id}/request", auth.EditReports, s.findingsRequestPost)
 
 		s.route(r, http.MethodGet, "/cases", auth.ViewCases, s.casesList)
 		s.route(r, http.MethodGet, "/cases/{id}", auth.ViewCases, s.casesShow)
