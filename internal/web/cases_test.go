@@ -88,7 +88,7 @@ func TestCasePageShowsTheLetterStory(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	id := ts.storyCase("leicestershire")
-	ts.now = domain.Date(2017, 6, 1).Add(10 * 3600e9)
+	ts.setClock(domain.Date(2017, 6, 1).Add(10 * 3600e9))
 	doc := ts.as("liaison.leicestershire@demo.test").get(fmt.Sprintf("/cases/%d", id)).doc(t)
 	if got := strings.TrimSpace(doc.Find(`[data-testid="finding-body"]`).Text()); got != seed.StoryRecommendationText {
 		t.Errorf("recommendation text = %q", got)

@@ -215,7 +215,7 @@ func TestForcesListCountsAndEditing(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ts.storyCase("leicestershire")
-	ts.now = domain.Date(2017, 6, 1)
+	ts.setClock(domain.Date(2017, 6, 1))
 	c := ts.as(inspector)
 	doc := c.get("/forces?region=East+Midlands").doc(t)
 	rows := doc.Find(`[data-testid="force-row"]`)

@@ -3,13 +3,10 @@
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
 
@@ -26,11 +23,6 @@ type Server struct {
 	sessions *scs.SessionManager
 	pwParams auth.Params
 	now      func() time.Time
-
-	// stopCleanup ends the expired-session cleanup; cleanupDone closes
-	// when it has.
-	stopCleanup, cleanupDone chan struct{}
-	closeOnce                sync.Once
 
 	mux *chi.Mux
 	// rules records the permission every route was declared with, keyed
@@ -63,8 +55,6 @@ func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Option
 		s.pwParams = *opts.PasswordParams
 	}
 	s.sessions = newSessions(cfg, st)
-	s.stopCleanup, s.cleanupDone = make(chan struct{}), make(chan struct{})
-	go s.cleanSessions(10 * time.Minute)
 	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.serverError(w, r, err)
 	}
@@ -75,9 +65,7 @@ func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Option
 
 func newSessions(cfg config.Config, st *store.Store) *scs.SessionManager {
 	sm := scs.New()
-	// No cleanup goroutine of the library's: its StopCleanup races with
-	// its start. Server.cleanSessions does the same job.
-	sm.Store = pgxstore.NewWithCleanupInterval(st.Pool(), 0)
+	sm.Store = st.Sessions()
 	sm.IdleTimeout = cfg.IdleTimeout
 	sm.Lifetime = cfg.SessionLife
 	sm.Cookie.Name = "inspectrack_session"
@@ -97,25 +85,6 @@ func newSessions(cfg config.Config, st *store.Store) *scs.SessionManager {
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// cleanSessions deletes expired sessions every interval until Close.
-func (s *Server) cleanSessions(interval time.Duration) {
-	defer close(s.cleanupDone)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			if err := s.store.DeleteExpiredSessions(context.Background()); err != nil {
-				s.log.Warn("session cleanup", "err", err)
-			}
-		case <-s.stopCleanup:
-			return
-		}
-	}
-}
-
-// Close stops the session cleanup goroutine and waits for it.
-func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.stopCleanup) })
-	<-s.cleanupDone
-}
+// Close releases what the server holds; today nothing runs in the
+// background (expired sessions are removed by serve's housekeeping).
+func (s *Server) Close() {}
