@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -264,16 +265,16 @@ func TestCriteriaReorderAndFixedOnceCasesExist(t *testing.T) {
 		return s
 	}
 	cs, _ := st.Criteria(ctx, fid)
-	if err := st.MoveCriterion(ctx, testActor, fid, cs[2].ID, -1); err != nil {
+	if err := st.MoveItem(ctx, testActor, store.Criteria, fid, cs[2].ID, -1); err != nil {
 		t.Fatal(err)
 	}
 	if got := titles(); got != "ACB" {
 		t.Errorf("after moving C up: %s", got)
 	}
-	if err := st.MoveCriterion(ctx, testActor, fid, cs[0].ID, -1); err != nil {
+	if err := st.MoveItem(ctx, testActor, store.Criteria, fid, cs[0].ID, -1); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RemoveCriterion(ctx, testActor, fid, cs[0].ID); err != nil {
+	if err := st.RemoveItem(ctx, testActor, store.Criteria, fid, cs[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.AddCriterion(ctx, testActor, fid, "D", ""); err != nil {
@@ -289,7 +290,43 @@ func TestCriteriaReorderAndFixedOnceCasesExist(t *testing.T) {
 	if err := st.AddCriterion(ctx, testActor, fid, "E", ""); err == nil {
 		t.Error("a criterion was added after cases exist")
 	}
-	if err := st.RemoveCategory(ctx, testActor, fid, 1); err == nil {
+	if err := st.RemoveItem(ctx, testActor, store.Categories, fid, 1); err == nil {
 		t.Error("a category was removed after cases exist")
+	}
+}
+
+// BenchmarkListCasesByStage measures a page of the case list filtered and
+// sorted by the stage computed in SQL, over 4,300 cases (100
+// recommendations at 43 forces).
+func BenchmarkListCasesByStage(b *testing.B) {
+	ctx := context.Background()
+	st := store.New(testdb.Pool(b))
+	forces, _ := seed.Forces()
+	if err := st.Tx(ctx, func(tx pgx.Tx) error { _, err := store.UpsertForces(ctx, tx, forces); return err }); err != nil {
+		b.Fatal(err)
+	}
+	rid, err := st.CreateReport(ctx, testActor, store.NewReport{Title: "Bench", Kind: store.ReportNational, PublishedOn: domain.Date(2016, 12, 8)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 100 {
+		fid, err := st.CreateFinding(ctx, testActor, rid, store.FindingInput{Kind: domain.FindingRecommendation, Body: "x", Reference: fmt.Sprint("R", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.ApplyFinding(ctx, testActor, fid); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.RecordRequest(ctx, testActor, fid, domain.Date(2017, 5, 16), domain.AddDays(domain.Date(2017, 5, 20), i%20)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	f := store.CaseFilter{AsOf: domain.Date(2017, 6, 1), Stage: domain.StagePlanOverdue, Sort: "stage", PerPage: 25}
+	b.ResetTimer()
+	for b.Loop() {
+		list, err := st.ListCases(ctx, store.Scope{}, f)
+		if err != nil || list.Total == 0 {
+			b.Fatal(list.Total, err)
+		}
 	}
 }

@@ -474,22 +474,23 @@ func (s *Store) ApplyFinding(ctx context.Context, a Actor, id int64) (ApplyResul
 	return res, err
 }
 
-// orderedList is a recommendation's ordered list of criteria or of
-// categories: the same add, move and remove rules apply to both.
-type orderedList struct {
+// List is one of a recommendation's ordered lists, its criteria or its
+// outcome categories: the same add, move and remove rules apply to both.
+type List struct {
 	table  string // trusted constant
-	object string // audit object type
+	object string // what one item is called, in audit events
 }
 
+// The ordered lists of a recommendation.
 var (
-	criteriaList   = orderedList{table: "criteria", object: "criterion"}
-	categoriesList = orderedList{table: "categories", object: "category"}
+	Criteria   = List{table: "criteria", object: "criterion"}
+	Categories = List{table: "categories", object: "category"}
 )
 
 // editList runs change on a recommendation's list once no case exists,
 // with the position constraint deferred so positions can be swapped, then
 // audits it.
-func (s *Store) editList(ctx context.Context, a Actor, l orderedList, findingID int64, summary string, change func(tx pgx.Tx) error) error {
+func (s *Store) editList(ctx context.Context, a Actor, l List, findingID int64, summary string, change func(tx pgx.Tx) error) error {
 	return s.Tx(ctx, func(tx pgx.Tx) error {
 		kind, _, cases, err := lockFinding(ctx, tx, findingID)
 		if err != nil {
@@ -511,7 +512,7 @@ func (s *Store) editList(ctx context.Context, a Actor, l orderedList, findingID 
 	})
 }
 
-func (l orderedList) add(ctx context.Context, tx pgx.Tx, findingID int64, cols string, vals ...any) error {
+func (l List) add(ctx context.Context, tx pgx.Tx, findingID int64, cols string, vals ...any) error {
 	q := `INSERT INTO ` + l.table + ` (finding_id, position, ` + cols + `)
 		SELECT $1, COALESCE(max(position), 0) + 1, ` + placeholders(2, len(vals)) + ` FROM ` + l.table + ` WHERE finding_id = $1`
 	_, err := tx.Exec(ctx, q, append([]any{findingID}, vals...)...)
@@ -530,7 +531,7 @@ func placeholders(from, n int) string {
 }
 
 // move swaps an item with its neighbour above (delta -1) or below (+1).
-func (l orderedList) move(ctx context.Context, tx pgx.Tx, findingID, itemID int64, delta int) error {
+func (l List) move(ctx context.Context, tx pgx.Tx, findingID, itemID int64, delta int) error {
 	q := `WITH me AS (SELECT id, position FROM ` + l.table + ` WHERE id = $2 AND finding_id = $1),
 		other AS (SELECT t.id, t.position FROM ` + l.table + ` t, me WHERE t.finding_id = $1 AND t.position = me.position + $3)
 		UPDATE ` + l.table + ` t SET position = CASE WHEN t.id = me.id THEN other.position ELSE me.position END
@@ -546,7 +547,7 @@ func (l orderedList) move(ctx context.Context, tx pgx.Tx, findingID, itemID int6
 }
 
 // remove deletes an item and closes the gap it leaves.
-func (l orderedList) remove(ctx context.Context, tx pgx.Tx, findingID, itemID int64) error {
+func (l List) remove(ctx context.Context, tx pgx.Tx, findingID, itemID int64) error {
 	tag, err := tx.Exec(ctx, `DELETE FROM `+l.table+` WHERE id = $2 AND finding_id = $1`, findingID, itemID)
 	if err != nil {
 		return fmt.Errorf("store: remove from %s of finding %d: %w", l.table, findingID, err)
@@ -563,7 +564,7 @@ func (l orderedList) remove(ctx context.Context, tx pgx.Tx, findingID, itemID in
 	return nil
 }
 
-func (l orderedList) exists(ctx context.Context, tx pgx.Tx, findingID, itemID int64) error {
+func (l List) exists(ctx context.Context, tx pgx.Tx, findingID, itemID int64) error {
 	var ok bool
 	q := `SELECT EXISTS (SELECT 1 FROM ` + l.table + ` WHERE id = $2 AND finding_id = $1)`
 	if err := tx.QueryRow(ctx, q, findingID, itemID).Scan(&ok); err != nil {
@@ -578,22 +579,24 @@ func (l orderedList) exists(ctx context.Context, tx pgx.Tx, findingID, itemID in
 // AddCriterion appends a criterion to a recommendation without cases.
 func (s *Store) AddCriterion(ctx context.Context, a Actor, findingID int64, title, description string) error {
 	title = strings.TrimSpace(title)
-	return s.editList(ctx, a, criteriaList, findingID, fmt.Sprintf("criterion added: %q", title), func(tx pgx.Tx) error {
-		return criteriaList.add(ctx, tx, findingID, "title, description", title, strings.TrimSpace(description))
+	return s.editList(ctx, a, Criteria, findingID, fmt.Sprintf("criterion added: %q", title), func(tx pgx.Tx) error {
+		return Criteria.add(ctx, tx, findingID, "title, description", title, strings.TrimSpace(description))
 	})
 }
 
-// MoveCriterion moves a criterion up (delta -1) or down (+1).
-func (s *Store) MoveCriterion(ctx context.Context, a Actor, findingID, criterionID int64, delta int) error {
-	return s.editList(ctx, a, criteriaList, findingID, fmt.Sprintf("criterion %d moved %+d", criterionID, delta), func(tx pgx.Tx) error {
-		return criteriaList.move(ctx, tx, findingID, criterionID, delta)
+// MoveItem moves an item of a recommendation's list up (delta -1) or down
+// (+1), until cases exist.
+func (s *Store) MoveItem(ctx context.Context, a Actor, l List, findingID, itemID int64, delta int) error {
+	return s.editList(ctx, a, l, findingID, fmt.Sprintf("%s %d moved %+d", l.object, itemID, delta), func(tx pgx.Tx) error {
+		return l.move(ctx, tx, findingID, itemID, delta)
 	})
 }
 
-// RemoveCriterion removes a criterion from a recommendation without cases.
-func (s *Store) RemoveCriterion(ctx context.Context, a Actor, findingID, criterionID int64) error {
-	return s.editList(ctx, a, criteriaList, findingID, fmt.Sprintf("criterion %d removed", criterionID), func(tx pgx.Tx) error {
-		return criteriaList.remove(ctx, tx, findingID, criterionID)
+// RemoveItem removes an item from a recommendation's list, until cases
+// exist.
+func (s *Store) RemoveItem(ctx context.Context, a Actor, l List, findingID, itemID int64) error {
+	return s.editList(ctx, a, l, findingID, fmt.Sprintf("%s %d removed", l.object, itemID), func(tx pgx.Tx) error {
+		return l.remove(ctx, tx, findingID, itemID)
 	})
 }
 
@@ -604,26 +607,12 @@ var ErrCategoryExists = fmt.Errorf("store: category already listed: %w", ErrConf
 // AddCategory appends an outcome category, its key made from its label.
 func (s *Store) AddCategory(ctx context.Context, a Actor, findingID int64, label string) error {
 	label = strings.TrimSpace(label)
-	return s.editList(ctx, a, categoriesList, findingID, fmt.Sprintf("category added: %q", label), func(tx pgx.Tx) error {
-		err := categoriesList.add(ctx, tx, findingID, "key, label", CategoryKey(label), label)
+	return s.editList(ctx, a, Categories, findingID, fmt.Sprintf("category added: %q", label), func(tx pgx.Tx) error {
+		err := Categories.add(ctx, tx, findingID, "key, label", CategoryKey(label), label)
 		if isUniqueViolation(err, "categories_finding_id_key_key") {
 			return ErrCategoryExists
 		}
 		return err
-	})
-}
-
-// MoveCategory moves a category up (delta -1) or down (+1).
-func (s *Store) MoveCategory(ctx context.Context, a Actor, findingID, categoryID int64, delta int) error {
-	return s.editList(ctx, a, categoriesList, findingID, fmt.Sprintf("category %d moved %+d", categoryID, delta), func(tx pgx.Tx) error {
-		return categoriesList.move(ctx, tx, findingID, categoryID, delta)
-	})
-}
-
-// RemoveCategory removes a category from a recommendation without cases.
-func (s *Store) RemoveCategory(ctx context.Context, a Actor, findingID, categoryID int64) error {
-	return s.editList(ctx, a, categoriesList, findingID, fmt.Sprintf("category %d removed", categoryID), func(tx pgx.Tx) error {
-		return categoriesList.remove(ctx, tx, findingID, categoryID)
 	})
 }
 

@@ -58,7 +58,17 @@ func (s *Server) asOfDate(r *http.Request) (asOf time.Time, field components.Dat
 	return asOf, field, asOf.Equal(today), ""
 }
 
-func caseID(r *http.Request) (int64, error) { return pathID(r, "id") }
+// caseFrom returns the case of the URL's {id} in the user's scope: a case
+// of another force is not found.
+func (s *Server) caseFrom(r *http.Request) (store.Case, store.Scope, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.Case{}, store.Scope{}, err
+	}
+	sc := scope(r)
+	c, err := s.store.Case(r.Context(), sc, id)
+	return c, sc, err
+}
 
 // pathID reads a positive number from the URL path; anything else is a
 // page that does not exist.
@@ -71,12 +81,7 @@ func pathID(r *http.Request, name string) (int64, error) {
 }
 
 func (s *Server) casesShow(w http.ResponseWriter, r *http.Request) error {
-	id, err := caseID(r)
-	if err != nil {
-		return err
-	}
-	sc := scope(r)
-	c, err := s.store.Case(r.Context(), sc, id)
+	c, sc, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
@@ -380,11 +385,7 @@ func pagination(u *url.URL, page, perPage, n, total int) components.Pagination {
 }
 
 func (s *Server) casesDueDateForm(w http.ResponseWriter, r *http.Request) error {
-	id, err := caseID(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
@@ -408,12 +409,7 @@ func (s *Server) renderDueDate(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (s *Server) casesDueDatePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := caseID(r)
-	if err != nil {
-		return err
-	}
-	sc := scope(r)
-	c, err := s.store.Case(r.Context(), sc, id)
+	c, sc, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
@@ -434,14 +430,14 @@ func (s *Server) casesDueDatePost(w http.ResponseWriter, r *http.Request) error 
 	if f.Errors.Any() {
 		return s.renderDueDate(w, r, http.StatusUnprocessableEntity, f)
 	}
-	switch err := s.store.ChangeDueDate(r.Context(), actor(r), sc, id, due, f.Reason); {
+	switch err := s.store.ChangeDueDate(r.Context(), actor(r), sc, c.ID, due, f.Reason); {
 	case errors.Is(err, store.ErrNoRequest):
 		return withStatus(http.StatusBadRequest, err)
 	case err != nil:
 		return err
 	}
 	s.sessions.Put(r.Context(), "flash", "Plan due date changed to "+domain.FormatLong(due)+".")
-	http.Redirect(w, r, "/cases/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/cases/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 	return nil
 }
 

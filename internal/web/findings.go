@@ -249,11 +249,7 @@ func (s *Server) findingStoreError(err error, f *components.FindingForm) bool {
 }
 
 func (s *Server) findingsEdit(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	fd, err := s.store.Finding(r.Context(), id)
+	fd, err := s.findingFrom(r)
 	if err != nil {
 		return err
 	}
@@ -275,14 +271,11 @@ func (s *Server) findingsEdit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) findingsUpdate(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	fd, err := s.findingFrom(r)
 	if err != nil {
 		return err
 	}
-	fd, err := s.store.Finding(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := fd.ID
 	f, in, err := s.readFindingForm(r, fd.ReportID, &fd)
 	if err != nil {
 		return err
@@ -330,11 +323,7 @@ func (s *Server) findingsShow(w http.ResponseWriter, r *http.Request) error {
 // view (the criteria and categories forms with their errors).
 func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, status int, change func(*components.FindingView)) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	fd, err := s.store.Finding(ctx, id)
+	fd, err := s.findingFrom(r)
 	if err != nil {
 		return err
 	}
@@ -514,24 +503,30 @@ func (s *Server) criteriaAdd(w http.ResponseWriter, r *http.Request) error {
 	return s.listChange(w, r, id, s.store.AddCriterion(r.Context(), actor(r), id, title, desc), "Criterion added.")
 }
 
-func (s *Server) criteriaMove(w http.ResponseWriter, r *http.Request) error {
-	id, item, err := findingItem(r)
-	if err != nil {
-		return err
+// listMove moves an item of a recommendation's criteria or categories.
+func (s *Server) listMove(l store.List) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, item, err := findingItem(r)
+		if err != nil {
+			return err
+		}
+		delta, err := moveDelta(r)
+		if err != nil {
+			return err
+		}
+		return s.listChange(w, r, id, s.store.MoveItem(r.Context(), actor(r), l, id, item, delta), "")
 	}
-	delta, err := moveDelta(r)
-	if err != nil {
-		return err
-	}
-	return s.listChange(w, r, id, s.store.MoveCriterion(r.Context(), actor(r), id, item, delta), "")
 }
 
-func (s *Server) criteriaRemove(w http.ResponseWriter, r *http.Request) error {
-	id, item, err := findingItem(r)
-	if err != nil {
-		return err
+// listRemove removes an item of a recommendation's criteria or categories.
+func (s *Server) listRemove(l store.List, flash string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, item, err := findingItem(r)
+		if err != nil {
+			return err
+		}
+		return s.listChange(w, r, id, s.store.RemoveItem(r.Context(), actor(r), l, id, item), flash)
 	}
-	return s.listChange(w, r, id, s.store.RemoveCriterion(r.Context(), actor(r), id, item), "Criterion removed.")
 }
 
 func (s *Server) categoriesAdd(w http.ResponseWriter, r *http.Request) error {
@@ -563,26 +558,6 @@ func (s *Server) categoriesAdd(w http.ResponseWriter, r *http.Request) error {
 	return s.listChange(w, r, id, err, "Category added.")
 }
 
-func (s *Server) categoriesMove(w http.ResponseWriter, r *http.Request) error {
-	id, item, err := findingItem(r)
-	if err != nil {
-		return err
-	}
-	delta, err := moveDelta(r)
-	if err != nil {
-		return err
-	}
-	return s.listChange(w, r, id, s.store.MoveCategory(r.Context(), actor(r), id, item, delta), "")
-}
-
-func (s *Server) categoriesRemove(w http.ResponseWriter, r *http.Request) error {
-	id, item, err := findingItem(r)
-	if err != nil {
-		return err
-	}
-	return s.listChange(w, r, id, s.store.RemoveCategory(r.Context(), actor(r), id, item), "Category removed.")
-}
-
 func findingItem(r *http.Request) (int64, int64, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -599,17 +574,24 @@ func (s *Server) requestForm(r *http.Request, fd store.Finding) components.Reque
 		Due:   components.DateField{Name: "due", Legend: "Date plans are due", Hint: "For example, 31 5 2017"}}
 }
 
-func (s *Server) recommendation(r *http.Request) (store.Finding, error) {
+// findingFrom returns the finding of the URL's {id}.
+func (s *Server) findingFrom(r *http.Request) (store.Finding, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return store.Finding{}, err
 	}
-	fd, err := s.store.Finding(r.Context(), id)
+	return s.store.Finding(r.Context(), id)
+}
+
+// recommendation returns the recommendation of the URL's {id}; any other
+// finding has no such page.
+func (s *Server) recommendation(r *http.Request) (store.Finding, error) {
+	fd, err := s.findingFrom(r)
 	if err != nil {
 		return fd, err
 	}
 	if fd.Kind != domain.FindingRecommendation {
-		return fd, fmt.Errorf("web: finding %d is a %s: %w", id, fd.Kind, store.ErrNotFound)
+		return fd, fmt.Errorf("web: finding %d is a %s: %w", fd.ID, fd.Kind, store.ErrNotFound)
 	}
 	return fd, nil
 }

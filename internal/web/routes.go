@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"inspectrack/internal/auth"
+	"inspectrack/internal/store"
 	"inspectrack/web/static"
 )
 
@@ -64,11 +65,11 @@ func (s *Server) routes() {
 		s.route(r, http.MethodGet, "/findings/{id}/edit", auth.EditReports, s.findingsEdit)
 		s.route(r, http.MethodPost, "/findings/{id}", auth.EditReports, s.findingsUpdate)
 		s.route(r, http.MethodPost, "/findings/{id}/criteria", auth.EditReports, s.criteriaAdd)
-		s.route(r, http.MethodPost, "/findings/{id}/criteria/{item}/move", auth.EditReports, s.criteriaMove)
-		s.route(r, http.MethodPost, "/findings/{id}/criteria/{item}/remove", auth.EditReports, s.criteriaRemove)
+		s.route(r, http.MethodPost, "/findings/{id}/criteria/{item}/move", auth.EditReports, s.listMove(store.Criteria))
+		s.route(r, http.MethodPost, "/findings/{id}/criteria/{item}/remove", auth.EditReports, s.listRemove(store.Criteria, "Criterion removed."))
 		s.route(r, http.MethodPost, "/findings/{id}/categories", auth.EditReports, s.categoriesAdd)
-		s.route(r, http.MethodPost, "/findings/{id}/categories/{item}/move", auth.EditReports, s.categoriesMove)
-		s.route(r, http.MethodPost, "/findings/{id}/categories/{item}/remove", auth.EditReports, s.categoriesRemove)
+		s.route(r, http.MethodPost, "/findings/{id}/categories/{item}/move", auth.EditReports, s.listMove(store.Categories))
+		s.route(r, http.MethodPost, "/findings/{id}/categories/{item}/remove", auth.EditReports, s.listRemove(store.Categories, "Category removed."))
 		s.route(r, http.MethodPost, "/findings/{id}/apply", auth.EditReports, s.findingsApply)
 		s.route(r, http.MethodGet, "/findings/{id}/request", auth.EditReports, s.findingsRequestForm)
 		s.route(r, http.MethodPost, "/findings/{id}/request", auth.EditReports, s.findingsRequestPost)
