@@ -33,29 +33,10 @@ func (k SubmissionKind) Label() string {
 	return "Plan"
 }
 
-// CaseBrief is what sending and reading plans needs to know about a case:
-// the recommendation asked of the force, the dates that drive the case, and
-// a summary of what the force has sent.
-type CaseBrief struct {
-	ID          int64
-	ForceID     int64
-	ForceName   string
-	FindingID   int64
-	Reference   string // the recommendation's reference in its report, may be ""
-	Body        string // what was asked
-	ReportTitle string
-
-	RequestSentOn         *time.Time
-	PlanDueOn             *time.Time
-	FirstSubmittedAt      *time.Time
-	LastSubmittedAt       *time.Time
-	AssessmentStartedOn   *time.Time
-	AssessmentPublishedOn *time.Time
-	FollowUpPlannedOn     *time.Time
-	FollowUpDoneOn        *time.Time
-	ClosedOn              *time.Time
-	ClosedReason          string
-
+// CasePlan is a case with a summary of what its force has sent: what the
+// liaison's home and the per-recommendation view of plans list.
+type CasePlan struct {
+	Case
 	PlanVersions    int
 	ProgressUpdates int
 	// FirstPlanLateDays is how late the first plan version was against the
@@ -63,85 +44,65 @@ type CaseBrief struct {
 	FirstPlanLateDays int
 }
 
-// Facts are the case's dates for the domain rules.
-func (c CaseBrief) Facts() domain.CaseFacts {
-	return domain.CaseFacts{
-		RequestSentOn: c.RequestSentOn, PlanDueOn: c.PlanDueOn, FirstSubmittedAt: c.FirstSubmittedAt,
-		AssessmentStartedOn: c.AssessmentStartedOn, AssessmentPublishedOn: c.AssessmentPublishedOn,
-		FollowUpPlannedOn: c.FollowUpPlannedOn, FollowUpDoneOn: c.FollowUpDoneOn,
-		ClosedOn: c.ClosedOn, ClosedReason: domain.ClosedReason(c.ClosedReason),
-	}
-}
-
 // PlanStatus is where the case's plan stands on asOf.
-func (c CaseBrief) PlanStatus(asOf time.Time) (domain.PlanStatus, int) {
+func (c CasePlan) PlanStatus(asOf time.Time) (domain.PlanStatus, int) {
 	return domain.PlanStatusOf(c.Facts(), c.FirstPlanLateDays, asOf)
 }
 
-// caseBriefQuery selects CaseBriefs; callers add WHERE and ORDER BY. The
-// first plan version's due date and time come along so its lateness is
-// worked out by domain.LateDays, in one place.
-const caseBriefQuery = `
-	SELECT c.id, c.force_id, fo.name, c.finding_id, f.reference, f.body, r.title,
-		c.request_sent_on, c.plan_due_on, c.first_submitted_at, c.last_submitted_at,
-		c.assessment_started_on, c.assessment_published_on, c.follow_up_planned_on, c.follow_up_done_on,
-		c.closed_on, COALESCE(c.closed_reason, ''),
+// casePlanQuery is a case (caseColumns, caseFrom) with counts of its
+// submissions; callers add WHERE and ORDER BY. The first plan version's
+// time and due date come along so that its lateness is worked out by
+// domain.LateDays, in one place.
+const casePlanQuery = `SELECT ` + caseColumns + `,
 		(SELECT count(*) FROM submissions s WHERE s.case_id = c.id AND s.kind = 'plan'),
 		(SELECT count(*) FROM submissions s WHERE s.case_id = c.id AND s.kind = 'progress'),
-		first.submitted_at, first.due_on
-	FROM cases c
-	JOIN forces fo ON fo.id = c.force_id
-	JOIN findings f ON f.id = c.finding_id
-	JOIN reports r ON r.id = f.report_id
+		first.submitted_at, first.due_on` + caseFrom + `
 	LEFT JOIN LATERAL (
 		SELECT s.submitted_at, s.due_on FROM submissions s
 		WHERE s.case_id = c.id AND s.kind = 'plan' ORDER BY s.version LIMIT 1
 	) first ON true `
 
-func scanCaseBrief(r pgx.Row) (CaseBrief, error) {
-	var c CaseBrief
+func scanCasePlan(r pgx.Row) (CasePlan, error) {
+	var c CasePlan
 	var firstAt, firstDue *time.Time
-	err := r.Scan(&c.ID, &c.ForceID, &c.ForceName, &c.FindingID, &c.Reference, &c.Body, &c.ReportTitle,
-		&c.RequestSentOn, &c.PlanDueOn, &c.FirstSubmittedAt, &c.LastSubmittedAt,
-		&c.AssessmentStartedOn, &c.AssessmentPublishedOn, &c.FollowUpPlannedOn, &c.FollowUpDoneOn,
-		&c.ClosedOn, &c.ClosedReason, &c.PlanVersions, &c.ProgressUpdates, &firstAt, &firstDue)
+	err := r.Scan(append(caseDest(&c.Case), &c.PlanVersions, &c.ProgressUpdates, &firstAt, &firstDue)...)
 	if err == nil && firstAt != nil {
 		c.FirstPlanLateDays = domain.LateDays(firstDue, *firstAt)
 	}
 	return c, err
 }
 
-// CaseBrief returns case id within sc.
-func (s *Store) CaseBrief(ctx context.Context, sc Scope, id int64) (CaseBrief, error) {
-	const q = caseBriefQuery + `WHERE c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
-	c, err := scanCaseBrief(s.pool.QueryRow(ctx, q, id, sc.ForceArg()))
+// CasePlan returns case id within sc, with what its force has sent.
+func (s *Store) CasePlan(ctx context.Context, sc Scope, id int64) (CasePlan, error) {
+	const q = casePlanQuery + `WHERE c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
+	c, err := scanCasePlan(s.pool.QueryRow(ctx, q, id, sc.ForceArg()))
 	if err != nil {
 		return c, notFound(err, "store: case %d", id)
 	}
 	return c, nil
 }
 
-// CaseBriefFilter selects the cases CaseBriefs lists.
-type CaseBriefFilter struct {
+// CasePlanFilter selects the cases CasePlans lists.
+type CasePlanFilter struct {
 	FindingID int64 // 0: every recommendation
 	OpenOnly  bool  // leave out closed cases
 }
 
-// CaseBriefs lists the cases within sc that f selects, by plan due date
+// CasePlans lists the cases within sc that f selects, by plan due date
 // (soonest first, none last), then force name.
-func (s *Store) CaseBriefs(ctx context.Context, sc Scope, f CaseBriefFilter) ([]CaseBrief, error) {
-	const q = caseBriefQuery + `
+func (s *Store) CasePlans(ctx context.Context, sc Scope, f CasePlanFilter) ([]CasePlan, error) {
+	const q = casePlanQuery + `
 		WHERE ($1::bigint IS NULL OR c.force_id = $1)
 		  AND ($2::bigint = 0 OR c.finding_id = $2)
 		  AND (NOT $3 OR c.closed_on IS NULL)
-		ORDER BY c.plan_due_on NULLS LAST, fo.name, c.id`
+		ORDER BY c.plan_due_on NULLS LAST, f.name, c.id`
 	rows, err := s.pool.Query(ctx, q, sc.ForceArg(), f.FindingID, f.OpenOnly)
 	if err != nil {
-		return nil, fmt.Errorf("store: list cases: %w", err)
+		return nil, fmt.Errorf("store: list cases with plans: %w", err)
 	}
-	cases, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CaseBrief, error) { return scanCaseBrief(r) })
+	cases, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CasePlan, error) { return scanCasePlan(r) })
 	if err != nil {
-		return nil, fmt.Errorf("store: list cases: %w", err)
+		return nil, fmt.Errorf("store: list cases with plans: %w", err)
 	}
 	return cases, nil
 }
@@ -272,16 +233,14 @@ var ErrCaseClosed = errors.New("store: case is closed")
 func (s *Store) CreateSubmission(ctx context.Context, a Actor, sc Scope, blobs blob.Store, n NewSubmission) (Submission, error) {
 	var id int64
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		const lockCase = `SELECT force_id, plan_due_on, closed_on FROM cases
-			WHERE id = $1 AND ($2::bigint IS NULL OR force_id = $2) FOR UPDATE`
-		var forceID int64
-		var dueOn, closedOn *time.Time
-		if err := tx.QueryRow(ctx, lockCase, n.CaseID, sc.ForceArg()).Scan(&forceID, &dueOn, &closedOn); err != nil {
-			return notFound(err, "store: submit to case %d", n.CaseID)
+		c, err := LockCase(ctx, tx, sc, n.CaseID)
+		if err != nil {
+			return err
 		}
-		if closedOn != nil {
+		if c.ClosedOn != nil {
 			return fmt.Errorf("store: submit to case %d: %w", n.CaseID, ErrCaseClosed)
 		}
+		forceID, dueOn := c.ForceID, c.PlanDueOn
 		if n.Kind != KindPlan {
 			dueOn = nil // progress updates are not due
 		}

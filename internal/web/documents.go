@@ -16,7 +16,7 @@ import (
 // opened in place: nosniff and a sandbox CSP. Every download is audited
 // before a byte is sent.
 func (s *Server) documentsDownload(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}

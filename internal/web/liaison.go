@@ -15,7 +15,7 @@ import (
 func (s *Server) liaisonHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	u := auth.UserFrom(ctx)
-	cases, err := s.store.CaseBriefs(ctx, scope(r), store.CaseBriefFilter{OpenOnly: true})
+	cases, err := s.store.CasePlans(ctx, scope(r), store.CasePlanFilter{OpenOnly: true})
 	if err != nil {
 		return err
 	}
@@ -23,7 +23,7 @@ func (s *Server) liaisonHome(w http.ResponseWriter, r *http.Request) error {
 	h := components.LiaisonHome{ForceName: u.ForceName, Flash: s.sessions.PopString(ctx, "flash")}
 	for _, c := range cases {
 		lc := components.LiaisonCase{ID: c.ID, ReportTitle: c.ReportTitle, Reference: c.Reference,
-			Asked: components.Excerpt(c.Body, 300), Status: planStatusTag(c, asOf),
+			Asked: components.Excerpt(c.FindingBody, 300), Status: planStatusTag(c, asOf),
 			PlanVersions: c.PlanVersions, ProgressUpdates: c.ProgressUpdates}
 		if c.PlanDueOn != nil {
 			lc.DueOn = *c.PlanDueOn

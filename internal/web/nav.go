@@ -14,7 +14,11 @@ var navItems = []struct {
 	perm        auth.Permission
 	roles       []auth.Role // empty: every role with perm
 }{
+	{"Cases", "/cases", auth.ViewCases, nil},
+	{"Reports", "/reports", auth.ViewReports, nil},
 	{"Plans", "/plans", auth.ReadPlans, nil},
+	{"Forces", "/forces", auth.ViewForces, []auth.Role{auth.RoleAdmin, auth.RoleManager, auth.RoleInspector}},
+	{"Your force", "/forces", auth.ViewForces, []auth.Role{auth.RoleLiaison}},
 	{"Users", "/admin/users", auth.ManageUsers, nil},
 	{"Audit trail", "/audit", auth.ViewAudit, nil},
 }

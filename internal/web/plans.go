@@ -14,7 +14,7 @@ import (
 // plansOverview lists every recommendation with cases, and how many forces
 // have sent their plan, sent it late, or not sent it.
 func (s *Server) plansOverview(w http.ResponseWriter, r *http.Request) error {
-	cases, err := s.store.CaseBriefs(r.Context(), scope(r), store.CaseBriefFilter{})
+	cases, err := s.store.CasePlans(r.Context(), scope(r), store.CasePlanFilter{})
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (s *Server) plansOverview(w http.ResponseWriter, r *http.Request) error {
 		row := byFinding[c.FindingID]
 		if row == nil {
 			row = &components.PlansOverviewRow{FindingID: c.FindingID, ReportTitle: c.ReportTitle,
-				Reference: c.Reference, Asked: components.Excerpt(c.Body, 160)}
+				Reference: c.Reference, Asked: components.Excerpt(c.FindingBody, 160)}
 			for _, st := range domain.PlanStatuses() {
 				row.Counts = append(row.Counts, components.PlanCount{Key: string(st), Label: st.Label(), Class: st.Tag()})
 			}
@@ -52,11 +52,11 @@ func (s *Server) plansOverview(w http.ResponseWriter, r *http.Request) error {
 // sent their plan, which sent it late and which have not sent it, grouped
 // in the order they need chasing.
 func (s *Server) plansForRecommendation(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	cases, err := s.store.CaseBriefs(r.Context(), scope(r), store.CaseBriefFilter{FindingID: id})
+	cases, err := s.store.CasePlans(r.Context(), scope(r), store.CasePlanFilter{FindingID: id})
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (s *Server) plansForRecommendation(w http.ResponseWriter, r *http.Request) 
 	}
 	asOf := s.today()
 	v := components.RecommendationPlans{FindingID: id, ReportTitle: cases[0].ReportTitle,
-		Reference: cases[0].Reference, Asked: cases[0].Body, Total: len(cases)}
+		Reference: cases[0].Reference, Asked: cases[0].FindingBody, Total: len(cases)}
 	groups := map[domain.PlanStatus]*components.PlanGroup{}
 	for _, c := range cases {
 		st, _ := c.PlanStatus(asOf)
@@ -95,7 +95,7 @@ func (s *Server) plansForRecommendation(w http.ResponseWriter, r *http.Request) 
 	}
 	title := "Plans for the recommendation"
 	if v.Reference != "" {
-		title = "Plans for recommendation " + v.Reference
+		title = "Plans for " + v.Reference
 	}
 	p := s.page(r, title)
 	p.Wide = true

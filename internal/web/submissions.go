@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -9,8 +10,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/go-chi/chi/v5"
 
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
@@ -40,22 +39,13 @@ var uploadAccept = func() string {
 	return strings.Join(exts, ",")
 }()
 
-// pathID reads the {id} of the route; a malformed one is a 404.
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, store.ErrNotFound
-	}
-	return id, nil
-}
-
 // today is the "as of" date of pages shown for the present.
 func (s *Server) today() time.Time { return domain.Today(s.now()) }
 
 // caseSummary is the top of every page about a case's plans.
-func caseSummary(c store.CaseBrief, asOf time.Time) components.CaseSummary {
+func caseSummary(c store.CasePlan, asOf time.Time) components.CaseSummary {
 	v := components.CaseSummary{ID: c.ID, ForceName: c.ForceName, ReportTitle: c.ReportTitle,
-		Reference: c.Reference, Asked: c.Body, Status: planStatusTag(c, asOf), Closed: c.ClosedOn != nil}
+		Reference: c.Reference, Asked: c.FindingBody, Status: planStatusTag(c, asOf), Closed: c.ClosedOn != nil}
 	if c.PlanDueOn != nil {
 		v.DueOn = *c.PlanDueOn
 	}
@@ -63,7 +53,7 @@ func caseSummary(c store.CaseBrief, asOf time.Time) components.CaseSummary {
 }
 
 // planStatusTag says where the case's plan stands on asOf.
-func planStatusTag(c store.CaseBrief, asOf time.Time) components.StatusTag {
+func planStatusTag(c store.CasePlan, asOf time.Time) components.StatusTag {
 	st, n := c.PlanStatus(asOf)
 	t := components.StatusTag{Label: st.Label(), Class: st.Tag()}
 	switch st {
@@ -148,18 +138,69 @@ func submissionView(sub store.Submission, canDownload bool) components.Submissio
 
 // canSubmit reports whether the user may send plans for c: their force's
 // liaison (the scope already hid other forces' cases) while it is open.
-func canSubmit(r *http.Request, c store.CaseBrief) bool {
+func canSubmit(r *http.Request, c store.CasePlan) bool {
 	return auth.Allowed(auth.UserFrom(r.Context()), auth.SubmitPlans) && c.ClosedOn == nil
+}
+
+// submissionActions are the case page's buttons for plans: the force's
+// liaison sends a plan (or a new version) and reports progress while the
+// case is open; everyone who may see the case can open its plans.
+func submissionActions(r *http.Request, c store.Case) []components.Link {
+	var links []components.Link
+	if auth.Allowed(auth.UserFrom(r.Context()), auth.SubmitPlans) && c.ClosedOn == nil {
+		send := "Send your plan"
+		if c.FirstSubmittedAt != nil {
+			send = "Send a new version of your plan"
+		}
+		links = append(links,
+			components.Link{Href: fmt.Sprintf("/cases/%d/submissions/new", c.ID), Label: send},
+			components.Link{Href: fmt.Sprintf("/cases/%d/progress/new", c.ID), Label: "Report progress"})
+	}
+	return append(links, components.Link{Href: fmt.Sprintf("/cases/%d/submissions", c.ID), Label: "Plan versions and documents"})
+}
+
+// submissionTimeline puts each plan version and progress update on the
+// case's timeline: when (Europe/London), by whom, late or not, the note
+// and links to the documents.
+func (s *Server) submissionTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {
+	subs, err := s.store.CaseSubmissions(ctx, sc, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	canDownload := auth.Allowed(auth.UserFrom(ctx), auth.ReadDocuments)
+	var items []components.TimelineItem
+	for _, sub := range subs {
+		it := components.TimelineItem{On: domain.LondonDate(sub.SubmittedAt), At: sub.SubmittedAt, By: sub.SubmitterName}
+		if sub.Kind == store.KindPlan {
+			it.Kind, it.Title = "plan", fmt.Sprintf("Plan received: version %d", sub.Version)
+			t := timingTag(sub)
+			it.Lines = append(it.Lines, t.Label+": "+t.Detail+".")
+		} else {
+			it.Kind, it.Title = "progress", fmt.Sprintf("Progress update %d", sub.Version)
+		}
+		if sub.Note != "" {
+			it.Lines = append(it.Lines, components.Excerpt(sub.Note, 400))
+		}
+		for _, d := range sub.Documents {
+			if canDownload {
+				it.Links = append(it.Links, components.Link{Href: fmt.Sprintf("/documents/%d", d.ID), Label: d.Name})
+			} else {
+				it.Lines = append(it.Lines, d.Name)
+			}
+		}
+		items = append(items, it)
+	}
+	return items, nil
 }
 
 // submissionsList shows every plan version and progress update of a case.
 func (s *Server) submissionsList(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	c, err := s.store.CaseBrief(ctx, scope(r), id)
+	c, err := s.store.CasePlan(ctx, scope(r), id)
 	if err != nil {
 		return err
 	}
@@ -176,7 +217,7 @@ func (s *Server) submissionsList(w http.ResponseWriter, r *http.Request) error {
 
 // submissionsShow shows one plan version or progress update.
 func (s *Server) submissionsShow(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -185,7 +226,7 @@ func (s *Server) submissionsShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.store.CaseBrief(ctx, scope(r), sub.CaseID)
+	c, err := s.store.CasePlan(ctx, scope(r), sub.CaseID)
 	if err != nil {
 		return err
 	}
@@ -215,11 +256,11 @@ func (s *Server) progressCreate(w http.ResponseWriter, r *http.Request) error {
 
 // uploadNew shows the form for a plan version or a progress update.
 func (s *Server) uploadNew(w http.ResponseWriter, r *http.Request, kind store.SubmissionKind) error {
-	id, err := pathID(r)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := s.store.CaseBrief(r.Context(), scope(r), id)
+	c, err := s.store.CasePlan(r.Context(), scope(r), id)
 	if err != nil {
 		return err
 	}
@@ -231,7 +272,7 @@ func (s *Server) uploadNew(w http.ResponseWriter, r *http.Request, kind store.Su
 
 // caseClosed sends the user back to the case: a closed case takes no more
 // plans or updates.
-func (s *Server) caseClosed(w http.ResponseWriter, r *http.Request, c store.CaseBrief) error {
+func (s *Server) caseClosed(w http.ResponseWriter, r *http.Request, c store.CasePlan) error {
 	msg := "This case is closed: it no longer takes plans or progress updates. Nothing was sent."
 	if c.ClosedOn != nil {
 		msg = "This case was closed on " + components.FormatDate(*c.ClosedOn) + ": it no longer takes plans or progress updates. Nothing was sent."
@@ -241,7 +282,7 @@ func (s *Server) caseClosed(w http.ResponseWriter, r *http.Request, c store.Case
 	return nil
 }
 
-func (s *Server) uploadForm(c store.CaseBrief, kind store.SubmissionKind) components.UploadForm {
+func (s *Server) uploadForm(c store.CasePlan, kind store.SubmissionKind) components.UploadForm {
 	f := components.UploadForm{Case: caseSummary(c, s.today()), IsPlan: kind == store.KindPlan,
 		MaxFileMB: s.cfg.MaxFileBytes >> 20, MaxTotalMB: s.cfg.MaxSubmissionBytes >> 20, MaxFiles: maxUploadFiles,
 		Types: upload.AcceptedList, Accept: uploadAccept}
@@ -272,14 +313,14 @@ func (s *Server) renderUpload(w http.ResponseWriter, r *http.Request, status int
 // with the note kept (413 when too large, 422 otherwise) and nothing
 // written. A client gone or a server stopping mid-upload: nothing written.
 func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store.SubmissionKind) error {
-	id, err := pathID(r)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
 	// The case first, within the liaison's scope: another force's case is
 	// a 404 before a byte of the upload is read.
-	c, err := s.store.CaseBrief(ctx, scope(r), id)
+	c, err := s.store.CasePlan(ctx, scope(r), id)
 	if err != nil {
 		return err
 	}

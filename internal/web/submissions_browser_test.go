@@ -39,7 +39,7 @@ func browserSendsPlans(t *testing.T, chromium string, js bool) {
 	ts := newTestServer(t)
 	st := ts.newPlanStory()
 	// A second recommendation, of another report, already answered.
-	other := ts.extraCase(t, "PEEL: police effectiveness 2016", "3",
+	other := ts.extraCase(t, "PEEL: police effectiveness 2016", "Recommendation 3",
 		"By 31 March 2017, all forces should review how they identify and respond to people who are vulnerable.", "2017-02-01", "2017-03-31")
 	ts.setClock(time.Date(2017, 3, 30, 15, 20, 0, 0, time.UTC))
 	wantStatus(t, ts.as(leicsLiaison).send(fmt.Sprintf("/cases/%d/submissions", other), "Approved by the chief officer group on 28 March.",

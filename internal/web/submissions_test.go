@@ -13,44 +13,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"inspectrack/internal/upload/uploadtest"
 )
 
-// askedText is the recommendation of the 2017 story.
-const askedText = "Within six months, all forces should start to implement a plan to achieve the capability and capacity required to seek intelligence on potential abuse of authority for sexual gain."
-
-// planStory is the 2017 recommendation with cases for three forces, its
-// request sent on 16 May 2017 with plans due on 31 May 2017.
+// planStory is the seeded recommendation of the 2017 story (plans asked
+// for on 16 May 2017, due 31 May 2017) and three of its 43 cases.
 type planStory struct {
 	finding, leics, sussex, kent int64
 }
 
-// newPlanStory records the recommendation and its cases straight in the
-// database, as the requests of issue 4 would.
 func (ts *testServer) newPlanStory() planStory {
 	ts.t.Helper()
-	ctx := context.Background()
-	pool := ts.store.Pool()
-	var st planStory
-	var report int64
-	if err := pool.QueryRow(ctx, `INSERT INTO reports (title, kind, published_on)
-		VALUES ('PEEL: police legitimacy 2016', 'national', '2016-12-08') RETURNING id`).Scan(&report); err != nil {
-		ts.t.Fatal(err)
-	}
-	if err := pool.QueryRow(ctx, `INSERT INTO findings (report_id, kind, reference, body, deadline_text, deadline_on)
-		VALUES ($1, 'recommendation', '1', $2, 'within six months', '2017-06-08') RETURNING id`, report, askedText).Scan(&st.finding); err != nil {
-		ts.t.Fatal(err)
-	}
-	for _, c := range []struct {
-		code string
-		id   *int64
-	}{{"leicestershire", &st.leics}, {"sussex", &st.sussex}, {"kent", &st.kent}} {
-		if err := pool.QueryRow(ctx, `INSERT INTO cases (finding_id, force_id, request_sent_on, plan_due_on)
-			SELECT $1, id, '2017-05-16', '2017-05-31' FROM forces WHERE code = $2 RETURNING id`, st.finding, c.code).Scan(c.id); err != nil {
-			ts.t.Fatal(err)
-		}
-	}
-	return st
+	return planStory{finding: ts.storyRecommendation().ID, leics: ts.storyCase("leicestershire"),
+		sussex: ts.storyCase("sussex"), kent: ts.storyCase("kent")}
 }
 
 // filePart is one file of a multipart upload. disposition overrides the
@@ -103,9 +80,9 @@ func uploadBody(note string, noteFirst bool, files ...filePart) (io.Reader, stri
 	return io.MultiReader(readers...), "multipart/form-data; boundary=" + boundary, length
 }
 
-// upload posts a multipart body as a same-origin browser would, with its
+// sendMultipart posts a multipart body as a same-origin browser would, with its
 // Content-Length or, when chunked, without one.
-func (c *client) upload(path string, body io.Reader, contentType string, length int64, chunked bool) response {
+func (c *client) sendMultipart(path string, body io.Reader, contentType string, length int64, chunked bool) response {
 	c.ts.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, c.ts.ts.URL+path, io.NopCloser(body))
 	req.ContentLength = length
@@ -122,7 +99,7 @@ func (c *client) upload(path string, body io.Reader, contentType string, length 
 func (c *client) send(path, note string, files ...filePart) response {
 	c.ts.t.Helper()
 	body, ct, n := uploadBody(note, false, files...)
-	return c.upload(path, body, ct, n, false)
+	return c.sendMultipart(path, body, ct, n, false)
 }
 
 // stored counts what submissions leave behind.
@@ -308,7 +285,7 @@ func TestUploadOneByteOverTheLimitIsRefused(t *testing.T) {
 				"The selected files must be smaller than 2 MB in total"},
 		} {
 			body, ct, n := uploadBody("keep me", false, tc.files...)
-			res := c.upload(path, body, ct, n, chunked)
+			res := c.sendMultipart(path, body, ct, n, chunked)
 			wantStatus(t, res, http.StatusRequestEntityTooLarge)
 			doc := res.doc(t)
 			if msg := doc.Find(`[data-testid="error-summary"]`).Text(); !strings.Contains(msg, tc.reason) {
@@ -323,7 +300,7 @@ func TestUploadOneByteOverTheLimitIsRefused(t *testing.T) {
 		// bound falls (chunked) or refused from its Content-Length.
 		body, ct, n := uploadBody("", false, filePart{disposition: `form-data; name="junk"; filename="junk.bin"`,
 			contentType: "application/octet-stream", body: make([]byte, 3<<20+1)})
-		res := c.upload(path, body, ct, n, chunked)
+		res := c.sendMultipart(path, body, ct, n, chunked)
 		wantStatus(t, res, http.StatusRequestEntityTooLarge)
 		if h1 := res.doc(t).Find("h1").Text(); h1 != "The file is too large" {
 			t.Errorf("oversized body (chunked %v): heading %q", chunked, h1)
@@ -563,6 +540,20 @@ func TestPlanVersionsAreKept(t *testing.T) {
 			t.Errorf("%s: %d download links, want 3", who, n)
 		}
 	}
+	// The case page's timeline has both versions, and as of 1 June only
+	// the first.
+	casePage := c.get(fmt.Sprintf("/cases/%d", st.leics)).doc(t)
+	if n := casePage.Find(`[data-testid="timeline-plan"]`).Length(); n != 2 {
+		t.Errorf("case timeline shows %d plan versions, want 2", n)
+	}
+	if got := casePage.Find(`[data-testid="timeline-plan"]`).First().Text(); !strings.Contains(got, "Plan received: version 2") ||
+		!strings.Contains(got, "Lee Liaison (Leicestershire)") || !strings.Contains(got, "2 June 2017 at 10am") || !strings.Contains(got, "annex.xlsx") {
+		t.Errorf("timeline entry %q", got)
+	}
+	asOf := c.get(fmt.Sprintf("/cases/%d?asof=2017-06-01", st.leics)).doc(t)
+	if n := asOf.Find(`[data-testid="timeline-plan"]`).Length(); n != 1 {
+		t.Errorf("as of 1 June the timeline shows %d plan versions, want 1", n)
+	}
 	// Nothing can delete a version, not even the database owner by mistake.
 	if _, err := ts.store.Pool().Exec(context.Background(), `DELETE FROM submissions`); err == nil {
 		t.Error("a submission could be deleted")
@@ -599,6 +590,22 @@ func TestProgressUpdatesAreDatedAndNeedText(t *testing.T) {
 	if doc.Find(`[data-testid="send-plan"]`).Length() != 0 {
 		t.Error("an inspector is offered to send a plan")
 	}
+	// On the case page: the updates in the timeline; buttons to send for
+	// the liaison only.
+	casePath := fmt.Sprintf("/cases/%d", st.leics)
+	if n := ts.as("inspector@demo.test").get(casePath).doc(t).Find(`[data-testid="timeline-progress"]`).Length(); n != 2 {
+		t.Errorf("the case timeline shows %d progress updates", n)
+	}
+	for who, want := range map[string]bool{leicsLiaison: true, "inspector@demo.test": false} {
+		page := ts.as(who).get(casePath)
+		wantStatus(t, page, http.StatusOK)
+		if got := strings.Contains(page.Body, "Send your plan") && strings.Contains(page.Body, "Report progress"); got != want {
+			t.Errorf("%s: offered to send: %v, want %v", who, got, want)
+		}
+		if !strings.Contains(page.Body, fmt.Sprintf(`href="/cases/%d/submissions"`, st.leics)) {
+			t.Errorf("%s: no link to the plan versions", who)
+		}
+	}
 }
 
 func TestLiaisonHomeShowsTheirForcesCases(t *testing.T) {
@@ -618,7 +625,7 @@ func TestLiaisonHomeShowsTheirForcesCases(t *testing.T) {
 		t.Fatalf("%d cases", card.Length())
 	}
 	for sel, want := range map[string]string{
-		`[data-testid="asked"]`:      "Within six months, all forces should start to implement a plan",
+		`[data-testid="asked"]`:      "within six months, all forces should have started to implement a plan",
 		`[data-testid="plan-due"]`:   "31 May 2017",
 		`[data-testid="status-tag"]`: "Awaited",
 		`.app-tag-detail`:            "11 days left",
@@ -667,15 +674,30 @@ func TestInspectorsSeeWhichForcesSentPlans(t *testing.T) {
 			"sent_late":    "Sussex Police",
 			"sent_on_time": "Leicestershire Police",
 		} {
-			if got := doc.Find(`[data-testid="group-` + group + `"] [data-testid="force-row"] th`).Text(); got != want {
-				t.Errorf("%s: %s group lists %q, want %q", who, group, got, want)
+			rows := doc.Find(`[data-testid="group-` + group + `"] [data-testid="force-row"]`)
+			row := rows.FilterFunction(func(_ int, s *goquery.Selection) bool { return s.Find("th").Text() == want })
+			if row.Length() != 1 {
+				t.Errorf("%s: %s group does not list %s", who, group, want)
+				continue
+			}
+			if group == "missing" {
+				if got := row.Find(".app-tag-detail").Text(); got != "10 days past the due date" {
+					t.Errorf("%s: Kent %q", who, got)
+				}
+			}
+			if group != "missing" && rows.Length() != 1 {
+				t.Errorf("%s: %s group has %d forces", who, group, rows.Length())
 			}
 		}
-		if got := doc.Find(`[data-testid="group-missing"] .app-tag-detail`).Text(); got != "10 days past the due date" {
-			t.Errorf("%s: Kent %q", who, got)
+		// Of the 43 forces, 41 have not sent their plan.
+		if n := doc.Find(`[data-testid="group-missing"] [data-testid="force-row"]`).Length(); n != 41 {
+			t.Errorf("%s: %d forces overdue, want 41", who, n)
+		}
+		if href, _ := c.get(fmt.Sprintf("/findings/%d", st.finding)).doc(t).Find(`[data-testid="plans-link"]`).Attr("href"); href != fmt.Sprintf("/recommendations/%d/plans", st.finding) {
+			t.Errorf("%s: the recommendation's page links to %q for its plans", who, href)
 		}
 		overview := c.get("/plans").doc(t)
-		for key, want := range map[string]string{"missing": "1", "sent_late": "1", "sent_on_time": "1", "awaited": "0"} {
+		for key, want := range map[string]string{"missing": "41", "sent_late": "1", "sent_on_time": "1", "awaited": "0"} {
 			if got := overview.Find(`[data-testid="count-` + key + `"]`).Text(); got != want {
 				t.Errorf("%s: overview %s = %q, want %s", who, key, got, want)
 			}

@@ -21,6 +21,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5"
 
+	"inspectrack/internal/seed"
 	"inspectrack/internal/testdb"
 	"inspectrack/internal/upload/uploadtest"
 )
@@ -92,8 +93,8 @@ type serverProcess struct {
 }
 
 // startServerProcess builds the binary, seeds a fresh database with the
-// demo users and a case for Leicestershire, and serves it with limits
-// that let a 100 MiB file through.
+// demo data (the story's case for Leicestershire among it), and serves
+// it with limits that let a 100 MiB file through.
 func startServerProcess(b *testing.B) *serverProcess {
 	b.Helper()
 	dir := b.TempDir()
@@ -104,9 +105,9 @@ func startServerProcess(b *testing.B) *serverProcess {
 	dsn := testdb.ConnString(b)
 	env := append(os.Environ(), "DATABASE_URL="+dsn, "INSPECTRACK_DEMO_PASSWORD="+demoPassword,
 		"INSPECTRACK_MAX_FILE_MB=128", "INSPECTRACK_MAX_SUBMISSION_MB=128", "INSPECTRACK_LOG_LEVEL=warn")
-	seed := exec.Command(bin, "seed", "demo")
-	seed.Env = env
-	if out, err := seed.CombinedOutput(); err != nil {
+	seedCmd := exec.Command(bin, "seed", "demo")
+	seedCmd.Env = env
+	if out, err := seedCmd.CombinedOutput(); err != nil {
 		b.Fatalf("seed: %v\n%s", err, out)
 	}
 	srv := &serverProcess{dsn: dsn}
@@ -115,12 +116,10 @@ func startServerProcess(b *testing.B) *serverProcess {
 	if err != nil {
 		b.Fatal(err)
 	}
-	err = conn.QueryRow(ctx, `
-		WITH r AS (INSERT INTO reports (title, kind, published_on) VALUES ('PEEL: police legitimacy 2016', 'national', '2016-12-08') RETURNING id),
-		     f AS (INSERT INTO findings (report_id, kind, reference, body) SELECT id, 'recommendation', '1', $1 FROM r RETURNING id)
-		INSERT INTO cases (finding_id, force_id, request_sent_on, plan_due_on)
-		SELECT f.id, forces.id, '2017-05-16', '2017-05-31' FROM f, forces WHERE forces.code = 'leicestershire'
-		RETURNING id`, askedText).Scan(&srv.caseID)
+	// The seeded story's case for Leicestershire.
+	err = conn.QueryRow(ctx, `SELECT c.id FROM cases c JOIN forces f ON f.id = c.force_id
+		JOIN findings fi ON fi.id = c.finding_id WHERE f.code = 'leicestershire' AND fi.reference = $1`,
+		seed.StoryRecommendationRef).Scan(&srv.caseID)
 	conn.Close(ctx)
 	if err != nil {
 		b.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // CaseSummary is what a page about sending or reading plans shows of its
@@ -13,7 +12,7 @@ type CaseSummary struct {
 	ID          int64
 	ForceName   string
 	ReportTitle string
-	Reference   string // the recommendation's reference, may be ""
+	Reference   string // the recommendation's reference, e.g. "Recommendation 1"; may be ""
 	Asked       string // the recommendation's words
 	DueOn       time.Time
 	Status      StatusTag // where the plan stands today
@@ -109,28 +108,21 @@ func FormatBytes(n int64) string {
 	}
 }
 
-// Excerpt shortens text to about n characters at a word boundary, with an
-// ellipsis, for lists; pages about one case show the whole text.
-func Excerpt(text string, n int) string {
-	text = strings.Join(strings.Fields(text), " ")
-	if utf8.RuneCountInString(text) <= n {
-		return text
-	}
-	runes := []rune(text)[:n]
-	cut := strings.LastIndexByte(string(runes), ' ')
-	s := string(runes)
-	if cut > n/2 {
-		s = s[:cut]
-	}
-	return strings.TrimRight(s, " ,.;:") + "…"
-}
-
 // plural writes a count with its noun: "1 document", "3 documents".
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// referenceOr is a recommendation's reference, or "Recommendation" when it
+// has none.
+func referenceOr(ref string) string {
+	if ref == "" {
+		return "Recommendation"
+	}
+	return ref
 }
 
 func firstOf(msgs []string) string {
@@ -160,8 +152,11 @@ type LiaisonCase struct {
 	LastPlanAt      time.Time // zero: no plan sent
 }
 
-// Href is the case's page of plans and progress.
-func (c LiaisonCase) Href() string { return fmt.Sprintf("/cases/%d/submissions", c.ID) }
+// Href is the case's page.
+func (c LiaisonCase) Href() string { return fmt.Sprintf("/cases/%d", c.ID) }
+
+// SentHref is the case's page of everything sent.
+func (c LiaisonCase) SentHref() string { return fmt.Sprintf("/cases/%d/submissions", c.ID) }
 
 // LiaisonHome is a force liaison's landing page: their force's open cases,
 // what was asked, by when, and what they have sent.
