@@ -193,18 +193,24 @@ func (s *Server) submissionTimeline(ctx context.Context, sc store.Scope, c store
 	return items, nil
 }
 
-// submissionsList shows every plan version and progress update of a case.
-func (s *Server) submissionsList(w http.ResponseWriter, r *http.Request) error {
+// casePlanFrom returns the case of the URL's {id} in the user's scope,
+// with what its force has sent: a case of another force is not found.
+func (s *Server) casePlanFrom(r *http.Request) (store.CasePlan, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return err
+		return store.CasePlan{}, err
 	}
+	return s.store.CasePlan(r.Context(), scope(r), id)
+}
+
+// submissionsList shows every plan version and progress update of a case.
+func (s *Server) submissionsList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	c, err := s.store.CasePlan(ctx, scope(r), id)
+	c, err := s.casePlanFrom(r)
 	if err != nil {
 		return err
 	}
-	subs, err := s.store.CaseSubmissions(ctx, scope(r), id)
+	subs, err := s.store.CaseSubmissions(ctx, scope(r), c.ID)
 	if err != nil {
 		return err
 	}
@@ -256,11 +262,7 @@ func (s *Server) progressCreate(w http.ResponseWriter, r *http.Request) error {
 
 // uploadNew shows the form for a plan version or a progress update.
 func (s *Server) uploadNew(w http.ResponseWriter, r *http.Request, kind store.SubmissionKind) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.store.CasePlan(r.Context(), scope(r), id)
+	c, err := s.casePlanFrom(r)
 	if err != nil {
 		return err
 	}
@@ -313,14 +315,10 @@ func (s *Server) renderUpload(w http.ResponseWriter, r *http.Request, status int
 // with the note kept (413 when too large, 422 otherwise) and nothing
 // written. A client gone or a server stopping mid-upload: nothing written.
 func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store.SubmissionKind) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
 	// The case first, within the liaison's scope: another force's case is
 	// a 404 before a byte of the upload is read.
-	c, err := s.store.CasePlan(ctx, scope(r), id)
+	c, err := s.casePlanFrom(r)
 	if err != nil {
 		return err
 	}
@@ -389,7 +387,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 	}
 
 	sub, err := s.store.CreateSubmission(ctx, actor(r), scope(r), s.blobs, store.NewSubmission{
-		CaseID: id, Kind: kind, Note: f.Note, At: s.now(), Documents: docs})
+		CaseID: c.ID, Kind: kind, Note: f.Note, At: s.now(), Documents: docs})
 	if errors.Is(err, store.ErrCaseClosed) {
 		return s.caseClosed(w, r, c)
 	}
@@ -401,7 +399,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 		msg = fmt.Sprintf("Your progress update was sent, with %s.", documentsText(len(sub.Documents)))
 	}
 	s.sessions.Put(ctx, "flash", msg)
-	http.Redirect(w, r, fmt.Sprintf("/cases/%d/submissions", id), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/cases/%d/submissions", c.ID), http.StatusSeeOther)
 	return nil
 }
 
