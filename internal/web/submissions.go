@@ -382,6 +382,15 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 		}
 		f.Errors.Add("note", fmt.Sprintf("%s must be %s characters or fewer", label, formatThousands(maxNoteChars)))
 	}
+	if len(f.FileErrors) > 0 {
+		// Nothing was stored, but a refused file (a page named .pdf, a ZIP
+		// bomb) is worth a trace.
+		a := actor(r)
+		summary := components.Excerpt(strings.ToLower(kind.Label())+" refused: "+strings.Join(f.FileErrors, "; "), 1000)
+		if err := s.store.AuditOne(ctx, a.Event("submission.refused", "case", c.ID, c.ForceID, summary)); err != nil {
+			return err
+		}
+	}
 	if len(f.FileErrors) > 0 || f.Errors.Any() {
 		return s.renderUpload(w, r, status, f)
 	}

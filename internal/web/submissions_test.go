@@ -249,6 +249,9 @@ func TestUploadRefusesWhatIsNotAnAcceptedDocument(t *testing.T) {
 			t.Errorf("%s: title %q", tc.what, title)
 		}
 	}
+	if n := ts.count(`SELECT count(*) FROM audit_events WHERE action = 'submission.refused' AND summary LIKE '%plan.pdf must be a PDF%web page (HTML)%'`); n != 1 {
+		t.Errorf("%d audit events for the disguised page, want 1", n)
+	}
 	// One bad file among good ones: nothing of the submission is kept.
 	res := c.send(fmt.Sprintf("/cases/%d/submissions", st.leics), "",
 		file("plan.pdf", uploadtest.PDF("ok")), file("evil.pdf", uploadtest.HTML()))
