@@ -181,6 +181,9 @@ func browserSendsPlans(t *testing.T, chromium string, js bool) {
 	do("the case as an inspector", chromedp.Navigate(ts.ts.URL+fmt.Sprintf("/cases/%d/submissions", st.leics)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="superseded"]`)))
 	shot("case-two-versions")
+	do("the case page", chromedp.Navigate(ts.ts.URL+fmt.Sprintf("/cases/%d", st.leics)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="timeline-plan"]`)))
+	shot("case-timeline")
 	do("plans for the recommendation", chromedp.Navigate(ts.ts.URL+fmt.Sprintf("/recommendations/%d/plans", st.finding)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="plan-counts"]`)))
 	shot("recommendation-plans")
