@@ -500,12 +500,13 @@ func TestPlanVersionsAreKept(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	st := ts.newPlanStory()
-	c := ts.as(leicsLiaison)
 	path := fmt.Sprintf("/cases/%d/submissions", st.leics)
 	// 23:30 on the due day in London (BST) is on time.
 	ts.setClock(time.Date(2017, 5, 31, 22, 30, 0, 0, time.UTC))
+	c := ts.as(leicsLiaison)
 	wantStatus(t, c.send(path, "First version", file("plan-v1.pdf", uploadtest.PDF("v1"))), http.StatusSeeOther)
 	ts.setClock(time.Date(2017, 6, 2, 9, 0, 0, 0, time.UTC))
+	c = ts.as(leicsLiaison) // two days on, a new session
 	wantStatus(t, c.send(path, "Second version, with the annex", file("plan-v2.docx", uploadtest.DOCX("v2")), file("annex.xlsx", uploadtest.XLSX())), http.StatusSeeOther)
 
 	var first, last time.Time
@@ -639,6 +640,7 @@ func TestLiaisonHomeShowsTheirForcesCases(t *testing.T) {
 		}
 	}
 	ts.setClock(time.Date(2017, 6, 12, 9, 0, 0, 0, time.UTC))
+	c = ts.as(leicsLiaison) // three weeks on, the session has timed out
 	home = c.get("/")
 	card = home.doc(t).Find(`[data-testid="liaison-case"]`)
 	if got := card.Find(`.app-tag-detail`).Text(); got != "12 days past the due date" {
