@@ -180,7 +180,7 @@ type benchClient struct {
 }
 
 // plantSession writes a session for the user with email straight into the
-// sessions table, as signing in would (scs's gob encoding of the same two
+// sessions table, as signing in would (scs's gob encoding of the same
 // values), and returns a client holding its cookie.
 func (srv *serverProcess) plantSession(b *testing.B, email string) *benchClient {
 	b.Helper()
@@ -196,7 +196,7 @@ func (srv *serverProcess) plantSession(b *testing.B, email string) *benchClient 
 		b.Fatal(err)
 	}
 	expiry := time.Now().Add(time.Hour)
-	data, err := scs.GobCodec{}.Encode(expiry, map[string]any{sessionUserID: userID, sessionEpoch: epoch})
+	data, err := scs.GobCodec{}.Encode(expiry, map[string]any{sessionUserID: userID, sessionEpoch: epoch, sessionSeen: time.Now().Unix()})
 	if err != nil {
 		b.Fatal(err)
 	}
