@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -85,18 +86,19 @@ func CheckPassword(password, encoded string, want Params) (ok, rehash bool, err 
 }
 
 // dummyHash is checked against when the email is unknown, so an unknown
-// email costs the same time as a wrong password.
-var dummyHash = func() string {
+// email costs the same time as a wrong password. Made on first use, not at
+// start-up, so commands that never check a password do not pay for it.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("not a real password, only for timing", DefaultParams)
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
-// BurnPasswordCheck spends the time of one password check.
+// BurnPasswordCheck spends the time of one password check with params.
 func BurnPasswordCheck(password string) {
-	_, _, _ = CheckPassword(password, dummyHash, DefaultParams)
+	_, _, _ = CheckPassword(password, dummyHash(), DefaultParams)
 }
 
 // GeneratePassword returns a random password of 20 characters from an
