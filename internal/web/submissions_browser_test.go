@@ -6,20 +6,26 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"inspectrack/internal/upload/uploadtest"
 )
 
-// TestBrowserSendsPlans drives Chromium through the liaison's journey,
-// with JavaScript (the upload goes by XMLHttpRequest with a progress bar,
-// and the answer replaces the page's content) and without (a plain form
-// post): a refused file shows the error with the note kept, two versions
-// are sent, an inspector reads them. Every page gets axe-core's WCAG
-// checks. With INSPECTRACK_SCREENSHOTS set to a folder it also saves the
-// pages of the JavaScript run there as issue5-*.png.
+// TestBrowserSendsPlans is journey 1 of issue 8 in Chromium, with
+// JavaScript (the upload goes by XMLHttpRequest with a progress bar, and the
+// answer replaces the page's content) and without (a plain form post): a
+// liaison sees what their force was asked and by when, sends the form empty
+// and then with a disguised file (each error shown, the note kept), sends
+// two documents with a note and sees them listed with the time, sends a
+// second version; the other force's liaison finds none of it (404 on the
+// case, submission and document addresses, nothing in their lists); an
+// inspector reads the versions. Every page and error state gets axe-core's
+// WCAG checks. With INSPECTRACK_SCREENSHOTS set to a folder it also saves
+// the pages of the JavaScript run there as issue5-*.png.
 func TestBrowserSendsPlans(t *testing.T) {
+	t.Parallel()
 	eachScriptMode(t, func(t *testing.T, noJS bool) {
 		ts := newTestServer(t)
 		st := ts.newPlanStory()
@@ -31,18 +37,7 @@ func TestBrowserSendsPlans(t *testing.T) {
 			file("Vulnerability review.pdf", uploadtest.PDF("review"))), http.StatusSeeOther)
 		ts.setClock(time.Date(2017, 6, 2, 9, 30, 0, 0, time.UTC))
 
-		dir := t.TempDir()
-		path := func(name string) string { return filepath.Join(dir, name) }
-		for name, body := range map[string][]byte{
-			"plan.pdf":                                uploadtest.HTML(), // a web page in disguise
-			"Leicestershire plan 2017.pdf":            uploadtest.PDF("Plan"),
-			"Leicestershire plan 2017 v2.docx":        uploadtest.DOCX("Plan, version 2"),
-			"Counter-corruption unit resourcing.xlsx": uploadtest.XLSX(),
-		} {
-			if err := os.WriteFile(path(name), body, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
+		path := planFiles(t)
 
 		b := ts.browser(t, noJS)
 		check := func(name string) {
@@ -68,11 +63,28 @@ func TestBrowserSendsPlans(t *testing.T) {
 		signInWithBrowser(t, b, leicsLiaison)
 		b.WaitFor(`[data-testid="liaison-case"]`)
 		b.WantText(`[data-testid="case-count"]`, "1 plan is overdue")
+		// What was asked, and by when.
+		card := fmt.Sprintf(`[data-testid="liaison-case"][data-case-id="%d"]`, st.leics)
+		b.WantText(card+` [data-testid="plan-due"]`, "31 May 2017")
+		if asked := b.Text(card + ` [data-testid="asked"]`); len(asked) < 40 {
+			t.Errorf("what was asked reads %q, want the recommendation's words", asked)
+		}
+		b.WantText(card+` [data-testid="sent"]`, "Nothing yet")
 		check("liaison-home")
 
 		form := fmt.Sprintf("/cases/%d/submissions/new", st.leics)
-		b.Visit(form)
+		b.ClickAndWait(card + ` [data-testid="send-plan"]`)
 		b.WantStatus(http.StatusOK)
+		b.WantPath(form)
+		b.WantText(`[data-testid="case-summary"] [data-testid="plan-due"]`, "31 May 2017")
+		check("upload-form")
+
+		// Nothing chosen: the error, and nothing sent.
+		send(`[data-testid="error-summary"]`)
+		b.WantText(`[data-testid="error-summary"]`, "Select the documents of your plan")
+		b.WantText(`[data-testid="documents-error"]`, "Select the documents of your plan")
+		check("upload-empty")
+
 		// A mark on the window survives only if the page is not reloaded:
 		// with JavaScript, the upload goes by XMLHttpRequest.
 		var marked bool
@@ -101,6 +113,23 @@ func TestBrowserSendsPlans(t *testing.T) {
 		send(`.govuk-notification-banner`)
 		b.WantText(`.govuk-notification-banner`, "Version 1 of your plan was sent, with 2 documents.")
 		b.WantPath(fmt.Sprintf("/cases/%d/submissions", st.leics))
+		// Listed with the time they were sent, the note and both documents.
+		b.WantText(`[data-testid="submission"] [data-testid="sent-at"]`, "2 June 2017 at 10:30am")
+		b.WantText(`[data-testid="submission"] [data-testid="note"]`, "Our plan, approved by the chief constable.")
+		b.WantText(`[data-testid="submission"] [data-testid="documents"]`, "Leicestershire plan 2017.pdf")
+		b.WantText(`[data-testid="submission"] [data-testid="documents"]`, "Counter-corruption unit resourcing.xlsx")
+		if n := b.Count(`[data-testid="submission"] [data-testid="document"]`); n != 2 {
+			t.Errorf("%d documents listed, want 2", n)
+		}
+		var sent struct {
+			Submission string
+			Documents  []string
+		}
+		b.Eval(`({submission: document.querySelector('[data-testid="submission"]').dataset.submissionId,
+			documents: [...document.querySelectorAll('[data-testid="document-link"]')].map(a => a.getAttribute("href"))})`, &sent)
+		for _, href := range sent.Documents {
+			wantStatus(t, ts.as(leicsLiaison).get(href), http.StatusOK)
+		}
 		check("after-version-1")
 
 		// A week on: the session has timed out.
@@ -117,6 +146,37 @@ func TestBrowserSendsPlans(t *testing.T) {
 
 		b.Click(`[data-testid="sign-out"]`)
 		b.WaitFor(`[data-testid="sign-in"]`)
+
+		// Sussex's liaison: Leicestershire's case, plan and documents are
+		// not there for them, as if they did not exist.
+		signInWithBrowser(t, b, sussexLiaison)
+		b.WaitFor(`[data-testid="force-name"]`)
+		b.WantText(`[data-testid="force-name"]`, "Sussex Police")
+		if n := b.Count(fmt.Sprintf(`[data-case-id="%d"]`, st.leics)); n != 0 {
+			t.Errorf("Sussex's home lists Leicestershire's case")
+		}
+		check("other-liaison-home")
+		b.Visit("/cases")
+		b.WantStatus(http.StatusOK)
+		if main := b.Text("main"); strings.Contains(main, "Leicestershire") {
+			t.Errorf("Sussex's case list mentions Leicestershire")
+		}
+		check("other-liaison-cases")
+		hidden := append([]string{
+			fmt.Sprintf("/cases/%d", st.leics),
+			fmt.Sprintf("/cases/%d/submissions", st.leics),
+			fmt.Sprintf("/cases/%d/submissions/new", st.leics),
+			"/submissions/" + sent.Submission,
+		}, sent.Documents...)
+		for _, u := range hidden {
+			b.Visit(u)
+			b.WantStatus(http.StatusNotFound)
+			b.WantText("h1", "Page not found")
+		}
+		check("other-liaison-not-found")
+		b.Click(`[data-testid="sign-out"]`)
+		b.WaitFor(`[data-testid="sign-in"]`)
+
 		signInWithBrowser(t, b, "inspector@demo.test")
 		b.Visit(fmt.Sprintf("/cases/%d/submissions", st.leics))
 		b.WaitFor(`[data-testid="superseded"]`)
@@ -131,6 +191,26 @@ func TestBrowserSendsPlans(t *testing.T) {
 		b.WaitFor(`[data-testid="plans-overview"]`)
 		check("plans-overview")
 	})
+}
+
+// planFiles writes the files of journey 1 into a folder of the test and
+// returns the path of each by name: a web page disguised as a PDF, a plan
+// in PDF and in DOCX, and a spreadsheet.
+func planFiles(t *testing.T) func(name string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := func(name string) string { return filepath.Join(dir, name) }
+	for name, body := range map[string][]byte{
+		"plan.pdf":                                uploadtest.HTML(), // a web page in disguise
+		"Leicestershire plan 2017.pdf":            uploadtest.PDF("Plan"),
+		"Leicestershire plan 2017 v2.docx":        uploadtest.DOCX("Plan, version 2"),
+		"Counter-corruption unit resourcing.xlsx": uploadtest.XLSX(),
+	} {
+		if err := os.WriteFile(path(name), body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
 }
 
 func copyFile(t *testing.T, from, to string) {
