@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"inspectrack/internal/browsertest"
 	"inspectrack/internal/upload/uploadtest"
 )
 
@@ -242,4 +243,90 @@ func (ts *testServer) extraCase(t *testing.T, title, ref, body, sent, due string
 		INSERT INTO cases (finding_id, force_id, request_sent_on, plan_due_on)
 		SELECT f.id, forces.id, $4::date, $5::date FROM f, forces WHERE forces.code = 'leicestershire'
 		RETURNING id`, title, ref, body, sent, due))
+}
+
+// TestBrowserSendsPlansWithKeyboardOnly is journey 1 with Tab, Enter and
+// Space alone (no mouse event), with JavaScript on and off: sign in, find
+// the case and what it asks, open its upload form, send it empty, follow the
+// error to the file field, choose two files (a native file dialog cannot be
+// driven, so the harness sets them on the focused input), write the note,
+// send, and reach the documents listed with the time.
+func TestBrowserSendsPlansWithKeyboardOnly(t *testing.T) {
+	t.Parallel()
+	eachScriptMode(t, func(t *testing.T, noJS bool) {
+		ts := newTestServer(t)
+		st := ts.newPlanStory()
+		ts.setClock(time.Date(2017, 6, 2, 9, 30, 0, 0, time.UTC))
+		path := planFiles(t)
+		b := ts.browser(t, noJS)
+		// send presses key on the focused submit button and waits for the
+		// answer: a new page without JavaScript, new content with it.
+		send := func(key, wait string) {
+			t.Helper()
+			if noJS {
+				b.PressAndWait(key)
+			} else {
+				b.Press(key)
+			}
+			b.WaitFor(wait)
+		}
+
+		b.Visit("/")
+		b.TabTo("[data-testid=start-sign-in]")
+		b.PressAndWait(browsertest.Enter)
+		b.WantPath("/login")
+		b.TabTo("#email")
+		b.Press(leicsLiaison)
+		b.TabTo("#password")
+		b.Press(demoPassword)
+		b.TabTo(submit)
+		b.PressAndWait(browsertest.Enter)
+		b.WantPath("/")
+
+		card := fmt.Sprintf(`[data-testid="liaison-case"][data-case-id="%d"]`, st.leics)
+		b.WantText(card+` [data-testid="plan-due"]`, "31 May 2017")
+		b.TabTo(card + ` [data-testid="send-plan"]`)
+		b.WantVisibleFocus()
+		b.PressAndWait(browsertest.Enter)
+		b.WantPath(fmt.Sprintf("/cases/%d/submissions/new", st.leics))
+		b.Check("upload-form")
+
+		// The empty form, sent with Space on its button.
+		b.TabTo(`[data-testid="upload-submit"]`)
+		b.WantVisibleFocus()
+		send(browsertest.Space, `[data-testid="error-summary"]`)
+		b.WantText(`[data-testid="error-summary"]`, "Select the documents of your plan")
+		b.Check("upload-empty")
+
+		// The summary's link leads to the file field.
+		b.TabTo(`[data-testid="error-summary"] a[href="#documents"]`)
+		b.WantVisibleFocus()
+		b.Press(browsertest.Enter)
+		if !noJS {
+			b.FocusIs("#documents")
+		} else {
+			b.TabTo("#documents")
+		}
+		b.WantVisibleFocus()
+		b.SetFiles("#documents", path("Leicestershire plan 2017.pdf"), path("Counter-corruption unit resourcing.xlsx"))
+		b.TabTo("#note")
+		b.WantVisibleFocus()
+		b.Press("Our plan, approved by the chief constable.")
+		b.TabTo(`[data-testid="upload-submit"]`)
+		send(browsertest.Enter, ".govuk-notification-banner")
+		b.WantText(".govuk-notification-banner", "Version 1 of your plan was sent, with 2 documents.")
+		b.WantText(`[data-testid="submission"] [data-testid="sent-at"]`, "2 June 2017 at 10:30am")
+		b.WantText(`[data-testid="submission"] [data-testid="note"]`, "Our plan, approved by the chief constable.")
+		if n := b.Count(`[data-testid="submission"] [data-testid="document"]`); n != 2 {
+			t.Errorf("%d documents listed, want 2", n)
+		}
+		b.Check("after-version-1")
+		// Each document can be reached to download it.
+		b.TabTo(`[data-testid="document-link"]`)
+		b.WantVisibleFocus()
+
+		b.TabTo("[data-testid=sign-out]")
+		b.PressAndWait(browsertest.Space)
+		b.WantText("[data-testid=sign-in]", "Sign in")
+	})
 }
