@@ -1,8 +1,19 @@
 package seed
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
+	"inspectrack/internal/store"
 )
 
 // StoryLetterTemplate is the wording of the letters of 2 October 2017 on
@@ -57,4 +68,259 @@ func LeicestershireFindings() []letter.Finding {
 		out[i] = letter.Finding{Finding: f.finding, Narrative: f.narrative}
 	}
 	return out
+}
+
+// The story's recommendation is found by its report's title and its text.
+const (
+	storyReportTitle = "PEEL: police legitimacy 2016"
+	storyTerm        = "abuse of position for a sexual purpose"
+)
+
+// storyContact and storySignatory are the contact and signatory of every
+// letter of 2 October 2017, kept as the template's defaults.
+var storyDefaults = store.LetterDetails{
+	ContactName:      "John Young",
+	ContactEmail:     "john.young@hmic.gsi.gov.uk",
+	ContactPhone:     "07802 948502",
+	SignatoryName:    "Michael Cunningham",
+	SignatoryHonours: "QPM",
+	SignatoryTitles:  "Her Majesty's Inspector of Constabulary\nHer Majesty's Inspector of Fire & Rescue Services",
+}
+
+// The dates of the story's assessments.
+var (
+	storyLetterDate   = domain.Date(2017, 10, 2)
+	storyReviewedUpTo = domain.Date(2017, 5, 31)
+	storyPublishedAt  = time.Date(2017, 10, 2, 8, 0, 0, 0, time.UTC) // 9am in London
+	storyApprovedAt   = time.Date(2017, 9, 20, 14, 0, 0, 0, time.UTC)
+)
+
+// storyCategoryCounts are the four categories of the 2017 review and how
+// many forces it placed in each.
+var storyCategoryCounts = map[string]int{
+	"insufficient_information": 11,
+	"plan_not_started":         15,
+	"plan_started":             15,
+	"all_in_place":             2,
+}
+
+// realCategories are the forces whose category the story knows; every
+// other force's is illustrative.
+var realCategories = map[string]string{
+	"leicestershire": "plan_started",
+	"derbyshire":     "all_in_place",
+	"merseyside":     "all_in_place",
+}
+
+// illustrativeFindings are the findings of an illustrative assessment in
+// each category, criterion by criterion.
+var illustrativeFindings = map[string][]domain.CriterionFinding{
+	"insufficient_information": {domain.CriterionNoEvidence, domain.CriterionNoEvidence, domain.CriterionNoEvidence, domain.CriterionNoEvidence},
+	"plan_not_started":         {domain.CriterionMet, domain.CriterionNotMet, domain.CriterionPartiallyMet, domain.CriterionNotMet},
+	"plan_started":             {domain.CriterionMet, domain.CriterionPartiallyMet, domain.CriterionPartiallyMet, domain.CriterionPartiallyMet},
+	"all_in_place":             {domain.CriterionMet, domain.CriterionMet, domain.CriterionMet, domain.CriterionMet},
+}
+
+// criterionSubjects say what each of the story's criteria is about, for
+// the illustrative narratives.
+var criterionSubjects = []string{
+	"the national strategy agreed at the National Police Chiefs' Council in April of this year",
+	"the technology and resources required to monitor IT systems actively",
+	"a review of the capability and capacity of your counter-corruption unit",
+	"seeking intelligence from organisations that support vulnerable people",
+}
+
+func illustrativeNarrative(f domain.CriterionFinding, subject string) string {
+	switch f {
+	case domain.CriterionMet:
+		return "Your plans fully addressed " + subject + "."
+	case domain.CriterionPartiallyMet:
+		return "Your plans addressed " + subject + " in part."
+	case domain.CriterionNotMet:
+		return "Your plans did not address " + subject + "."
+	}
+	return "No information was provided about " + subject + "."
+}
+
+// demoAssessments records the story's assessments, on top of the story:
+// Leicestershire's as in the letter of 2 October 2017, and one for every
+// other force so that the national overview shows the real counts of the
+// 2017 review (11, 15, 15 and 2). All are approved by the demo manager and
+// published on 2 October 2017 with their letters, as is the overview. A
+// force already assessed is left alone, so seeding twice adds nothing.
+func demoAssessments(ctx context.Context, st *store.Store) error {
+	findingID, err := storyRecommendation(ctx, st)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // no story: nothing to assess
+	}
+	if err != nil {
+		return err
+	}
+	author, err := demoActor(ctx, st, "inspector@demo.test")
+	if err != nil {
+		return err
+	}
+	approver, err := demoActor(ctx, st, "manager@demo.test")
+	if err != nil {
+		return err
+	}
+	if _, err := st.LetterTemplate(ctx, findingID); errors.Is(err, store.ErrNotFound) {
+		t := StoryLetterTemplate
+		if err := st.SaveLetterTemplate(ctx, author, store.LetterTemplate{FindingID: findingID, Address: t.Address,
+			CopiedTo: t.CopiedTo, Salutation: t.Salutation, Subject: t.Subject, Body: t.Body, Closing: t.Closing,
+			Signature: t.Signature, Defaults: storyDefaults}, storyApprovedAt); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	rows, err := st.ListAssessments(ctx, store.Scope{}, store.AssessmentFilter{FindingID: findingID})
+	if err != nil {
+		return err
+	}
+	categories := storyCategoriesFor(rows)
+	for i, row := range rows {
+		if row.State != "" {
+			continue
+		}
+		if err := demoAssessment(ctx, st, author, approver, row, categories[row.ForceCode], i); err != nil {
+			return fmt.Errorf("seed: assessment of %s: %w", row.ForceCode, err)
+		}
+	}
+	o, err := st.Overview(ctx, findingID)
+	if err != nil {
+		return err
+	}
+	if o.PublishedAt == nil {
+		return st.PublishOverview(ctx, approver, findingID, storyPublishedAt)
+	}
+	return nil
+}
+
+// storyCategoriesFor gives each force its category: the known ones, then
+// the others in a fixed pseudo-random order (by a hash of the force's code)
+// filling the categories up to the real counts.
+func storyCategoriesFor(rows []store.AssessmentRow) map[string]string {
+	out := map[string]string{}
+	left := map[string]int{}
+	for k, n := range storyCategoryCounts {
+		left[k] = n
+	}
+	var others []string
+	for _, r := range rows {
+		if k, ok := realCategories[r.ForceCode]; ok {
+			out[r.ForceCode] = k
+			left[k]--
+			continue
+		}
+		others = append(others, r.ForceCode)
+	}
+	sort.Slice(others, func(i, j int) bool {
+		hi, hj := sha256.Sum256([]byte(others[i])), sha256.Sum256([]byte(others[j]))
+		return bytes.Compare(hi[:], hj[:]) < 0
+	})
+	for _, code := range others {
+		for _, k := range []string{"insufficient_information", "plan_not_started", "plan_started", "all_in_place"} {
+			if left[k] > 0 {
+				out[code] = k
+				left[k]--
+				break
+			}
+		}
+	}
+	return out
+}
+
+func demoAssessment(ctx context.Context, st *store.Store, author, approver store.Actor, row store.AssessmentRow, categoryKey string, i int) error {
+	ac, err := st.AssessmentCase(ctx, store.Scope{}, row.CaseID)
+	if err != nil {
+		return err
+	}
+	if len(ac.Criteria) != len(criterionSubjects) {
+		return fmt.Errorf("the story's recommendation has %d criteria, want %d", len(ac.Criteria), len(criterionSubjects))
+	}
+	in := store.AssessmentInput{Period: "June 2017", ReviewedUpTo: storyReviewedUpTo}
+	for _, c := range ac.Categories {
+		if c.Key == categoryKey {
+			in.CategoryID = c.ID
+		}
+	}
+	if in.CategoryID == 0 {
+		return fmt.Errorf("no category %q", categoryKey)
+	}
+	if row.ForceCode == "leicestershire" {
+		in.Summary = "Plans did not reflect the national strategy. Improvements to IT monitoring were included and under way. " +
+			"No information on the review of the counter-corruption unit or on intelligence from organisations that support vulnerable people."
+		for j, f := range leicestershireFindings {
+			in.Findings = append(in.Findings, store.AssessmentFinding{CriterionID: ac.Criteria[j].ID, Finding: f.finding, Narrative: f.narrative})
+		}
+	} else {
+		label := ""
+		for _, c := range ac.Categories {
+			if c.ID == in.CategoryID {
+				label = c.Label
+			}
+		}
+		in.Summary = "Illustrative demo data: the category (" + label + ") is the real one for this force; the findings and their wording are invented."
+		if _, real := realCategories[row.ForceCode]; !real {
+			in.Summary = "Illustrative demo data: this force's category (" + label + ") and findings are invented, so that the national overview shows the real counts of the 2017 review."
+		}
+		for j, f := range illustrativeFindings[categoryKey] {
+			n := illustrativeNarrative(f, criterionSubjects[j])
+			if j == 0 {
+				n = "This is illustrative demo data, not the inspectorate's assessment of your force. " + n
+			}
+			in.Findings = append(in.Findings, store.AssessmentFinding{CriterionID: ac.Criteria[j].ID, Finding: f, Narrative: n})
+		}
+	}
+	created := time.Date(2017, 6, 5+i%20, 9, 30, 0, 0, time.UTC)
+	id, err := st.CreateAssessment(ctx, author, store.Scope{}, row.CaseID, in, created)
+	if err != nil {
+		return err
+	}
+	submitted := created.Add(72 * time.Hour)
+	if err := st.TransitionAssessment(ctx, author, store.Scope{}, id, 1, domain.ActionSubmit, domain.StateDraft, domain.StateSubmitted, "", submitted); err != nil {
+		return err
+	}
+	if err := st.TransitionAssessment(ctx, approver, store.Scope{}, id, 2, domain.ActionApprove, domain.StateSubmitted, domain.StateApproved, "", storyApprovedAt); err != nil {
+		return err
+	}
+	recs, err := st.LetterRecords(ctx, store.Scope{}, row.CaseID)
+	if err != nil {
+		return err
+	}
+	date := storyLetterDate
+	recs.Letter.LetterDate = &date
+	composed, err := letter.Compose(recs.LetterTemplate(), recs.Data())
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(composed.Letter)
+	if err != nil {
+		return err
+	}
+	return st.PublishAssessment(ctx, approver, store.Scope{}, id, 3,
+		store.PublishedLetter{LetterDate: date, Text: composed.Letter.Text(), Composed: body}, storyPublishedAt)
+}
+
+// storyRecommendation finds the recommendation of the seed story.
+func storyRecommendation(ctx context.Context, st *store.Store) (int64, error) {
+	recs, err := st.RecommendationsWithCases(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range recs {
+		if r.ReportTitle == storyReportTitle && strings.HasPrefix(r.Body, "To address this cause of concern") {
+			return r.ID, nil
+		}
+	}
+	return 0, store.ErrNotFound
+}
+
+func demoActor(ctx context.Context, st *store.Store, email string) (store.Actor, error) {
+	u, err := st.UserByEmail(ctx, email)
+	if err != nil {
+		return store.Actor{}, err
+	}
+	return store.Actor{UserID: u.ID, Email: u.Email, Role: u.Role, RequestID: "seed-demo"}, nil
 }

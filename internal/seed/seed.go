@@ -101,6 +101,12 @@ func Demo(ctx context.Context, st *store.Store, password string, params auth.Par
 	if err := demoUsers(ctx, st, system, password, params, &res); err != nil {
 		return res, err
 	}
+	if err := storyStandIn(ctx, st); err != nil {
+		return res, err
+	}
+	if err := demoAssessments(ctx, st); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
