@@ -216,4 +216,3 @@ func (s *Store) PublishOverview(ctx context.Context, a Actor, findingID int64, a
 		return Audit(ctx, tx, a.Event("overview.publish", "recommendation", findingID, 0, "national overview published"))
 	})
 }
-
