@@ -21,7 +21,7 @@ func (s *Server) routes() {
 	// No session, no database: probes and static files.
 	s.raw(m, http.MethodGet, "/healthz", auth.Public, s.healthz)
 	s.raw(m, http.MethodGet, "/readyz", auth.Public, s.readyz)
-	s.raw(m, http.MethodGet, "/assets/*", auth.Public, http.StripPrefix("/assets", static.Handler()).ServeHTTP)
+	s.raw(m, http.MethodGet, "/assets/*", auth.Public, static.Handler().ServeHTTP)
 
 	m.Group(func(r chi.Router) {
 		r.Use(s.sessions.LoadAndSave, s.loadUser, noStore)
