@@ -66,7 +66,7 @@ func (s *Store) AssessmentCase(ctx context.Context, sc Scope, id int64) (Assessm
 		WHERE c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
 	var ac AssessmentCase
 	f := &ac.Force
-	err := s.pool.QueryRow(ctx, q, id, sc.ForceArg()).Scan(&ac.CaseID, &f.ID, &f.Code, &f.Name, &f.Kind, &f.Region,
+	err := s.db().QueryRow(ctx, q, id, sc.ForceArg()).Scan(&ac.CaseID, &f.ID, &f.Code, &f.Name, &f.Kind, &f.Region,
 		&f.ChiefOfficerTitle, &f.ChiefOfficerName, &f.ChiefOfficerHonours, &f.OversightBody, &f.OversightHolderName,
 		&f.LiaisonContacts, &f.UpdatedAt, &ac.FindingID, &ac.Reference, &ac.Recommendation, &ac.Term, &ac.CauseOfConcern,
 		&ac.ReportID, &ac.ReportTitle, &ac.ReportPublished, &ac.RequestSentOn, &ac.PlanDueOn)
@@ -84,7 +84,7 @@ func (s *Store) AssessmentCase(ctx context.Context, sc Scope, id int64) (Assessm
 
 func (s *Store) criteriaOf(ctx context.Context, findingID int64) ([]Criterion, error) {
 	const q = `SELECT id, position, title, description FROM criteria WHERE finding_id = $1 ORDER BY position`
-	rows, err := s.pool.Query(ctx, q, findingID)
+	rows, err := s.db().Query(ctx, q, findingID)
 	if err != nil {
 		return nil, fmt.Errorf("store: criteria of finding %d: %w", findingID, err)
 	}
@@ -101,7 +101,7 @@ func (s *Store) criteriaOf(ctx context.Context, findingID int64) ([]Criterion, e
 
 func (s *Store) categoriesOf(ctx context.Context, findingID int64) ([]Category, error) {
 	const q = `SELECT id, position, key, label FROM categories WHERE finding_id = $1 ORDER BY position`
-	rows, err := s.pool.Query(ctx, q, findingID)
+	rows, err := s.db().Query(ctx, q, findingID)
 	if err != nil {
 		return nil, fmt.Errorf("store: categories of finding %d: %w", findingID, err)
 	}
@@ -168,7 +168,7 @@ func (s *Store) AssessmentByCase(ctx context.Context, sc Scope, caseID int64) (A
 		JOIN users uu ON uu.id = a.updated_by
 		WHERE a.case_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
 	var a Assessment
-	err := s.pool.QueryRow(ctx, q, caseID, sc.ForceArg()).Scan(&a.ID, &a.CaseID, &a.ForceID, &a.Period, &a.ReviewedUpTo,
+	err := s.db().QueryRow(ctx, q, caseID, sc.ForceArg()).Scan(&a.ID, &a.CaseID, &a.ForceID, &a.Period, &a.ReviewedUpTo,
 		&a.CategoryID, &a.CategoryKey, &a.CategoryLabel, &a.Summary, &a.State, &a.Version, &a.CreatedByName,
 		&a.UpdatedByName, &a.CreatedAt, &a.UpdatedAt, &a.PublishedAt)
 	if err != nil {
@@ -178,7 +178,7 @@ func (s *Store) AssessmentByCase(ctx context.Context, sc Scope, caseID int64) (A
 		SELECT af.criterion_id, af.finding, af.narrative
 		FROM assessment_findings af JOIN criteria cr ON cr.id = af.criterion_id
 		WHERE af.assessment_id = $1 ORDER BY cr.position`
-	rows, err := s.pool.Query(ctx, findings, a.ID)
+	rows, err := s.db().Query(ctx, findings, a.ID)
 	if err != nil {
 		return a, fmt.Errorf("store: findings of assessment %d: %w", a.ID, err)
 	}
@@ -191,7 +191,7 @@ func (s *Store) AssessmentByCase(ctx context.Context, sc Scope, caseID int64) (A
 		return a, fmt.Errorf("store: findings of assessment %d: %w", a.ID, err)
 	}
 	const subs = `SELECT submission_id FROM assessment_submissions WHERE assessment_id = $1 ORDER BY submission_id`
-	rows, err = s.pool.Query(ctx, subs, a.ID)
+	rows, err = s.db().Query(ctx, subs, a.ID)
 	if err != nil {
 		return a, fmt.Errorf("store: submissions of assessment %d: %w", a.ID, err)
 	}
@@ -393,7 +393,7 @@ func (s *Store) IsAssessmentAuthor(ctx context.Context, id, userID int64) (bool,
 	const q = `SELECT EXISTS (SELECT 1 FROM assessment_events
 		WHERE assessment_id = $1 AND actor_id = $2 AND action IN ('create', 'edit'))`
 	var yes bool
-	if err := s.pool.QueryRow(ctx, q, id, userID).Scan(&yes); err != nil {
+	if err := s.db().QueryRow(ctx, q, id, userID).Scan(&yes); err != nil {
 		return false, fmt.Errorf("store: authors of assessment %d: %w", id, err)
 	}
 	return yes, nil
@@ -421,7 +421,7 @@ func (s *Store) AssessmentEvents(ctx context.Context, sc Scope, id int64) ([]Ass
 		JOIN cases c ON c.id = a.case_id
 		WHERE e.assessment_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
 		ORDER BY e.id`
-	rows, err := s.pool.Query(ctx, q, id, sc.ForceArg())
+	rows, err := s.db().Query(ctx, q, id, sc.ForceArg())
 	if err != nil {
 		return nil, fmt.Errorf("store: events of assessment %d: %w", id, err)
 	}
@@ -465,7 +465,7 @@ func (s *Store) RecommendationsWithCases(ctx context.Context) ([]Recommendation,
 		FROM findings fi JOIN reports r ON r.id = fi.report_id
 		WHERE fi.kind = 'recommendation' AND EXISTS (SELECT 1 FROM cases c WHERE c.finding_id = fi.id)
 		ORDER BY r.published_on DESC, r.id DESC, fi.id`
-	rows, err := s.pool.Query(ctx, q)
+	rows, err := s.db().Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("store: recommendations: %w", err)
 	}
@@ -487,7 +487,7 @@ func (s *Store) RecommendationByID(ctx context.Context, id int64) (Recommendatio
 		FROM findings fi JOIN reports r ON r.id = fi.report_id
 		WHERE fi.id = $1 AND fi.kind = 'recommendation'`
 	var rec Recommendation
-	if err := s.pool.QueryRow(ctx, q, id).Scan(&rec.ID, &rec.Reference, &rec.Body, &rec.ReportTitle); err != nil {
+	if err := s.db().QueryRow(ctx, q, id).Scan(&rec.ID, &rec.Reference, &rec.Body, &rec.ReportTitle); err != nil {
 		return rec, notFound(err, "store: recommendation %d", id)
 	}
 	return rec, nil
@@ -525,7 +525,7 @@ func (s *Store) ListAssessments(ctx context.Context, sc Scope, f AssessmentFilte
 		WHERE c.finding_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
 		  AND ($3 = '' OR ($3 = 'not_started' AND a.id IS NULL) OR a.state = $3)
 		ORDER BY fo.name`
-	rows, err := s.pool.Query(ctx, q, f.FindingID, sc.ForceArg(), f.State)
+	rows, err := s.db().Query(ctx, q, f.FindingID, sc.ForceArg(), f.State)
 	if err != nil {
 		return nil, fmt.Errorf("store: assessments of finding %d: %w", f.FindingID, err)
 	}

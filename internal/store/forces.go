@@ -40,7 +40,7 @@ func (s *Store) ListForces(ctx context.Context, sc Scope) ([]Force, error) {
 	const q = `SELECT ` + forceColumns + ` FROM forces
 		WHERE ($1::bigint IS NULL OR id = $1)
 		ORDER BY name`
-	rows, err := s.pool.Query(ctx, q, sc.ForceArg())
+	rows, err := s.db().Query(ctx, q, sc.ForceArg())
 	if err != nil {
 		return nil, fmt.Errorf("store: list forces: %w", err)
 	}
@@ -55,7 +55,7 @@ func (s *Store) ListForces(ctx context.Context, sc Scope) ([]Force, error) {
 func (s *Store) ForceByCode(ctx context.Context, sc Scope, code string) (Force, error) {
 	const q = `SELECT ` + forceColumns + ` FROM forces
 		WHERE code = $1 AND ($2::bigint IS NULL OR id = $2)`
-	f, err := scanForce(s.pool.QueryRow(ctx, q, code, sc.ForceArg()))
+	f, err := scanForce(s.db().QueryRow(ctx, q, code, sc.ForceArg()))
 	if err != nil {
 		return f, notFound(err, "store: force %q", code)
 	}

@@ -54,7 +54,7 @@ func (s *Store) LetterTemplate(ctx context.Context, findingID int64) (LetterTemp
 		WHERE t.finding_id = $1`
 	var t LetterTemplate
 	d := &t.Defaults
-	err := s.pool.QueryRow(ctx, q, findingID).Scan(&t.FindingID, &t.Address, &t.CopiedTo, &t.Salutation, &t.Subject,
+	err := s.db().QueryRow(ctx, q, findingID).Scan(&t.FindingID, &t.Address, &t.CopiedTo, &t.Salutation, &t.Subject,
 		&t.Body, &t.Closing, &t.Signature, &d.ContactName, &d.ContactEmail, &d.ContactPhone, &d.SignatoryName,
 		&d.SignatoryHonours, &d.SignatoryTitles, &t.Version, &t.UpdatedByName, &t.UpdatedAt)
 	if err != nil {
@@ -137,7 +137,7 @@ func (s *Store) LetterOfAssessment(ctx context.Context, sc Scope, id int64) (Let
 		WHERE l.assessment_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
 	var l Letter
 	d := &l.LetterDetails
-	err := s.pool.QueryRow(ctx, q, id, sc.ForceArg()).Scan(&l.ID, &l.AssessmentID, &d.LetterDate, &d.ContactName,
+	err := s.db().QueryRow(ctx, q, id, sc.ForceArg()).Scan(&l.ID, &l.AssessmentID, &d.LetterDate, &d.ContactName,
 		&d.ContactEmail, &d.ContactPhone, &d.SignatoryName, &d.SignatoryHonours, &d.SignatoryTitles,
 		&l.ComposedText, &l.Composed, &l.PublishedAt)
 	if err != nil {

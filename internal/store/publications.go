@@ -54,7 +54,7 @@ func (s *Store) ListPublications(ctx context.Context, forceID int64) ([]Publicat
 	const q = `SELECT ` + publicationColumns + publicationFrom + `
 		AND ($1::bigint = 0 OR c.force_id = $1)
 		ORDER BY r.published_on DESC, r.id DESC, fi.id, fo.name`
-	rows, err := s.pool.Query(ctx, q, forceID)
+	rows, err := s.db().Query(ctx, q, forceID)
 	if err != nil {
 		return nil, fmt.Errorf("store: publications: %w", err)
 	}
@@ -71,7 +71,7 @@ func (s *Store) PublicationByID(ctx context.Context, id int64) (Publication, err
 	const q = `SELECT ` + publicationColumns + `, l.composed_text, l.composed` + publicationFrom + ` AND l.id = $1`
 	var text string
 	var composed []byte
-	p, err := scanPublication(s.pool.QueryRow(ctx, q, id), &text, &composed)
+	p, err := scanPublication(s.db().QueryRow(ctx, q, id), &text, &composed)
 	if err != nil {
 		return p, notFound(err, "store: publication %d", id)
 	}
@@ -85,7 +85,7 @@ func (s *Store) PublicationOfCase(ctx context.Context, sc Scope, caseID int64) (
 		AND c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
 	var text string
 	var composed []byte
-	p, err := scanPublication(s.pool.QueryRow(ctx, q, caseID, sc.ForceArg()), &text, &composed)
+	p, err := scanPublication(s.db().QueryRow(ctx, q, caseID, sc.ForceArg()), &text, &composed)
 	if err != nil {
 		return p, notFound(err, "store: publication of case %d", caseID)
 	}
@@ -125,7 +125,7 @@ func (s *Store) Overview(ctx context.Context, findingID int64) (Overview, error)
 		JOIN reports r ON r.id = fi.report_id
 		LEFT JOIN overview_publications op ON op.finding_id = fi.id
 		WHERE fi.id = $1 AND fi.kind = 'recommendation'`
-	err := s.pool.QueryRow(ctx, head, findingID).Scan(&o.ID, &o.Reference, &o.Body, &o.ReportTitle, &o.ReportID,
+	err := s.db().QueryRow(ctx, head, findingID).Scan(&o.ID, &o.Reference, &o.Body, &o.ReportTitle, &o.ReportID,
 		&o.PublishedAt, &o.Cases)
 	if err != nil {
 		return o, notFound(err, "store: overview of finding %d", findingID)
@@ -148,7 +148,7 @@ func (s *Store) Overview(ctx context.Context, findingID int64) (Overview, error)
 		JOIN letters l ON l.assessment_id = a.id AND l.published_at IS NOT NULL
 		WHERE c.finding_id = $1
 		ORDER BY fo.name`
-	rows, err := s.pool.Query(ctx, forces, findingID)
+	rows, err := s.db().Query(ctx, forces, findingID)
 	if err != nil {
 		return o, fmt.Errorf("store: overview of finding %d: %w", findingID, err)
 	}
@@ -181,7 +181,7 @@ func (s *Store) PublishedOverviews(ctx context.Context) ([]OverviewSummary, erro
 		JOIN findings fi ON fi.id = op.finding_id
 		JOIN reports r ON r.id = fi.report_id
 		ORDER BY r.published_on DESC, r.id DESC, fi.id`
-	rows, err := s.pool.Query(ctx, q)
+	rows, err := s.db().Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("store: published overviews: %w", err)
 	}
