@@ -84,6 +84,7 @@ const (
 	SubmitPlans   Permission = "plans.submit"   // liaisons upload plans and progress for their force
 	ReadDocuments Permission = "documents.read" // download a document (a liaison: their force only)
 
+	ViewAssessments Permission = "assessments.view"    // assessments, draft letters, unpublished overviews
 	Assess          Permission = "assessments.edit"    // record and submit an assessment
 	ApproveAssess   Permission = "assessments.approve" // return, approve, publish (never one's own)
 	EditLetterTexts Permission = "letters.edit"
@@ -105,7 +106,10 @@ var grants = map[Permission][]Role{
 	EditCases:       {RoleInspector, RoleManager},
 	SubmitPlans:     {RoleLiaison},
 	ReadDocuments:   {RoleManager, RoleInspector, RoleLiaison},
-	Assess:          {RoleInspector},
+	ViewAssessments: {RoleManager, RoleInspector},
+	// Managers may write an assessment too; the workflow then keeps them
+	// from approving it (domain.Transition: an author never approves).
+	Assess:          {RoleInspector, RoleManager},
 	ApproveAssess:   {RoleManager},
 	EditLetterTexts: {RoleInspector, RoleManager},
 	ViewDashboard:   {RoleManager, RoleInspector},

@@ -14,6 +14,8 @@ var navItems = []struct {
 	perm        auth.Permission
 	roles       []auth.Role // empty: every role with perm
 }{
+	{"Assessments", "/assessments", auth.ViewAssessments, nil},
+	{"Published letters", "/publications", auth.Public, []auth.Role{auth.RoleLiaison}},
 	{"Users", "/admin/users", auth.ManageUsers, nil},
 	{"Audit trail", "/audit", auth.ViewAudit, nil},
 }
