@@ -62,6 +62,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	fmt.Fprintf(stdout, "inspectrack: serving on %s\n", displayURL(ln.Addr()))
+	go housekeeping(ctx, e, log)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 
@@ -94,4 +95,23 @@ func displayURL(a net.Addr) string {
 		host = "localhost"
 	}
 	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(tcp.Port)))
+}
+
+// housekeeping removes expired sessions every ten minutes until ctx ends.
+// Any number of instances may run it: the DELETE is idempotent.
+func housekeeping(ctx context.Context, e *env, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := e.store.Sessions().DeleteExpired(ctx); err != nil {
+				log.Warn("housekeeping", "err", err)
+			} else if n > 0 {
+				log.Debug("expired sessions removed", "count", n)
+			}
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,8 +38,22 @@ type testServer struct {
 	srv   *Server
 	store *store.Store
 	ts    *httptest.Server
-	// now is the server's clock; tests may move it.
-	now time.Time
+	mu    sync.Mutex
+	now   time.Time // the server's clock: read and set it with clock and setClock
+}
+
+// clock is the server's current time.
+func (ts *testServer) clock() time.Time {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.now
+}
+
+// setClock moves the server's clock, e.g. for "as of" and window tests.
+func (ts *testServer) setClock(now time.Time) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.now = now
 }
 
 func testConfig() config.Config {
@@ -62,7 +77,7 @@ func newTestServer(t *testing.T) *testServer {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	ts.srv = NewServer(logger, testConfig(), st, Options{PasswordParams: &cheapParams, Now: func() time.Time { return ts.now }})
+	ts.srv = NewServer(logger, testConfig(), st, Options{PasswordParams: &cheapParams, Now: ts.clock})
 	ts.ts = httptest.NewServer(ts.srv)
 	t.Cleanup(ts.ts.Close)
 	t.Cleanup(ts.srv.Close)
@@ -132,10 +147,24 @@ func (c *client) get(path string) response {
 // post sends a form as a same-origin browser would.
 func (c *client) post(path string, form url.Values) response {
 	c.ts.t.Helper()
+	return c.postWith(path, form, nil)
+}
+
+// postWith sends a form with headers set (or, with "", removed) over the
+// same-origin browser defaults.
+func (c *client) postWith(path string, form url.Values, headers map[string]string) response {
+	c.ts.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, c.ts.ts.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	req.Header.Set("Origin", c.ts.ts.URL)
+	for k, v := range headers {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
 	return c.do(req)
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
 
@@ -66,7 +65,7 @@ func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Option
 
 func newSessions(cfg config.Config, st *store.Store) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = pgxstore.NewWithCleanupInterval(st.Pool(), 10*time.Minute)
+	sm.Store = st.Sessions()
 	sm.IdleTimeout = cfg.IdleTimeout
 	sm.Lifetime = cfg.SessionLife
 	sm.Cookie.Name = "inspectrack_session"
@@ -86,9 +85,6 @@ func newSessions(cfg config.Config, st *store.Store) *scs.SessionManager {
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// Close stops the session cleanup goroutine.
-func (s *Server) Close() {
-	if ps, ok := s.sessions.Store.(*pgxstore.PostgresStore); ok {
-		ps.StopCleanup()
-	}
-}
+// Close releases what the server holds; today nothing runs in the
+// background (expired sessions are removed by serve's housekeeping).
+func (s *Server) Close() {}

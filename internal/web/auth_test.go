@@ -1,0 +1,431 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"inspectrack/internal/auth"
+)
+
+// roleEmails are the demo users of each role, plus a liaison of another
+// force, and anonymous ("").
+var roleEmails = []string{
+	"", "admin@demo.test", "manager@demo.test", "inspector@demo.test",
+	"liaison.leicestershire@demo.test", "liaison.sussex@demo.test",
+}
+
+var routeParam = regexp.MustCompile(`\{[^}]+\}`)
+
+// TestRouteMatrix sends every declared route to every role and checks the
+// answer the policy gives: allowed roles get past the gate (no denial is
+// audited), everyone else is refused — signed-out users sent to sign in
+// (or 403 for a POST), signed-in users 404 with an access.denied event.
+// Parameters point at records that do not exist, so no allowed request
+// changes anything.
+func TestRouteMatrix(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	clients := map[string]*client{}
+	users := map[string]*auth.User{}
+	for _, email := range roleEmails {
+		if email == "" {
+			clients[email] = ts.anon()
+			continue
+		}
+		clients[email] = ts.as(email)
+		u, err := ts.store.UserByEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users[email] = toAuthUser(u)
+	}
+	type route struct {
+		method, path string
+		perm         auth.Permission
+	}
+	var routes []route
+	_ = chi.Walk(ts.srv.mux, func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		path := strings.ReplaceAll(routeParam.ReplaceAllString(pattern, "999999"), "*", "nothing-here")
+		routes = append(routes, route{method, path, ts.srv.rules[method+" "+pattern]})
+		return nil
+	})
+	for _, rt := range routes {
+		perm := rt.perm
+		for _, email := range roleEmails {
+			if rt.path == "/logout" {
+				continue // signs the client out; covered by TestLogout
+			}
+			c := clients[email]
+			before := countAudit(t, ts, "access.denied")
+			var res response
+			if rt.method == http.MethodGet {
+				res = c.get(rt.path)
+			} else {
+				res = c.post(rt.path, url.Values{})
+			}
+			denied := countAudit(t, ts, "access.denied") - before
+			allowed := auth.Allowed(users[email], perm)
+			who := email
+			if who == "" {
+				who = "anonymous"
+			}
+			switch {
+			case allowed && denied != 0:
+				t.Errorf("%s %s as %s: allowed by policy %q but denied", rt.method, rt.path, who, perm)
+			case allowed && res.StatusCode == http.StatusForbidden:
+				t.Errorf("%s %s as %s: allowed by policy %q but got 403", rt.method, rt.path, who, perm)
+			case !allowed && email == "" && rt.method == http.MethodGet && res.StatusCode != http.StatusSeeOther:
+				t.Errorf("%s %s as anonymous: status %d, want 303 to sign in", rt.method, rt.path, res.StatusCode)
+			case !allowed && email == "" && rt.method != http.MethodGet && res.StatusCode != http.StatusForbidden:
+				t.Errorf("%s %s as anonymous: status %d, want 403", rt.method, rt.path, res.StatusCode)
+			case !allowed && email != "" && (res.StatusCode != http.StatusNotFound || denied != 1):
+				t.Errorf("%s %s as %s: status %d with %d denials audited, want 404 and 1", rt.method, rt.path, who, res.StatusCode, denied)
+			}
+		}
+	}
+}
+
+func countAudit(t *testing.T, ts *testServer, action string) int {
+	t.Helper()
+	var n int
+	if err := ts.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = $1`, action).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func sessionCookie(c *client, base string) *http.Cookie {
+	u, _ := url.Parse(base)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == "inspectrack_session" {
+			return ck
+		}
+	}
+	return nil
+}
+
+func TestSignInRenewsTheSessionToken(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.anon()
+	u, _ := url.Parse(ts.ts.URL)
+	planted := &http.Cookie{Name: "inspectrack_session", Value: "planted-by-an-attacker-0123456789abcdef", Path: "/"}
+	c.http.Jar.SetCookies(u, []*http.Cookie{planted})
+	res := c.post("/login", url.Values{"email": {"manager@demo.test"}, "password": {demoPassword}})
+	wantStatus(t, res, http.StatusSeeOther)
+	got := sessionCookie(c, ts.ts.URL)
+	if got == nil || got.Value == planted.Value {
+		t.Fatalf("session token after sign-in = %v, want a new one", got)
+	}
+	if res := c.get("/audit"); res.StatusCode != http.StatusOK {
+		t.Fatalf("signed in: /audit status %d", res.StatusCode)
+	}
+	// The planted token is worth nothing.
+	attacker := ts.anon()
+	attacker.http.Jar.SetCookies(u, []*http.Cookie{planted})
+	if res := attacker.get("/audit"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("planted token: /audit status %d, want 303 to sign in", res.StatusCode)
+	}
+	// And a token from before one sign-in does not survive the next.
+	before := got
+	c.post("/login", url.Values{"email": {"manager@demo.test"}, "password": {demoPassword}})
+	old := ts.anon()
+	old.http.Jar.SetCookies(u, []*http.Cookie{{Name: before.Name, Value: before.Value, Path: "/"}})
+	if res := old.get("/audit"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pre-sign-in token: /audit status %d, want 303", res.StatusCode)
+	}
+}
+
+func TestLogoutEndsTheSession(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.as("manager@demo.test")
+	ck := sessionCookie(c, ts.ts.URL)
+	wantStatus(t, c.post("/logout", nil), http.StatusSeeOther)
+	replay := ts.anon()
+	u, _ := url.Parse(ts.ts.URL)
+	replay.http.Jar.SetCookies(u, []*http.Cookie{{Name: ck.Name, Value: ck.Value, Path: "/"}})
+	if res := replay.get("/audit"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("cookie after logout: status %d, want 303 to sign in", res.StatusCode)
+	}
+	if countAudit(t, ts, "logout") != 1 {
+		t.Error("logout not audited")
+	}
+}
+
+func TestDisablingAUserEndsTheirSessions(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	victim := ts.as("inspector@demo.test")
+	wantStatus(t, victim.get("/"), http.StatusOK)
+	admin := ts.as("admin@demo.test")
+	u, err := ts.store.UserByEmail(context.Background(), "inspector@demo.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, admin.post("/admin/users/"+itoa(u.ID)+"/disable", nil), http.StatusSeeOther)
+	res := victim.get("/")
+	if strings.Contains(res.Body, "Welcome, ") {
+		t.Fatal("disabled user still signed in")
+	}
+	// Signing in again is refused, with the same answer as a wrong password.
+	again := ts.anon().post("/login", url.Values{"email": {"inspector@demo.test"}, "password": {demoPassword}})
+	wantStatus(t, again, http.StatusUnprocessableEntity)
+}
+
+func TestUnknownEmailAndWrongPasswordGetTheSameAnswer(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	a := ts.anon().post("/login", url.Values{"email": {"nobody@demo.test"}, "password": {"whatever it is"}})
+	b := ts.anon().post("/login", url.Values{"email": {"manager@demo.test"}, "password": {"whatever it is"}})
+	wantStatus(t, a, http.StatusUnprocessableEntity)
+	wantStatus(t, b, http.StatusUnprocessableEntity)
+	strip := func(s string) string {
+		s = strings.ReplaceAll(s, "nobody@demo.test", "E")
+		return strings.ReplaceAll(s, "manager@demo.test", "E")
+	}
+	if strip(a.Body) != strip(b.Body) {
+		t.Error("unknown email and wrong password answer differently")
+	}
+	if !strings.Contains(a.Body, "Enter a correct email address and password") {
+		t.Error("no error message")
+	}
+}
+
+func TestEleventhFailureIsRefusedEvenWithTheRightPassword(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.anon()
+	for i := 0; i < loginMaxFailures; i++ {
+		req := url.Values{"email": {"manager@demo.test"}, "password": {"wrong password " + itoa(int64(i))}}
+		wantStatus(t, c.postWith("/login", req, map[string]string{"X-Forwarded-For": "10.0.0." + itoa(int64(i))}), http.StatusUnprocessableEntity)
+	}
+	res := c.postWith("/login", url.Values{"email": {"manager@demo.test"}, "password": {demoPassword}},
+		map[string]string{"X-Forwarded-For": "192.0.2.77"})
+	wantStatus(t, res, http.StatusTooManyRequests)
+	if !strings.Contains(res.Body, "Too many failed attempts") {
+		t.Error("no throttling message")
+	}
+	// Another account from the same address is refused too: the address
+	// (the TCP peer, whatever X-Forwarded-For says) has used its tries.
+	res = ts.anon().postWith("/login", url.Values{"email": {"inspector@demo.test"}, "password": {demoPassword}},
+		map[string]string{"X-Forwarded-For": "198.51.100.1"})
+	wantStatus(t, res, http.StatusTooManyRequests)
+	// The window passes.
+	ts.setClock(ts.clock().Add(loginWindow + time.Minute))
+	wantStatus(t, ts.anon().post("/login", url.Values{"email": {"manager@demo.test"}, "password": {demoPassword}}), http.StatusSeeOther)
+}
+
+func TestCrossSitePostIsRefusedAndChangesNothing(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	admin := ts.as("admin@demo.test")
+	form := url.Values{"name": {"Eve"}, "email": {"eve@evil.test"}, "role": {"admin"}}
+	for name, hdr := range map[string]map[string]string{
+		"sec-fetch-site cross-site": {"Sec-Fetch-Site": "cross-site", "Origin": ""},
+		"foreign origin":            {"Sec-Fetch-Site": "", "Origin": "https://evil.test"},
+	} {
+		res := admin.postWith("/admin/users", form, hdr)
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: status %d, want 403", name, res.StatusCode)
+		}
+	}
+	if _, err := ts.store.UserByEmail(context.Background(), "eve@evil.test"); err == nil {
+		t.Fatal("a cross-site POST created a user")
+	}
+}
+
+func TestSecurityHeadersOnEveryKindOfResponse(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.srv.mux.Get("/test-boom", ts.srv.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return errorString("internal detail that must not leak")
+	}))
+	c := ts.as("manager@demo.test")
+	pages := map[string]response{
+		"page":   c.get("/audit"),
+		"404":    c.get("/no-such-page"),
+		"static": c.get("/assets/images/favicon.svg"),
+		"500":    c.get("/test-boom"),
+	}
+	for name, res := range pages {
+		h := res.Header
+		csp := h.Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: CSP %q lacks %q", name, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("%s: CSP allows inline script", name)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
+			t.Errorf("%s: nosniff %q, referrer policy %q", name, h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
+		}
+	}
+	for _, name := range []string{"page", "404", "500"} {
+		if got := pages[name].Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", name, got)
+		}
+	}
+	wantStatus(t, pages["500"], http.StatusInternalServerError)
+	if strings.Contains(pages["500"].Body, "internal detail") {
+		t.Error("500 page shows internals")
+	}
+	if !strings.Contains(pages["500"].Body, pages["500"].Header.Get("X-Request-Id")) {
+		t.Error("500 page does not show the request id as a reference")
+	}
+}
+
+func TestHSTSOnlyWhenServedOverTLS(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	if h := ts.anon().get("/").Header.Get("Strict-Transport-Security"); h != "" {
+		t.Errorf("HSTS on plain http: %q", h)
+	}
+}
+
+func TestPasswordHashIsRedoneWhenParametersRise(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	u, _ := ts.store.UserByEmail(ctx, "manager@demo.test")
+	stronger := cheapParams
+	stronger.Time++
+	ts.srv.pwParams = stronger
+	ts.as("manager@demo.test")
+	after, _ := ts.store.UserByEmail(ctx, "manager@demo.test")
+	if after.PasswordHash == u.PasswordHash || !strings.Contains(after.PasswordHash, ",t=2,") {
+		t.Fatalf("hash not redone with t=2: %s", after.PasswordHash)
+	}
+	ts.as("manager@demo.test") // and the new hash works
+}
+
+func TestAuditTrailDetectsEditsAndRefusesChanges(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ctx := context.Background()
+	ts.as("manager@demo.test")
+	ts.as("inspector@demo.test")
+	res, err := ts.store.VerifyAudit(ctx)
+	if err != nil || res.BrokenID != 0 || res.Checked < 3 {
+		t.Fatalf("fresh chain: %+v, %v", res, err)
+	}
+	pool := ts.store.Pool()
+	if _, err := pool.Exec(ctx, `UPDATE audit_events SET summary = 'nothing happened' WHERE action = 'login.success'`); err == nil {
+		t.Fatal("the app's connection could update an audit row")
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM audit_events`); err == nil {
+		t.Fatal("the app's connection could delete audit rows")
+	}
+	// A superuser can switch the trigger off; the chain still tells.
+	var target int64
+	if err := pool.QueryRow(ctx, `SELECT min(id) FROM audit_events WHERE action = 'login.success'`).Scan(&target); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`,
+		`UPDATE audit_events SET summary = 'signed in as admin' WHERE id = ` + itoa(target),
+		`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`,
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err = ts.store.VerifyAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.BrokenID != target {
+		t.Fatalf("verify named event %d (%s), want %d", res.BrokenID, res.Problem, target)
+	}
+}
+
+func TestManagersSeeTheTrailPerUserAndPerObject(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.as("inspector@demo.test")
+	u, _ := ts.store.UserByEmail(context.Background(), "inspector@demo.test")
+	c := ts.as("manager@demo.test")
+	res := c.get("/audit?user=" + itoa(u.ID))
+	wantStatus(t, res, http.StatusOK)
+	rows := res.doc(t).Find(`[data-testid=audit] tbody tr`)
+	if rows.Length() == 0 || !strings.Contains(rows.Text(), "login.success") {
+		t.Fatalf("inspector's trail: %q", rows.Text())
+	}
+	if strings.Contains(rows.Text(), "manager@demo.test") {
+		t.Error("per-user trail shows another user's events")
+	}
+	res = c.get("/audit?type=user&id=" + itoa(u.ID))
+	wantStatus(t, res, http.StatusOK)
+	if !strings.Contains(res.doc(t).Find(`[data-testid=audit]`).Text(), "user.create") {
+		t.Error("per-object trail lacks the user's creation")
+	}
+}
+
+func TestAdminAddsALiaisonAndSeesThePasswordOnce(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.as("admin@demo.test")
+	res := c.post("/admin/users", url.Values{"name": {""}, "email": {"not an email"}, "role": {"liaison"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	summary := res.doc(t).Find(".govuk-error-summary").Text()
+	for _, want := range []string{"Enter the user's full name", "Enter an email address in the correct format", "Select the force this liaison works for"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("error summary lacks %q: %q", want, summary)
+		}
+	}
+	res = c.post("/admin/users", url.Values{"name": {"Kim Kent"}, "email": {"Kim.Kent@Kent.Police.test"}, "role": {"liaison"}, "force": {"kent"}})
+	wantStatus(t, res, http.StatusCreated)
+	password := strings.TrimSpace(res.doc(t).Find(`[data-testid=password]`).Text())
+	if len(password) < 20 {
+		t.Fatalf("password %q", password)
+	}
+	kim := ts.anon()
+	wantStatus(t, kim.post("/login", url.Values{"email": {"kim.kent@kent.police.test"}, "password": {password}}), http.StatusSeeOther)
+	u, err := ts.store.UserByEmail(context.Background(), "kim.kent@kent.police.test")
+	if err != nil || u.ForceCode != "kent" || u.Role != "liaison" {
+		t.Fatalf("created user %+v, %v", u, err)
+	}
+	// Moving the liaison to another force ends their session.
+	wantStatus(t, c.post("/admin/users/"+itoa(u.ID)+"/force", url.Values{"force": {"sussex"}}), http.StatusSeeOther)
+	if res := kim.get("/"); strings.Contains(res.Body, "Welcome, ") {
+		t.Error("liaison still signed in after their force changed")
+	}
+	if n := countAudit(t, ts, "user.force.change"); n != 1 {
+		t.Errorf("force change audited %d times", n)
+	}
+}
+
+func TestOpenRedirectIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, next := range []string{"//evil.test/", "https://evil.test/", "/\\evil.test", "javascript:alert(1)"} {
+		if got := safeNext(next); got != "/" {
+			t.Errorf("safeNext(%q) = %q", next, got)
+		}
+	}
+	if got := safeNext("/cases?x=1"); got != "/cases?x=1" {
+		t.Errorf("safeNext kept path = %q", got)
+	}
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
