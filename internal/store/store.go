@@ -29,8 +29,8 @@ type Store struct {
 	tx   pgx.Tx // set by InTx
 }
 
-// querier is what a pool and a transaction both offer.
-type querier interface {
+// dbConn is what a pool and a transaction both offer.
+type dbConn interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
@@ -38,7 +38,7 @@ type querier interface {
 }
 
 // db is where queries run: the transaction of InTx, else the pool.
-func (s *Store) db() querier {
+func (s *Store) db() dbConn {
 	if s.tx != nil {
 		return s.tx
 	}
