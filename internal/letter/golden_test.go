@@ -45,7 +45,7 @@ func leicestershire() letter.Data {
 		OversightHolderName: "Lord Willy Bach",
 		ReportTitle:         "PEEL: police legitimacy 2016",
 		ReportPublished:     domain.Date(2016, 12, 8),
-		Term:                "abuse of position for a sexual purpose",
+		Term:                seed.StoryTerminologyNote,
 		Recommendation:      seed.StoryRecommendation,
 		RequestDate:         domain.Date(2017, 5, 16),
 		PlanDueDate:         domain.Date(2017, 5, 31),

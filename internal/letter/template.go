@@ -102,7 +102,7 @@ type Data struct {
 
 	ReportTitle     string
 	ReportPublished time.Time
-	Term            string // the recommendation's terminology note
+	Term            string // the recommendation's terminology note (see TermOf)
 	CauseOfConcern  string
 	Recommendation  string
 
@@ -145,7 +145,7 @@ var Placeholders = []Placeholder{
 	ph("oversight_body", "the oversight body, e.g. Police and Crime Commissioner for Leicestershire", func(d Data) string { return d.OversightBody }),
 	ph("report_title", "the report's title, e.g. PEEL: police legitimacy 2016", func(d Data) string { return d.ReportTitle }),
 	ph("report_published", "month the report was published, e.g. December 2016", func(d Data) string { return month(d.ReportPublished) }),
-	ph("term", "the recommendation's terminology note, e.g. abuse of position for a sexual purpose (the report's title when there is none)", func(d Data) string { return term(d) }),
+	ph("term", "the term of the recommendation's terminology note (the phrase it quotes), e.g. abuse of position for a sexual purpose; the report's title when there is no note", func(d Data) string { return term(d) }),
 	ph("term_capitalised", "the same with a capital first letter, e.g. Abuse of position for a sexual purpose", func(d Data) string { return capitalise(term(d)) }).composite([]string{"term"}),
 	ph("cause_of_concern", "the text of the cause of concern the recommendation answers", func(d Data) string { return d.CauseOfConcern }),
 	ph("recommendation", "the text of the recommendation", func(d Data) string { return d.Recommendation }),
@@ -196,10 +196,27 @@ func month(d time.Time) string {
 }
 
 func term(d Data) string {
-	if t := strings.TrimSpace(d.Term); t != "" {
+	if t := TermOf(d.Term); t != "" {
 		return t
 	}
 	return d.ReportTitle
+}
+
+// quotedRE finds a phrase in quotes: an opening quote at the start or after
+// a space or bracket, a closing one at the end or before a space or
+// punctuation, so the apostrophe of "Chiefs' Council" is not taken for one.
+var quotedRE = regexp.MustCompile(`(?:^|[\s(\[])['‘"“]([^'‘’"“”]+?)['’"”](?:$|[\s.,;:!?)\]])`)
+
+// TermOf is the term a recommendation's terminology note introduces: the
+// first phrase it puts in quotes ("... which calls this 'abuse of position
+// for a sexual purpose'."), or the whole note when it quotes nothing (a
+// note that is just the term).
+func TermOf(note string) string {
+	note = strings.Join(strings.Fields(note), " ")
+	if m := quotedRE.FindStringSubmatch(note); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	return note
 }
 
 func capitalise(s string) string {

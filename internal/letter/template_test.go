@@ -142,3 +142,19 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
+
+func TestTermOf(t *testing.T) {
+	for _, tc := range []struct{ note, want string }{
+		{"abuse of position for a sexual purpose", "abuse of position for a sexual purpose"},
+		{"  abuse of   position ", "abuse of position"},
+		{"In April 2017 the National Police Chiefs' Council agreed a national strategy, which calls this 'abuse of position for a sexual purpose'. The recommendation keeps its original words; letters use the new term.", "abuse of position for a sexual purpose"},
+		{"Now called ‘abuse of position for a sexual purpose’ (NPCC, 2017)", "abuse of position for a sexual purpose"},
+		{`Renamed "serious sexual misconduct".`, "serious sexual misconduct"},
+		{"The forces' and officers' duties", "The forces' and officers' duties"},
+		{"", ""},
+	} {
+		if got := TermOf(tc.note); got != tc.want {
+			t.Errorf("TermOf(%q) = %q, want %q", tc.note, got, tc.want)
+		}
+	}
+}

@@ -71,10 +71,11 @@ func LeicestershireFindings() []letter.Finding {
 }
 
 // The story's recommendation is found by its report's title and its text.
-const (
-	storyReportTitle = "PEEL: police legitimacy 2016"
-	storyTerm        = "abuse of position for a sexual purpose"
-)
+const storyReportTitle = "PEEL: police legitimacy 2016"
+
+// StoryTerminologyNote is the story recommendation's note of the term the
+// letters use instead of its own words.
+const StoryTerminologyNote = "In April 2017 the National Police Chiefs' Council agreed a national strategy, which calls this 'abuse of position for a sexual purpose'. The recommendation keeps its original words; letters use the new term."
 
 // storyContact and storySignatory are the contact and signatory of every
 // letter of 2 October 2017, kept as the template's defaults.

@@ -38,7 +38,7 @@ func storyStandIn(ctx context.Context, st *store.Store) error {
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO findings (report_id, kind, parent_id, body, deadline_text, deadline_on, terminology_note)
 			VALUES ($1, 'recommendation', $2, $3, 'within six months', $4, $5) RETURNING id`,
-			reportID, concernID, StoryRecommendation, domain.Date(2017, 6, 8), storyTerm).Scan(&recID); err != nil {
+			reportID, concernID, StoryRecommendation, domain.Date(2017, 6, 8), StoryTerminologyNote).Scan(&recID); err != nil {
 			return fmt.Errorf("seed: story stand-in: %w", err)
 		}
 		for i, title := range []string{
