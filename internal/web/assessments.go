@@ -330,9 +330,7 @@ func (s *Server) publishedIsFinal(w http.ResponseWriter, r *http.Request, caseID
 // assessmentForm fills the form from the case and, when there is one, the
 // saved assessment.
 func (s *Server) assessmentForm(ac store.AssessmentCase, a *store.Assessment) components.AssessmentForm {
-	f := components.AssessmentForm{Case: caseView(ac), New: a == nil,
-		Reviewed: components.DateField{Name: "reviewed_up_to", Legend: "Documents reviewed up to",
-			Hint: "The letter says the review included all documents submitted by this date. For example, 31 5 2017"}}
+	f := components.AssessmentForm{Case: caseView(ac), New: a == nil, Reviewed: reviewedField("", "", "")}
 	for _, c := range domain.CriterionFindings() {
 		f.FindingOptions = append(f.FindingOptions, components.Option{Value: string(c), Label: c.Label()})
 	}
@@ -359,6 +357,13 @@ func (s *Server) assessmentForm(ac store.AssessmentCase, a *store.Assessment) co
 		}
 	}
 	return f
+}
+
+// reviewedField is the date input of the cut-off date.
+func reviewedField(day, month, year string) components.DateField {
+	return components.DateField{Name: "reviewed_up_to", Legend: "Documents reviewed up to",
+		Hint: "The letter says the review included all documents submitted by this date. For example, 31 5 2017",
+		Day:  day, Month: month, Year: year}
 }
 
 func dateParts(d time.Time) (day, month, year string) {
@@ -401,8 +406,7 @@ func readAssessmentForm(r *http.Request, ac store.AssessmentCase, today time.Tim
 		f.Errors.Add("period", fmt.Sprintf("Assessment period must be %d characters or fewer", maxPeriod))
 	}
 	in.Period = f.Period
-	f.Reviewed = components.DateField{Name: "reviewed_up_to", Legend: "Documents reviewed up to",
-		Day: r.PostFormValue("reviewed_up_to-day"), Month: r.PostFormValue("reviewed_up_to-month"), Year: r.PostFormValue("reviewed_up_to-year")}
+	f.Reviewed = reviewedField(r.PostFormValue("reviewed_up_to-day"), r.PostFormValue("reviewed_up_to-month"), r.PostFormValue("reviewed_up_to-year"))
 	d, err := domain.ParseDate(f.Reviewed.Day, f.Reviewed.Month, f.Reviewed.Year)
 	var de *domain.DateError
 	switch {
@@ -495,7 +499,6 @@ func (s *Server) assessmentsSave(w http.ResponseWriter, r *http.Request) error {
 	f.New = !exists && posted.Version == 0
 	f.Version, f.Period, f.Reviewed, f.Criteria, f.Category, f.Summary, f.Errors =
 		posted.Version, posted.Period, posted.Reviewed, posted.Criteria, posted.Category, posted.Summary, posted.Errors
-	f.Reviewed.Hint = "For example, 31 5 2017"
 	if f.Errors.Any() {
 		return s.renderAssessmentForm(w, r, http.StatusUnprocessableEntity, f)
 	}
