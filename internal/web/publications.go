@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"inspectrack/internal/auth"
@@ -256,13 +257,13 @@ func (s *Server) overviewsCSV(w http.ResponseWriter, r *http.Request) error {
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
 	header := append([]string{"force_code", "force", "region", "category"}, d.Criteria...)
-	_ = cw.Write(append(header, "letter"))
+	_ = cw.Write(spreadsheetSafe(append(header, "letter")))
 	for _, f := range d.Forces {
 		rec := []string{f.Code, f.Name, f.Region, f.CategoryLabel}
 		for _, x := range f.Findings {
 			rec = append(rec, domain.CriterionFinding(x).Label())
 		}
-		_ = cw.Write(append(rec, f.Letter))
+		_ = cw.Write(spreadsheetSafe(append(rec, f.Letter)))
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -272,6 +273,19 @@ func (s *Server) overviewsCSV(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="national-overview-%d.csv"`, o.ID))
 	_, err = buf.WriteTo(w)
 	return err
+}
+
+// spreadsheetSafe keeps a spreadsheet from running a cell as a formula:
+// a cell starting with = + - @ (or a tab or carriage return) gets a
+// leading apostrophe, which spreadsheets show as text. The CSV is public
+// and its titles are typed by people.
+func spreadsheetSafe(rec []string) []string {
+	for i, v := range rec {
+		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+			rec[i] = "'" + v
+		}
+	}
+	return rec
 }
 
 // overviewsJSON gives the whole overview as JSON.
