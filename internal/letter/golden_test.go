@@ -1,36 +1,13 @@
 package letter_test
 
 import (
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
+	"inspectrack/internal/letter/lettertest"
 	"inspectrack/internal/seed"
 )
-
-// FixtureText is the real letter of 2 October 2017 as the portal must
-// compose it: the fixture without the blank lines above the address and
-// without the description of the handwritten signature, which no recorded
-// fact stands for.
-func fixtureText(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("testdata/letter-leicestershire-2017-10-02.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.TrimLeft(string(b), "\n")
-	var kept []string
-	for _, line := range strings.Split(text, "\n") {
-		if strings.HasPrefix(line, "A handwritten signature") {
-			continue
-		}
-		kept = append(kept, line)
-	}
-	return strings.ReplaceAll(strings.Join(kept, "\n"), "\n\n\n", "\n\n")
-}
 
 // leicestershire are the facts of the seed story and Leicestershire's
 // assessment, as `seed demo` records them.
@@ -62,34 +39,15 @@ func leicestershire() letter.Data {
 }
 
 func TestComposeLeicestershireEqualsTheLetterOf2October2017(t *testing.T) {
-	c, err := letter.Compose(seed.StoryLetterTemplate, leicestershire())
+	c, err := letter.Compose(seed.StoryLetterTemplate(), leicestershire())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(c.Missing) != 0 {
 		t.Errorf("missing facts: %v", c.Missing)
 	}
-	got, want := c.Letter.Text(), fixtureText(t)
+	got, want := c.Letter.Text(), lettertest.FixtureText(t)
 	if got != want {
-		t.Errorf("composed letter differs from the fixture\n%s", lineDiff(want, got))
+		t.Errorf("composed letter differs from the fixture:\n%s", got)
 	}
-}
-
-// lineDiff shows the first lines that differ.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			b.WriteString("line " + strconv.Itoa(i+1) + "\n  want: " + wl + "\n  got:  " + gl + "\n")
-		}
-	}
-	return b.String()
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -17,30 +16,18 @@ import (
 )
 
 // StoryLetterTemplate is the wording of the letters of 2 October 2017 on
-// the PEEL: police legitimacy 2016 recommendation, with the recorded facts
-// as placeholders. Its first two paragraphs explain the change of
-// terminology in words of their own, so they are wording, not data.
-var StoryLetterTemplate = letter.Template{
-	Address:    "{{chief_officer}}\n{{force_name}}\nVia email",
-	CopiedTo:   "Copied to: {{oversight_holder_name}}\n{{oversight_body}}",
-	Salutation: "Dear {{chief_officer_title}}",
-	Subject:    "HMICFRS assessment: {{term_capitalised}}",
-	Body: `In {{report_published}}, we published our national *{{report_title}}* inspection report in which we referred to the problem as 'abuse of authority for sexual gain'. In the interests of consistency and in line with the terminology used in the National Police Chiefs' Council's national strategy, we now refer to this as '{{term}}'.
-
-The report highlighted our concerns that some police counter-corruption units did not have the capability or capacity to seek intelligence on the potential {{term}}. This meant that some forces were not able to intervene early to safeguard potential victims and tackle unacceptable and potentially corrupt behaviour. This concern led to the following recommendation:
-
-{{recommendation}}
-
-Further to my letter dated {{request_date}} and your force's subsequent document submission, we have reviewed your force's plans to address our cause of concern. I am writing to inform you of our assessment of your force's plans, which took place during {{assessment_period}}, and included a review of all documentation submitted by {{reviewed_up_to}}.
-
-{{findings}}
-
-This letter will be published on the HMICFRS website, alongside a national overview report. We will be returning to your force to assess implementation of your plans during a subsequent inspection.
-
-If you have any queries, please contact {{contact_name}} at {{contact_email}} or on {{contact_phone}}.`,
-	Closing:   "Yours sincerely",
-	Signature: "{{signatory}}\n{{signatory_titles}}",
+// the PEEL: police legitimacy 2016 recommendation: the default wording,
+// except for the first two paragraphs, which explain the change of
+// terminology and the cause of concern in words of their own.
+func StoryLetterTemplate() letter.Template {
+	t := letter.DefaultTemplate()
+	t.Body = storyLetterOpening + t.Body[strings.Index(t.Body, "\n\n{{recommendation}}"):]
+	return t
 }
+
+const storyLetterOpening = `In {{report_published}}, we published our national *{{report_title}}* inspection report in which we referred to the problem as 'abuse of authority for sexual gain'. In the interests of consistency and in line with the terminology used in the National Police Chiefs' Council's national strategy, we now refer to this as '{{term}}'.
+
+The report highlighted our concerns that some police counter-corruption units did not have the capability or capacity to seek intelligence on the potential {{term}}. This meant that some forces were not able to intervene early to safeguard potential victims and tackle unacceptable and potentially corrupt behaviour. This concern led to the following recommendation:`
 
 // StoryRecommendation is the recommendation of PEEL: police legitimacy 2016
 // as the letter quotes it.
@@ -166,10 +153,8 @@ func demoAssessments(ctx context.Context, st *store.Store) error {
 		return err
 	}
 	if _, err := st.LetterTemplate(ctx, findingID); errors.Is(err, store.ErrNotFound) {
-		t := StoryLetterTemplate
-		if err := st.SaveLetterTemplate(ctx, author, store.LetterTemplate{FindingID: findingID, Address: t.Address,
-			CopiedTo: t.CopiedTo, Salutation: t.Salutation, Subject: t.Subject, Body: t.Body, Closing: t.Closing,
-			Signature: t.Signature, Defaults: storyDefaults}, storyApprovedAt); err != nil {
+		if err := st.SaveLetterTemplate(ctx, author, store.LetterTemplate{FindingID: findingID,
+			Wording: StoryLetterTemplate(), Defaults: storyDefaults}, storyApprovedAt); err != nil {
 			return err
 		}
 	} else if err != nil {
@@ -290,18 +275,11 @@ func demoAssessment(ctx context.Context, st *store.Store, author, approver store
 	if err != nil {
 		return err
 	}
-	date := storyLetterDate
-	recs.Letter.LetterDate = &date
-	composed, err := letter.Compose(recs.LetterTemplate(), recs.Data())
+	pub, err := recs.ForPublication(storyLetterDate)
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(composed.Letter)
-	if err != nil {
-		return err
-	}
-	return st.PublishAssessment(ctx, approver, store.Scope{}, id, 3,
-		store.PublishedLetter{LetterDate: date, Text: composed.Letter.Text(), Composed: body}, storyPublishedAt)
+	return st.PublishAssessment(ctx, approver, store.Scope{}, id, 3, pub, storyPublishedAt)
 }
 
 // storyRecommendation finds the recommendation of the seed story.

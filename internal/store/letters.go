@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -27,15 +28,9 @@ type LetterDetails struct {
 // LetterTemplate is the wording of a recommendation's letters (placeholder
 // names in braces) and the contact and signatory its letters start with.
 type LetterTemplate struct {
-	FindingID  int64
-	Address    string
-	CopiedTo   string
-	Salutation string
-	Subject    string
-	Body       string
-	Closing    string
-	Signature  string
-	Defaults   LetterDetails // LetterDate unused
+	FindingID int64
+	Wording   letter.Template // meaningful when Version > 0
+	Defaults  LetterDetails   // LetterDate unused
 	// Version is 0 for a recommendation whose letters still use the
 	// default wording, then counts saves (checked like an assessment's).
 	Version       int
@@ -53,9 +48,9 @@ func (s *Store) LetterTemplate(ctx context.Context, findingID int64) (LetterTemp
 		FROM letter_templates t LEFT JOIN users u ON u.id = t.updated_by
 		WHERE t.finding_id = $1`
 	var t LetterTemplate
-	d := &t.Defaults
-	err := s.db().QueryRow(ctx, q, findingID).Scan(&t.FindingID, &t.Address, &t.CopiedTo, &t.Salutation, &t.Subject,
-		&t.Body, &t.Closing, &t.Signature, &d.ContactName, &d.ContactEmail, &d.ContactPhone, &d.SignatoryName,
+	d, w := &t.Defaults, &t.Wording
+	err := s.db().QueryRow(ctx, q, findingID).Scan(&t.FindingID, &w.Address, &w.CopiedTo, &w.Salutation, &w.Subject,
+		&w.Body, &w.Closing, &w.Signature, &d.ContactName, &d.ContactEmail, &d.ContactPhone, &d.SignatoryName,
 		&d.SignatoryHonours, &d.SignatoryTitles, &t.Version, &t.UpdatedByName, &t.UpdatedAt)
 	if err != nil {
 		return t, notFound(err, "store: letter template of finding %d", findingID)
@@ -69,7 +64,7 @@ func (s *Store) LetterTemplate(ctx context.Context, findingID int64) (LetterTemp
 // with.
 func (s *Store) SaveLetterTemplate(ctx context.Context, a Actor, t LetterTemplate, at time.Time) error {
 	return s.Tx(ctx, func(tx pgx.Tx) error {
-		d := t.Defaults
+		d, w := t.Defaults, t.Wording
 		var q string
 		if t.Version == 0 {
 			q = `INSERT INTO letter_templates (finding_id, address, copied_to, salutation, subject, body, closing,
@@ -87,7 +82,7 @@ func (s *Store) SaveLetterTemplate(ctx context.Context, a Actor, t LetterTemplat
 				WHERE finding_id = $1 AND version = $17
 				RETURNING version`
 		}
-		args := []any{t.FindingID, t.Address, t.CopiedTo, t.Salutation, t.Subject, t.Body, t.Closing, t.Signature,
+		args := []any{t.FindingID, w.Address, w.CopiedTo, w.Salutation, w.Subject, w.Body, w.Closing, w.Signature,
 			d.ContactName, d.ContactEmail, d.ContactPhone, d.SignatoryName, d.SignatoryHonours, d.SignatoryTitles,
 			a.UserID, at}
 		if t.Version != 0 {
@@ -244,16 +239,30 @@ func (s *Store) LetterRecords(ctx context.Context, sc Scope, caseID int64) (Lett
 
 // LetterTemplate is the wording the letter is composed with: the
 // recommendation's own, or the default.
-func (r LetterRecords) LetterTemplate() letter.Template { return r.Template.Wording() }
+func (r LetterRecords) LetterTemplate() letter.Template { return r.Template.InUse() }
 
-// Wording is t as the composer takes it; a recommendation without wording
-// of its own (Version 0) gets letter.DefaultTemplate.
-func (t LetterTemplate) Wording() letter.Template {
+// InUse is the wording letters are composed with: the recommendation's
+// own, or letter.DefaultTemplate while it has none (Version 0).
+func (t LetterTemplate) InUse() letter.Template {
 	if t.Version == 0 {
 		return letter.DefaultTemplate()
 	}
-	return letter.Template{Address: t.Address, CopiedTo: t.CopiedTo, Salutation: t.Salutation, Subject: t.Subject,
-		Body: t.Body, Closing: t.Closing, Signature: t.Signature}
+	return t.Wording
+}
+
+// ForPublication composes the letter of the records dated date, as
+// publishing stores it.
+func (r LetterRecords) ForPublication(date time.Time) (PublishedLetter, error) {
+	r.Letter.LetterDate = &date
+	c, err := letter.Compose(r.LetterTemplate(), r.Data())
+	if err != nil {
+		return PublishedLetter{}, err
+	}
+	body, err := json.Marshal(c.Letter)
+	if err != nil {
+		return PublishedLetter{}, fmt.Errorf("store: letter of case %d: %w", r.Case.CaseID, err)
+	}
+	return PublishedLetter{LetterDate: date, Text: c.Letter.Text(), Composed: body}, nil
 }
 
 // Data are the facts of the records as the composer takes them.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -708,15 +707,9 @@ func (s *Server) publishAssessment(r *http.Request, caseID int64, a store.Assess
 	if recs.Letter.LetterDate != nil {
 		date = *recs.Letter.LetterDate
 	}
-	recs.Letter.LetterDate = &date
-	c, err := letter.Compose(recs.LetterTemplate(), recs.Data())
+	pub, err := recs.ForPublication(date)
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(c.Letter)
-	if err != nil {
-		return err
-	}
-	return s.store.PublishAssessment(r.Context(), actor(r), scope(r), a.ID, a.Version,
-		store.PublishedLetter{LetterDate: date, Text: c.Letter.Text(), Composed: body}, now)
+	return s.store.PublishAssessment(r.Context(), actor(r), scope(r), a.ID, a.Version, pub, now)
 }

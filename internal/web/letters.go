@@ -312,10 +312,10 @@ func (s *Server) letterTemplatesEdit(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	f := templateForm(rec, t, t.Wording())
+	f := templateForm(rec, t, t.InUse())
 	f.PreviewCase = r.URL.Query().Get("case")
 	f.Flash = s.sessions.PopString(r.Context(), "flash")
-	if err := s.previewTemplate(r, &f, t.Wording(), t.Defaults); err != nil {
+	if err := s.previewTemplate(r, &f, t.InUse(), t.Defaults); err != nil {
 		return err
 	}
 	return s.renderTemplateForm(w, r, http.StatusOK, f)
@@ -418,12 +418,10 @@ func (s *Server) letterTemplatesSave(w http.ResponseWriter, r *http.Request) err
 		ContactName: get("contact_name"), ContactEmail: get("contact_email"), ContactPhone: get("contact_phone"),
 		SignatoryName: get("signatory_name"), SignatoryHonours: get("signatory_honours"), SignatoryTitles: get("signatory_titles")}}
 	t.Version, _ = strconv.Atoi(r.PostFormValue("version"))
-	var wording letter.Template
 	for _, fl := range letter.Fields {
-		fl.Set(&wording, get(fl.Key))
+		fl.Set(&t.Wording, get(fl.Key))
 	}
-	t.Address, t.CopiedTo, t.Salutation, t.Subject = wording.Address, wording.CopiedTo, wording.Salutation, wording.Subject
-	t.Body, t.Closing, t.Signature = wording.Body, wording.Closing, wording.Signature
+	wording := t.Wording
 	f := templateForm(rec, t, wording)
 	f.IsDefault = false
 	f.PreviewCase = r.PostFormValue("case")
@@ -463,7 +461,7 @@ func (s *Server) templateConflict(w http.ResponseWriter, r *http.Request, rec st
 	if err != nil {
 		return err
 	}
-	saved := cur.Wording()
+	saved := cur.InUse()
 	c := &components.Conflict{What: "wording", RedoHref: templateHref(rec.ID), SavedBy: cur.UpdatedByName,
 		SavedAt: cur.UpdatedAt, Version: cur.Version}
 	for _, fl := range letter.Fields {

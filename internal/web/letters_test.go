@@ -1,74 +1,21 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 
 	"inspectrack/internal/letter"
+	"inspectrack/internal/letter/lettertest"
 	"inspectrack/internal/store"
 )
 
-// fixtureLetter is the real letter of 2 October 2017 as the portal must
-// compose it: without the blank lines above the address and the
-// description of the handwritten signature.
-func fixtureLetter(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("../letter/testdata/letter-leicestershire-2017-10-02.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kept []string
-	for _, line := range strings.Split(strings.TrimLeft(string(b), "\n"), "\n") {
-		if !strings.HasPrefix(line, "A handwritten signature") {
-			kept = append(kept, line)
-		}
-	}
-	return strings.ReplaceAll(strings.Join(kept, "\n"), "\n\n\n", "\n\n")
-}
-
-// inOrder fails unless every want appears in text (white space squashed),
-// each after the one before.
-func inOrder(t *testing.T, what, text string, wants ...string) {
-	t.Helper()
-	flat := strings.Join(strings.Fields(text), " ")
-	at := 0
-	for _, w := range wants {
-		i := strings.Index(flat[at:], w)
-		if i < 0 {
-			t.Errorf("%s: %q missing or out of order", what, w)
-			continue
-		}
-		at += i + len(w)
-	}
-}
-
-// letterFacts are the facts of the letter of 2 October 2017, in order.
-var letterFacts = []string{
-	"Chief Constable Simon Cole QPM", "Leicestershire Police", "Via email",
-	"Copied to: Lord Willy Bach", "Police and Crime Commissioner for Leicestershire",
-	"2 October 2017", "Dear Chief Constable", "HMICFRS assessment: Abuse of position for a sexual purpose",
-	"December 2016", "PEEL: police legitimacy 2016", "abuse of position for a sexual purpose",
-	"To address this cause of concern, we recommend that within six months, all forces should have started to implement a plan",
-	"organisations that support vulnerable people.",
-	"Further to my letter dated 16 May 2017 and your force's subsequent document submission",
-	"which took place during June 2017", "all documentation submitted by 31 May 2017",
-	"Your plans did not reflect the national strategy agreed at the National Police Chiefs' Council in April of this year.",
-	"They did include improvements to your IT systems' monitoring capability and work had commenced on this prior to our review.",
-	"However, no information was provided that allowed us to assess your progress in reviewing the capability and capacity of your counter-corruption unit or any work done to seek intelligence from those organisations that support vulnerable people.",
-	"This letter will be published on the HMICFRS website, alongside a national overview report.",
-	"We will be returning to your force to assess implementation of your plans during a subsequent inspection.",
-	"please contact John Young at john.young@hmic.gsi.gov.uk or on 07802 948502.",
-	"Yours sincerely", "Michael Cunningham QPM", "Her Majesty's Inspector of Constabulary",
-	"Her Majesty's Inspector of Fire & Rescue Services",
-}
+// inOrder fails unless every want appears in text, each after the one before.
+var inOrder = lettertest.InOrder
 
 // TestSeededLeicestershireLetterIsTheLetterOf2October2017 is the golden
 // test on recorded data: the letter seed demo published, and the letter
@@ -78,7 +25,7 @@ func TestSeededLeicestershireLetterIsTheLetterOf2October2017(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	caseID := storyCase(t, ts, "leicestershire")
-	want := fixtureLetter(t)
+	want := lettertest.FixtureText(t)
 
 	pub, err := ts.store.PublicationOfCase(context.Background(), store.Scope{}, caseID)
 	if err != nil {
@@ -106,7 +53,7 @@ func TestSeededLeicestershireLetterIsTheLetterOf2October2017(t *testing.T) {
 	page := anon.get(publicationHref(pub.ID, ""))
 	wantStatus(t, page, http.StatusOK)
 	doc := page.doc(t)
-	inOrder(t, "public page", doc.Find(`[data-testid=letter]`).Text(), letterFacts...)
+	inOrder(t, "public page", doc.Find(`[data-testid=letter]`).Text(), lettertest.Facts...)
 	if got := doc.Find(`[data-testid=letter] em`).Text(); got != "PEEL: police legitimacy 2016" {
 		t.Errorf("italics %q, want the report's title", got)
 	}
@@ -115,7 +62,7 @@ func TestSeededLeicestershireLetterIsTheLetterOf2October2017(t *testing.T) {
 	}
 	staff := ts.as("inspector@demo.test").get(path(caseID, "/letter"))
 	wantStatus(t, staff, http.StatusOK)
-	inOrder(t, "staff page", staff.doc(t).Find(`[data-testid=letter]`).Text(), letterFacts...)
+	inOrder(t, "staff page", staff.doc(t).Find(`[data-testid=letter]`).Text(), lettertest.Facts...)
 
 	pdf := anon.get(publicationHref(pub.ID, ".pdf"))
 	wantStatus(t, pdf, http.StatusOK)
@@ -129,7 +76,7 @@ func TestSeededLeicestershireLetterIsTheLetterOf2October2017(t *testing.T) {
 		t.Fatal("not a PDF")
 	}
 	text := pdfText(t, []byte(pdf.Body))
-	inOrder(t, "PDF", text, letterFacts...)
+	inOrder(t, "PDF", text, lettertest.Facts...)
 	if strings.Contains(text, "DRAFT") {
 		t.Error("the published letter's PDF says DRAFT")
 	}
@@ -139,21 +86,7 @@ func TestSeededLeicestershireLetterIsTheLetterOf2October2017(t *testing.T) {
 	}
 }
 
-// pdfText extracts a PDF's text with poppler's pdftotext.
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Skip("pdftotext (poppler-utils) not installed")
-	}
-	cmd := exec.Command(bin, "-enc", "UTF-8", "-", "-")
-	cmd.Stdin = bytes.NewReader(pdf)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
-}
+var pdfText = lettertest.PDFText
 
 func letterForm(version int, contact string) url.Values {
 	return url.Values{
@@ -297,7 +230,7 @@ func TestLetterTemplateValidatesPreviewsAndSaves(t *testing.T) {
 	if story, err = ts.store.LetterTemplate(context.Background(), pubFinding(t, ts, caseID)); err != nil {
 		t.Fatal(err)
 	}
-	story.Body = "Changed wording. {{findings}}"
+	story.Wording.Body = "Changed wording. {{findings}}"
 	if err := ts.store.SaveLetterTemplate(context.Background(), store.Actor{}, story, ts.now); err != nil {
 		t.Fatal(err)
 	}
