@@ -107,9 +107,7 @@ var grants = map[Permission][]Role{
 	SubmitPlans:     {RoleLiaison},
 	ReadDocuments:   {RoleManager, RoleInspector, RoleLiaison},
 	ViewAssessments: {RoleManager, RoleInspector},
-	// Managers may write an assessment too; the workflow then keeps them
-	// from approving it (domain.Transition: an author never approves).
-	Assess:          {RoleInspector, RoleManager},
+	Assess:          {RoleInspector},
 	ApproveAssess:   {RoleManager},
 	EditLetterTexts: {RoleInspector, RoleManager},
 	ViewDashboard:   {RoleManager, RoleInspector},

@@ -166,7 +166,7 @@ func (s *Server) assessmentView(r *http.Request, caseID int64) (components.Asses
 		return v, err
 	}
 	for _, action := range domain.Actions(a.State, act) {
-		if b, ok := stepButton(action); ok {
+		if b, ok := stepButton(action); ok && auth.Allowed(u, stepPermission[action]) {
 			v.Steps = append(v.Steps, b)
 		}
 	}
@@ -242,6 +242,15 @@ func returnedNote(st domain.State, events []store.AssessmentEvent) *components.N
 		}
 	}
 	return nil
+}
+
+// stepPermission is the permission of each step's route (routes.go): the
+// workflow lets a manager submit, the policy does not.
+var stepPermission = map[domain.Action]auth.Permission{
+	domain.ActionSubmit:  auth.Assess,
+	domain.ActionReturn:  auth.ApproveAssess,
+	domain.ActionApprove: auth.ApproveAssess,
+	domain.ActionPublish: auth.ApproveAssess,
 }
 
 // stepButton is the button of a workflow step; editing is a link, not a step.

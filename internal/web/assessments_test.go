@@ -281,36 +281,47 @@ func TestAuthorCannotApproveOwnAssessment(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	f := newRecommendation(t, ts)
-	manager := ts.as("manager@demo.test")
-	// A manager may write an assessment; then another manager approves it.
-	a := record(t, manager, f, f.sussex, "Written by a manager")
-	wantStatus(t, step(manager, f.sussex, "submit", a.version, ""), http.StatusSeeOther)
+	writer, editor := ts.as("inspector@demo.test"), ts.as("inspector2@demo.test")
+	a := record(t, writer, f, f.sussex, "Written by Isla")
+	wantStatus(t, editor.post(path(f.sussex, "/assessment"), f.assessmentForm(a.version, "Changed by Ian")), http.StatusSeeOther)
+	wantStatus(t, step(writer, f.sussex, "submit", a.version+1, ""), http.StatusSeeOther)
+	version := a.version + 2
 
-	page := manager.get(path(f.sussex, "/assessment")).doc(t)
-	if page.Find(`[data-testid=own-approval]`).Length() != 1 || page.Find(`[data-testid=step-approve]`).Length() != 0 {
-		t.Error("the author is offered to approve, or not told why not")
+	// An inspector cannot approve at all: the route is not theirs.
+	wantStatus(t, step(writer, f.sussex, "approve", version, ""), http.StatusNotFound)
+
+	// Both authors are made managers; neither may approve or return what
+	// they wrote or changed.
+	for _, email := range []string{"inspector@demo.test", "inspector2@demo.test"} {
+		if _, err := ts.store.Pool().Exec(context.Background(),
+			`UPDATE users SET role = 'manager', session_epoch = session_epoch + 1 WHERE email = $1`, email); err != nil {
+			t.Fatal(err)
+		}
+		promoted := ts.as(email)
+		page := promoted.get(path(f.sussex, "/assessment")).doc(t)
+		if page.Find(`[data-testid=own-approval]`).Length() != 1 || page.Find(`[data-testid=step-approve]`).Length() != 0 {
+			t.Errorf("%s, an author, is offered to approve, or not told why not", email)
+		}
+		res := step(promoted, f.sussex, "approve", version, "")
+		wantStatus(t, res, http.StatusForbidden)
+		if !strings.Contains(res.doc(t).Find(".govuk-error-summary").Text(), "you cannot approve it") {
+			t.Errorf("no reason given to %s:\n%s", email, res.Body)
+		}
+		wantStatus(t, step(promoted, f.sussex, "return", version, "Myself"), http.StatusForbidden)
 	}
-	res := step(manager, f.sussex, "approve", 2, "")
-	wantStatus(t, res, http.StatusForbidden)
-	if !strings.Contains(res.doc(t).Find(".govuk-error-summary").Text(), "you cannot approve it") {
-		t.Errorf("no reason given:\n%s", res.Body)
-	}
-	wantStatus(t, step(manager, f.sussex, "return", 2, "Myself"), http.StatusForbidden)
-	if a, _ := assessmentOf(t, ts, f.sussex); a.state != "submitted" || a.version != 2 {
+	if a, _ := assessmentOf(t, ts, f.sussex); a.state != "submitted" || a.version != version {
 		t.Fatalf("a refused approval changed the assessment: %+v", a)
 	}
-	// An inspector cannot approve at all: the route is not theirs.
-	wantStatus(t, step(ts.as("inspector@demo.test"), f.sussex, "approve", 2, ""), http.StatusNotFound)
+	if n := countRows(t, ts, `SELECT count(*) FROM audit_events WHERE action = 'assessment.approve'`); n != 43 {
+		t.Errorf("%d approvals audited, want only the seed's 43", n)
+	}
 
-	// Editing someone's assessment makes a manager an author too.
-	inspector := ts.as("inspector@demo.test")
-	b := record(t, inspector, f, f.leics, "By the inspector")
-	wantStatus(t, manager.post(path(f.leics, "/assessment"), f.assessmentForm(b.version, "Touched by the manager")), http.StatusSeeOther)
-	wantStatus(t, step(inspector, f.leics, "submit", b.version+1, ""), http.StatusSeeOther)
-	wantStatus(t, step(manager, f.leics, "approve", b.version+2, ""), http.StatusForbidden)
-
-	other := ts.newUser("manager2@demo.test", "Max Manager", "manager")
-	wantStatus(t, step(other, f.sussex, "approve", 2, ""), http.StatusSeeOther)
+	manager := ts.as("manager@demo.test")
+	page := manager.get(path(f.sussex, "/assessment")).doc(t)
+	if page.Find(`[data-testid=step-approve]`).Length() != 1 || page.Find(`[data-testid=step-submit]`).Length() != 0 {
+		t.Error("a manager who is not an author is not offered to approve, or is offered to submit")
+	}
+	wantStatus(t, step(manager, f.sussex, "approve", version, ""), http.StatusSeeOther)
 	if a, _ := assessmentOf(t, ts, f.sussex); a.state != "approved" {
 		t.Fatalf("another manager could not approve: %+v", a)
 	}
@@ -536,18 +547,4 @@ func TestLiaisonAndPublicNeverSeeADraftOrUnpublishedLetter(t *testing.T) {
 	wantStatus(t, manager.post(overview+"/publish", nil), http.StatusSeeOther)
 	wantStatus(t, anon.get(overview), http.StatusOK)
 	wantStatus(t, anon.get(overview+".json"), http.StatusOK)
-}
-
-// newUser adds a user with the demo password and signs them in.
-func (ts *testServer) newUser(email, name, role string) *client {
-	ts.t.Helper()
-	u, err := ts.store.UserByEmail(context.Background(), "manager@demo.test")
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	if _, err := ts.store.CreateUser(context.Background(), store.Actor{Email: "test"},
-		store.NewUser{Email: email, Name: name, Role: role, PasswordHash: u.PasswordHash}); err != nil {
-		ts.t.Fatal(err)
-	}
-	return ts.as(email)
 }

@@ -22,6 +22,9 @@ func (s *Server) routes() {
 	s.raw(m, http.MethodGet, "/healthz", auth.Public, s.healthz)
 	s.raw(m, http.MethodGet, "/readyz", auth.Public, s.readyz)
 	s.raw(m, http.MethodGet, "/assets/*", auth.Public, static.Handler().ServeHTTP)
+	s.raw(m, http.MethodGet, "/favicon.ico", auth.Public, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, static.Path("images/favicon.ico"), http.StatusMovedPermanently)
+	})
 
 	m.Group(func(r chi.Router) {
 		r.Use(s.sessions.LoadAndSave, s.loadUser, noStore)
