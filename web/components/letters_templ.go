@@ -48,7 +48,7 @@ func Letter(l LetterSheet) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<article class=\"app-letter\" data-testid=\"letter\" lang=\"en-GB\"><address class=\"app-letter__address\" data-testid=\"letter-address\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<article class=\"app-letter\" data-testid=\"letter\" lang=\"en-GB\"><address class=\"govuk-body app-letter__address\" data-testid=\"letter-address\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
