@@ -29,10 +29,6 @@ const storyLetterOpening = `In {{report_published}}, we published our national *
 
 The report highlighted our concerns that some police counter-corruption units did not have the capability or capacity to seek intelligence on the potential {{term}}. This meant that some forces were not able to intervene early to safeguard potential victims and tackle unacceptable and potentially corrupt behaviour. This concern led to the following recommendation:`
 
-// StoryRecommendation is the recommendation of PEEL: police legitimacy 2016
-// as the letter quotes it.
-const StoryRecommendation = "To address this cause of concern, we recommend that within six months, all forces should have started to implement a plan to achieve the capability and capacity required to seek intelligence on potential abuse of authority for sexual gain. These plans should include consideration of the technology and resources required to monitor IT systems actively and to build relationships with the individuals and organisations that support vulnerable people."
-
 // leicestershireFindings are Leicestershire's findings against the four
 // criteria, in criterion order. The narratives are written for the letter,
 // which joins them into its findings paragraph: the last two criteria share
@@ -57,15 +53,8 @@ func LeicestershireFindings() []letter.Finding {
 	return out
 }
 
-// The story's recommendation is found by its report's title and its text.
-const storyReportTitle = "PEEL: police legitimacy 2016"
-
-// StoryTerminologyNote is the story recommendation's note of the term the
-// letters use instead of its own words.
-const StoryTerminologyNote = "In April 2017 the National Police Chiefs' Council agreed a national strategy, which calls this 'abuse of position for a sexual purpose'. The recommendation keeps its original words; letters use the new term."
-
-// storyContact and storySignatory are the contact and signatory of every
-// letter of 2 October 2017, kept as the template's defaults.
+// storyDefaults are the contact and signatory of every letter of
+// 2 October 2017, kept as the template's defaults.
 var storyDefaults = store.LetterDetails{
 	ContactName:      "John Young",
 	ContactEmail:     "john.young@hmic.gsi.gov.uk",
@@ -137,13 +126,11 @@ func illustrativeNarrative(f domain.CriterionFinding, subject string) string {
 // published on 2 October 2017 with their letters, as is the overview. A
 // force already assessed is left alone, so seeding twice adds nothing.
 func demoAssessments(ctx context.Context, st *store.Store) error {
-	findingID, err := storyRecommendation(ctx, st)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // no story: nothing to assess
-	}
+	rec, err := StoryRecommendation(ctx, st)
 	if err != nil {
 		return err
 	}
+	findingID := rec.ID
 	author, err := demoActor(ctx, st, "inspector@demo.test")
 	if err != nil {
 		return err
@@ -280,20 +267,6 @@ func demoAssessment(ctx context.Context, st *store.Store, author, approver store
 		return err
 	}
 	return st.PublishAssessment(ctx, approver, store.Scope{}, id, 3, pub, storyPublishedAt)
-}
-
-// storyRecommendation finds the recommendation of the seed story.
-func storyRecommendation(ctx context.Context, st *store.Store) (int64, error) {
-	recs, err := st.RecommendationsWithCases(ctx)
-	if err != nil {
-		return 0, err
-	}
-	for _, r := range recs {
-		if r.ReportTitle == storyReportTitle && strings.HasPrefix(r.Body, "To address this cause of concern") {
-			return r.ID, nil
-		}
-	}
-	return 0, store.ErrNotFound
 }
 
 func demoActor(ctx context.Context, st *store.Store, email string) (store.Actor, error) {

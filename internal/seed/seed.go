@@ -101,7 +101,9 @@ func Demo(ctx context.Context, st *store.Store, password string, params auth.Par
 	if err := demoUsers(ctx, st, system, password, params, &res); err != nil {
 		return res, err
 	}
-	if err := storyStandIn(ctx, st); err != nil {
+	// The story of the 2017 letter, step by step; later issues add their
+	// steps after this one.
+	if err := Story(ctx, st); err != nil {
 		return res, err
 	}
 	// One transaction for the 43 assessments: a commit each would cost a

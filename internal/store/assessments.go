@@ -35,22 +35,6 @@ type AssessmentCase struct {
 	Categories []Category
 }
 
-// Criterion is one thing a recommendation's plans are assessed against.
-type Criterion struct {
-	ID          int64
-	Position    int
-	Title       string
-	Description string
-}
-
-// Category is one of a recommendation's outcome categories.
-type Category struct {
-	ID       int64
-	Position int
-	Key      string
-	Label    string
-}
-
 // AssessmentCase returns case id, in sc, with what its assessment needs.
 func (s *Store) AssessmentCase(ctx context.Context, sc Scope, id int64) (AssessmentCase, error) {
 	const q = `
@@ -73,47 +57,13 @@ func (s *Store) AssessmentCase(ctx context.Context, sc Scope, id int64) (Assessm
 	if err != nil {
 		return ac, notFound(err, "store: case %d", id)
 	}
-	if ac.Criteria, err = s.criteriaOf(ctx, ac.FindingID); err != nil {
+	if ac.Criteria, err = s.Criteria(ctx, ac.FindingID); err != nil {
 		return ac, err
 	}
-	if ac.Categories, err = s.categoriesOf(ctx, ac.FindingID); err != nil {
+	if ac.Categories, err = s.Categories(ctx, ac.FindingID); err != nil {
 		return ac, err
 	}
 	return ac, nil
-}
-
-func (s *Store) criteriaOf(ctx context.Context, findingID int64) ([]Criterion, error) {
-	const q = `SELECT id, position, title, description FROM criteria WHERE finding_id = $1 ORDER BY position`
-	rows, err := s.db().Query(ctx, q, findingID)
-	if err != nil {
-		return nil, fmt.Errorf("store: criteria of finding %d: %w", findingID, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Criterion, error) {
-		var c Criterion
-		err := r.Scan(&c.ID, &c.Position, &c.Title, &c.Description)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: criteria of finding %d: %w", findingID, err)
-	}
-	return out, nil
-}
-
-func (s *Store) categoriesOf(ctx context.Context, findingID int64) ([]Category, error) {
-	const q = `SELECT id, position, key, label FROM categories WHERE finding_id = $1 ORDER BY position`
-	rows, err := s.db().Query(ctx, q, findingID)
-	if err != nil {
-		return nil, fmt.Errorf("store: categories of finding %d: %w", findingID, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Category, error) {
-		var c Category
-		err := r.Scan(&c.ID, &c.Position, &c.Key, &c.Label)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: categories of finding %d: %w", findingID, err)
-	}
-	return out, nil
 }
 
 // Assessment is an inspector's assessment of a force's plan.

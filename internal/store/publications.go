@@ -130,10 +130,10 @@ func (s *Store) Overview(ctx context.Context, findingID int64) (Overview, error)
 	if err != nil {
 		return o, notFound(err, "store: overview of finding %d", findingID)
 	}
-	if o.Criteria, err = s.criteriaOf(ctx, findingID); err != nil {
+	if o.Criteria, err = s.Criteria(ctx, findingID); err != nil {
 		return o, err
 	}
-	if o.Categories, err = s.categoriesOf(ctx, findingID); err != nil {
+	if o.Categories, err = s.Categories(ctx, findingID); err != nil {
 		return o, err
 	}
 	const forces = `

@@ -193,10 +193,10 @@ func (s *Server) assessmentView(r *http.Request, caseID int64) (components.Asses
 	return v, nil
 }
 
-func findingRows(ac store.AssessmentCase, a store.Assessment) []components.FindingRow {
-	var rows []components.FindingRow
+func findingRows(ac store.AssessmentCase, a store.Assessment) []components.CriterionFindingRow {
+	var rows []components.CriterionFindingRow
 	for _, cr := range ac.Criteria {
-		row := components.FindingRow{Criterion: cr.Title, Finding: findingTag("")}
+		row := components.CriterionFindingRow{Criterion: cr.Title, Finding: findingTag("")}
 		for _, f := range a.Findings {
 			if f.CriterionID == cr.ID {
 				row.Finding, row.Narrative = findingTag(f.Finding), f.Narrative

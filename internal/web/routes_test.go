@@ -27,20 +27,3 @@ func TestEveryRouteDeclaresAPermission(t *testing.T) {
 	}
 }
 
-// TestStylesheetIsServed guards the mount of the static assets: the page's
-// hashed stylesheet link must answer 200, or every page renders unstyled.
-func TestStylesheetIsServed(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t)
-	c := ts.anon()
-	res := c.get("/")
-	href, ok := res.doc(t).Find(`link[rel="stylesheet"]`).Attr("href")
-	if !ok {
-		t.Fatal("no stylesheet link")
-	}
-	css := c.get(href)
-	wantStatus(t, css, http.StatusOK)
-	if ct := css.Header.Get("Content-Type"); ct != "text/css; charset=utf-8" {
-		t.Errorf("Content-Type %q", ct)
-	}
-}

@@ -121,8 +121,8 @@ type Note struct {
 	Text string
 }
 
-// FindingRow is the finding against one criterion, as read.
-type FindingRow struct {
+// CriterionFindingRow is the finding against one criterion, as read.
+type CriterionFindingRow struct {
 	Criterion string
 	Finding   StateTag
 	Narrative string
@@ -158,7 +158,7 @@ type AssessmentView struct {
 	Submissions  []string
 	Category     string
 	Summary      string
-	Findings     []FindingRow
+	Findings     []CriterionFindingRow
 	UpdatedBy    string
 	UpdatedAt    time.Time
 	Returned     *Note // the comment of the latest return while the assessment is returned
