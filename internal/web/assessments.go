@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
@@ -18,18 +17,69 @@ import (
 	"inspectrack/web/components"
 )
 
-// pathInt64 reads the positive number in the path parameter name; anything
-// else is not found.
-func pathInt64(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, store.ErrNotFound
-	}
-	return id, nil
-}
-
 func caseHref(caseID int64, rest string) string {
 	return "/cases/" + strconv.FormatInt(caseID, 10) + rest
+}
+
+// assessmentActions are the case page's buttons to the assessment and its
+// letter, for the inspectorate.
+func (s *Server) assessmentActions(r *http.Request, c store.Case) []components.Link {
+	u := auth.UserFrom(r.Context())
+	switch {
+	case !auth.Allowed(u, auth.ViewAssessments):
+		return nil
+	case c.AssessmentStartedOn == nil && auth.Allowed(u, auth.Assess):
+		return []components.Link{{Href: caseHref(c.ID, "/assessment/edit"), Label: "Record the assessment"}}
+	case c.AssessmentStartedOn == nil:
+		return nil
+	}
+	return []components.Link{{Href: caseHref(c.ID, "/assessment"), Label: "Assessment"}, {Href: caseHref(c.ID, "/letter"), Label: "Letter"}}
+}
+
+// assessmentTimeline gives the case's timeline the steps of its assessment
+// for the inspectorate, and for everyone else (a liaison) only its
+// publication, with the published letter: never a draft.
+func (s *Server) assessmentTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {
+	if c.AssessmentStartedOn == nil {
+		return nil, nil
+	}
+	if !auth.Allowed(auth.UserFrom(ctx), auth.ViewAssessments) {
+		if c.AssessmentPublishedOn == nil {
+			return nil, nil
+		}
+		pub, err := s.store.PublicationOfCase(ctx, sc, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		return []components.TimelineItem{{On: domain.LondonDate(pub.PublishedAt), At: pub.PublishedAt,
+			Title: "Assessment published", Kind: "assessment",
+			Lines: []string{"The inspectorate published its letter dated " + domain.FormatLong(pub.LetterDate) + "."},
+			Links: []components.Link{{Href: publicationHref(pub.ID, ""), Label: "Read the letter"}}}}, nil
+	}
+	a, err := s.store.AssessmentByCase(ctx, sc, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.store.AssessmentEvents(ctx, sc, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	var items []components.TimelineItem
+	for _, e := range historyItems(events) {
+		if e.Kind == "edit" {
+			continue // changes that leave the state alone are on the assessment's page
+		}
+		it := components.TimelineItem{On: domain.LondonDate(e.At), At: e.At, Title: e.Label, By: e.By, Kind: "assessment",
+			Links: []components.Link{{Href: caseHref(c.ID, "/assessment"), Label: "See the assessment"}}}
+		if e.Comment != "" {
+			it.Lines = []string{e.Comment}
+		}
+		if e.Kind == "publish" {
+			it.Links = append(it.Links, components.Link{Href: caseHref(c.ID, "/letter"), Label: "Read the letter"})
+		}
+		items = append(items, it)
+	}
+	return items, nil
 }
 
 // workflowActor is the signed-in user as the workflow rules see them.
@@ -108,7 +158,7 @@ func (s *Server) assessmentsList(w http.ResponseWriter, r *http.Request) error {
 
 // assessmentsShow shows a case's assessment and the steps the user may take.
 func (s *Server) assessmentsShow(w http.ResponseWriter, r *http.Request) error {
-	caseID, err := pathInt64(r, "id")
+	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -220,11 +270,11 @@ var eventLabels = map[string]string{
 func historyItems(events []store.AssessmentEvent) []components.HistoryItem {
 	items := make([]components.HistoryItem, 0, len(events))
 	for _, e := range events {
-		label := eventLabels[e.Action]
+		label, kind := eventLabels[e.Action], e.Action
 		if e.Action == "edit" && e.FromState != e.ToState {
-			label += ": back for approval"
+			label, kind = label+": back for approval", "back-for-approval"
 		}
-		items = append(items, components.HistoryItem{Label: label, By: e.ActorName, At: e.OccurredAt,
+		items = append(items, components.HistoryItem{Kind: kind, Label: label, By: e.ActorName, At: e.OccurredAt,
 			Comment: e.Comment, Version: e.Version})
 	}
 	return items
@@ -287,7 +337,7 @@ func missingFacts(names []string) []string {
 
 // assessmentsEdit shows the form to record the assessment, or to edit it.
 func (s *Server) assessmentsEdit(w http.ResponseWriter, r *http.Request) error {
-	caseID, err := pathInt64(r, "id")
+	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -475,7 +525,7 @@ func readAssessmentForm(r *http.Request, ac store.AssessmentCase, today time.Tim
 // refused: the page shows the user's text beside the saved one.
 func (s *Server) assessmentsSave(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	caseID, err := pathInt64(r, "id")
+	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -632,7 +682,7 @@ var stepDone = map[domain.Action]string{
 // shows the assessment again with the reason.
 func (s *Server) assessmentStep(w http.ResponseWriter, r *http.Request, action domain.Action) error {
 	ctx := r.Context()
-	caseID, err := pathInt64(r, "id")
+	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}

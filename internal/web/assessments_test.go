@@ -548,3 +548,48 @@ func TestLiaisonAndPublicNeverSeeADraftOrUnpublishedLetter(t *testing.T) {
 	wantStatus(t, anon.get(overview), http.StatusOK)
 	wantStatus(t, anon.get(overview+".json"), http.StatusOK)
 }
+
+func TestCaseTimelineShowsTheAssessmentAndALiaisonOnlyItsPublication(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	f := newRecommendation(t, ts)
+	inspector, manager := ts.as("inspector@demo.test"), ts.as("manager@demo.test")
+	liaison := ts.as("liaison.leicestershire@demo.test")
+
+	page := inspector.get(path(f.leics, "")).doc(t)
+	if page.Find(`a[href="` + path(f.leics, "/assessment/edit") + `"]`).Length() != 1 {
+		t.Error("the case page offers no way to record the assessment")
+	}
+	ts.now = time.Date(2024, 3, 20, 9, 0, 0, 0, time.UTC)
+	a := record(t, inspector, f, f.leics, "Draft words")
+	ts.now = ts.now.Add(time.Hour)
+	wantStatus(t, step(inspector, f.leics, "submit", a.version, "Please look"), http.StatusSeeOther)
+
+	staff := inspector.get(path(f.leics, "")).doc(t)
+	entries := staff.Find(`[data-testid=timeline-assessment]`).Text()
+	inOrder(t, "staff timeline", entries, "Submitted for approval", "Please look", "Assessment recorded")
+	if staff.Find(`a[href="`+path(f.leics, "/assessment")+`"]`).Length() == 0 {
+		t.Error("the case page does not link to the assessment")
+	}
+	own := liaison.get(path(f.leics, ""))
+	wantStatus(t, own, http.StatusOK)
+	if n := own.doc(t).Find(`[data-testid=timeline-assessment]`).Length(); n != 0 || strings.Contains(own.Body, "Please look") {
+		t.Errorf("the liaison's case page shows %d assessment entries of a draft", n)
+	}
+	if strings.Contains(own.Body, path(f.leics, "/assessment")) {
+		t.Error("the liaison is offered the assessment")
+	}
+
+	wantStatus(t, step(manager, f.leics, "approve", 2, ""), http.StatusSeeOther)
+	wantStatus(t, step(manager, f.leics, "publish", 3, ""), http.StatusSeeOther)
+	doc := liaison.get(path(f.leics, "")).doc(t)
+	entry := doc.Find(`[data-testid=timeline-assessment]`)
+	if entry.Length() != 1 || !strings.Contains(entry.Text(), "Assessment published") {
+		t.Fatalf("the liaison sees %d assessment entries: %q", entry.Length(), entry.Text())
+	}
+	href, _ := entry.Find("a").Attr("href")
+	if !strings.HasPrefix(href, "/publications/") {
+		t.Errorf("the liaison's entry links to %q, want the published letter", href)
+	}
+	wantStatus(t, liaison.get(href), http.StatusOK)
+}

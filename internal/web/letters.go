@@ -51,7 +51,7 @@ func (s *Server) caseLetter(r *http.Request, caseID int64) (store.LetterRecords,
 
 // lettersShow shows a case's letter to the inspectorate.
 func (s *Server) lettersShow(w http.ResponseWriter, r *http.Request) error {
-	caseID, err := pathInt64(r, "id")
+	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Server) lettersShow(w http.ResponseWriter, r *http.Request) error {
 // lettersPDF downloads a case's letter as a PDF; an unpublished one says
 // DRAFT on every page.
 func (s *Server) lettersPDF(w http.ResponseWriter, r *http.Request) error {
-	caseID, err := pathInt64(r, "id")
+	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func writePDF(w http.ResponseWriter, l letter.Letter, opts letter.PDFOptions, fi
 
 // lettersEdit shows the form for a letter's date, contact and signatory.
 func (s *Server) lettersEdit(w http.ResponseWriter, r *http.Request) error {
-	caseID, err := pathInt64(r, "id")
+	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func checkContact(errs *components.Errors, name, email, signatory string) {
 // the user read: the letter is part of what a manager approves.
 func (s *Server) lettersSave(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	caseID, err := pathInt64(r, "id")
+	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -297,7 +297,7 @@ func templateHref(findingID int64) string {
 // letterTemplatesEdit shows the wording of a recommendation's letters with
 // a preview.
 func (s *Server) letterTemplatesEdit(w http.ResponseWriter, r *http.Request) error {
-	findingID, err := pathInt64(r, "id")
+	findingID, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -403,7 +403,7 @@ func (s *Server) renderTemplateForm(w http.ResponseWriter, r *http.Request, stat
 // version the user read. Unknown placeholders are validation errors.
 func (s *Server) letterTemplatesSave(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	findingID, err := pathInt64(r, "id")
+	findingID, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}

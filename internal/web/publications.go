@@ -83,7 +83,7 @@ func recommendationLabel(p store.Publication) string {
 // publishedLetter reads the published letter of path parameter id.
 func (s *Server) publishedLetter(r *http.Request) (store.Publication, letter.Letter, error) {
 	var l letter.Letter
-	id, err := pathInt64(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return store.Publication{}, l, err
 	}
@@ -199,7 +199,7 @@ func overviewData(o store.Overview) OverviewData {
 // overview reads the overview of path parameter id, hidden (404) while
 // unpublished from anyone but the inspectorate.
 func (s *Server) overview(r *http.Request) (store.Overview, error) {
-	id, err := pathInt64(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return store.Overview{}, err
 	}
@@ -305,7 +305,7 @@ func (s *Server) overviewsJSON(w http.ResponseWriter, r *http.Request) error {
 
 // overviewsPublish makes a recommendation's overview public.
 func (s *Server) overviewsPublish(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathInt64(r, "id")
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
