@@ -394,9 +394,8 @@ type Recommendation struct {
 	ReportTitle string
 }
 
-// Label is how a recommendation is named in a list: its reference, or the
-// start of its text, with the report.
-func (r Recommendation) Label() string {
+// Name is a recommendation's reference, or the start of its text.
+func (r Recommendation) Name() string {
 	name := r.Reference
 	if name == "" {
 		name = r.Body
@@ -404,8 +403,11 @@ func (r Recommendation) Label() string {
 			name = strings.TrimSpace(name[:cut]) + "…"
 		}
 	}
-	return r.ReportTitle + ": " + name
+	return name
 }
+
+// Label is how a recommendation is named in a list of several reports'.
+func (r Recommendation) Label() string { return r.ReportTitle + ": " + r.Name() }
 
 // RecommendationsWithCases lists the recommendations applied to at least
 // one force, newest report first.

@@ -626,7 +626,7 @@ func (s *Server) assessmentConflict(w http.ResponseWriter, r *http.Request, ac s
 	f.New = false
 	f.Approved = cur.State == domain.StateApproved
 	f.Errors = nil
-	f.Errors.Add("assessment", "Your changes were not saved: "+cur.UpdatedByName+" saved this assessment after you opened it")
+	f.Errors.Add("assessment", "Your changes were not saved: "+cur.UpdatedByName+" changed this assessment after you opened it")
 	return s.renderAssessmentForm(w, r, http.StatusConflict, f)
 }
 

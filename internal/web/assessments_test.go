@@ -424,7 +424,7 @@ func TestSecondSaveOfTheSameDraftIsRefused(t *testing.T) {
 	if !strings.Contains(yours, "Second editor 1.") || !strings.Contains(theirs, "First editor 1.") {
 		t.Errorf("comparison: yours %q, saved %q", yours, theirs)
 	}
-	if !strings.Contains(doc.Find(".govuk-error-summary").Text(), "Isla Inspector saved this assessment") {
+	if !strings.Contains(doc.Find(".govuk-error-summary").Text(), "Isla Inspector changed this assessment") {
 		t.Error("the page does not say who saved first")
 	}
 	// The form keeps the second editor's text over the saved version's

@@ -470,6 +470,6 @@ func (s *Server) templateConflict(w http.ResponseWriter, r *http.Request, rec st
 	}
 	f.Conflict = c
 	f.Version = cur.Version
-	f.Errors.Add("body", "Your wording was not saved: "+cur.UpdatedByName+" saved the wording after you opened it")
+	f.Errors.Add("body", "Your wording was not saved: "+cur.UpdatedByName+" changed the wording after you opened it")
 	return s.renderTemplateForm(w, r, http.StatusConflict, f)
 }

@@ -63,8 +63,9 @@ func (s *Server) publicationsList(w http.ResponseWriter, r *http.Request) error 
 			v.YourLetters = append(v.YourLetters, item)
 		}
 		n := len(v.Groups)
-		if n == 0 || v.Groups[n-1].Recommendation != recommendationLabel(p) {
-			g := components.PublicationGroup{ReportTitle: p.ReportTitle, Recommendation: recommendationLabel(p)}
+		if n == 0 || v.Groups[n-1].FindingID != p.FindingID {
+			g := components.PublicationGroup{FindingID: p.FindingID, ReportTitle: p.ReportTitle,
+				Recommendation: recommendationOf(p).Name(), Text: p.Recommendation}
 			if published[p.FindingID] {
 				g.OverviewHref = overviewHref(p.FindingID, "")
 			}
@@ -76,8 +77,8 @@ func (s *Server) publicationsList(w http.ResponseWriter, r *http.Request) error 
 	return s.render(w, r, http.StatusOK, components.PublicationsPage(s.page(r, "Published letters"), v))
 }
 
-func recommendationLabel(p store.Publication) string {
-	return store.Recommendation{ID: p.FindingID, Reference: p.Reference, Body: p.Recommendation, ReportTitle: p.ReportTitle}.Label()
+func recommendationOf(p store.Publication) store.Recommendation {
+	return store.Recommendation{ID: p.FindingID, Reference: p.Reference, Body: p.Recommendation, ReportTitle: p.ReportTitle}
 }
 
 // publishedLetter reads the published letter of path parameter id.
