@@ -691,13 +691,21 @@ func (s *Server) assessmentStep(w http.ResponseWriter, r *http.Request, action d
 		return err
 	}
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
-	comment := strings.TrimSpace(r.PostFormValue(commentFieldName(action)))
+	comment := strings.TrimSpace(r.PostFormValue(components.CommentField(string(action))))
 	refuse := func(status int, msg string) error {
 		v, err := s.assessmentView(r, caseID)
 		if err != nil {
 			return err
 		}
-		v.Errors.Add(commentFieldName(action), msg)
+		// The message points at the step's comment box, or at the state
+		// when the user has no such step.
+		field := "state"
+		for _, b := range v.Steps {
+			if b.Action == string(action) && b.CommentLabel != "" {
+				field = components.CommentField(string(action))
+			}
+		}
+		v.Errors.Add(field, msg)
 		v.Comments[string(action)] = comment
 		return s.renderAssessment(w, r, status, v)
 	}
@@ -737,8 +745,6 @@ func (s *Server) assessmentStep(w http.ResponseWriter, r *http.Request, action d
 	}
 	return s.backToAssessment(w, r, caseID, stepDone[action])
 }
-
-func commentFieldName(a domain.Action) string { return "comment-" + string(a) }
 
 func pastTense(a domain.Action) string {
 	switch a {
