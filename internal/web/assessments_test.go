@@ -557,7 +557,7 @@ func TestCaseTimelineShowsTheAssessmentAndALiaisonOnlyItsPublication(t *testing.
 	liaison := ts.as("liaison.leicestershire@demo.test")
 
 	page := inspector.get(path(f.leics, "")).doc(t)
-	if page.Find(`a[href="` + path(f.leics, "/assessment/edit") + `"]`).Length() != 1 {
+	if page.Find(`a[href="`+path(f.leics, "/assessment/edit")+`"]`).Length() != 1 {
 		t.Error("the case page offers no way to record the assessment")
 	}
 	ts.now = time.Date(2024, 3, 20, 9, 0, 0, 0, time.UTC)
