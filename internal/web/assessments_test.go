@@ -194,6 +194,8 @@ func TestAssessmentFromDraftToPublished(t *testing.T) {
 	}
 
 	ts.now = time.Date(2024, 4, 10, 8, 0, 0, 0, time.UTC)
+	manager = ts.as("manager@demo.test") // eight days idle: signed out
+	inspector = ts.as("inspector@demo.test")
 	wantStatus(t, step(manager, f.sussex, "publish", 3, ""), http.StatusSeeOther)
 	a, _ = assessmentOf(t, ts, f.sussex)
 	if a.state != "published" {

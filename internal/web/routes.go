@@ -22,7 +22,8 @@ func (s *Server) routes() {
 	// No session, no database: probes and static files.
 	s.raw(m, http.MethodGet, "/healthz", auth.Public, s.healthz)
 	s.raw(m, http.MethodGet, "/readyz", auth.Public, s.readyz)
-	s.raw(m, http.MethodGet, "/assets/*", auth.Public, static.Handler().ServeHTTP) // static wants the /assets/ prefix
+	// static.Handler reads the whole path, /assets/ included: no StripPrefix.
+	s.raw(m, http.MethodGet, "/assets/*", auth.Public, static.Handler().ServeHTTP)
 	s.raw(m, http.MethodGet, "/favicon.ico", auth.Public, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, static.Path("images/favicon.ico"), http.StatusMovedPermanently)
 	})
