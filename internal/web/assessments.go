@@ -215,8 +215,12 @@ func (s *Server) assessmentView(r *http.Request, caseID int64) (components.Asses
 	if err != nil {
 		return v, err
 	}
-	for _, action := range domain.Actions(a.State, act) {
-		if b, ok := stepButton(action); ok && auth.Allowed(u, stepPermission[action]) {
+	// The step that moves the assessment on comes first, returning last.
+	for _, action := range []domain.Action{domain.ActionSubmit, domain.ActionApprove, domain.ActionPublish, domain.ActionReturn} {
+		if !slices.Contains(domain.Actions(a.State, act), action) || !auth.Allowed(u, stepPermission[action]) {
+			continue
+		}
+		if b, ok := stepButton(action); ok {
 			v.Steps = append(v.Steps, b)
 		}
 	}
