@@ -17,6 +17,7 @@ var navItems = []struct {
 	{"Cases", "/cases", auth.ViewCases, nil},
 	{"Assessments", "/assessments", auth.ViewAssessments, nil},
 	{"Reports", "/reports", auth.ViewReports, nil},
+	{"Plans", "/plans", auth.ReadPlans, nil},
 	{"Forces", "/forces", auth.ViewForces, []auth.Role{auth.RoleAdmin, auth.RoleManager, auth.RoleInspector}},
 	{"Your force", "/forces", auth.ViewForces, []auth.Role{auth.RoleLiaison}},
 	{"Published letters", "/publications", auth.Public, []auth.Role{auth.RoleLiaison}},
