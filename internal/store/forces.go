@@ -128,7 +128,7 @@ func (s *Store) forceSummaries(ctx context.Context, sc Scope, region, code strin
 		  AND (@code::text = '' OR f.code = @code)
 		GROUP BY f.id
 		ORDER BY f.name`
-	rows, err := s.pool.Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region, "code": code,
+	rows, err := s.db().Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region, "code": code,
 		"asof": asOf, "overdue": overdueStageKeys()})
 	if err != nil {
 		return nil, fmt.Errorf("store: force summaries: %w", err)
@@ -153,7 +153,7 @@ const forceColumnsF = `f.id, f.code, f.name, f.kind, f.region, f.chief_officer_t
 
 // Regions returns the regions forces belong to, in order.
 func (s *Store) Regions(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT region FROM forces ORDER BY region`)
+	rows, err := s.db().Query(ctx, `SELECT DISTINCT region FROM forces ORDER BY region`)
 	if err != nil {
 		return nil, fmt.Errorf("store: regions: %w", err)
 	}
