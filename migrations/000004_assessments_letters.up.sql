@@ -56,14 +56,14 @@ CREATE TABLE assessment_findings (
     PRIMARY KEY (assessment_id, criterion_id)
 );
 
--- Which versions of the force's submission were reviewed. submission_id
--- refers to submissions (migration 000003, built in parallel): the foreign
--- key is added here once that table is on main.
+-- Which versions of the force's plan (and progress updates) were reviewed:
+-- submissions of the assessment's own case (checked by the store).
 CREATE TABLE assessment_submissions (
     assessment_id bigint NOT NULL REFERENCES assessments (id) ON DELETE CASCADE,
-    submission_id bigint NOT NULL,
+    submission_id bigint NOT NULL REFERENCES submissions (id),
     PRIMARY KEY (assessment_id, submission_id)
 );
+CREATE INDEX assessment_submissions_submission_idx ON assessment_submissions (submission_id);
 
 -- Every step of the workflow: who, when, what and why. An author is anyone
 -- with a 'create' or 'edit' event on the assessment; such a user may never

@@ -246,6 +246,13 @@ func demoAssessment(ctx context.Context, st *store.Store, author, approver store
 			in.Findings = append(in.Findings, store.AssessmentFinding{CriterionID: ac.Criteria[j].ID, Finding: f, Narrative: n})
 		}
 	}
+	// The submissions the force sent (none in the demo data: issue 5's
+	// tests replay the sending of the story's plans on its cases).
+	for _, sub := range ac.Submissions {
+		if !domain.LondonDate(sub.SubmittedAt).After(storyReviewedUpTo) {
+			in.SubmissionIDs = append(in.SubmissionIDs, sub.ID)
+		}
+	}
 	created := time.Date(2017, 6, 5+i%20, 9, 30, 0, 0, time.UTC)
 	id, err := st.CreateAssessment(ctx, author, store.Scope{}, row.CaseID, in, created)
 	if err != nil {

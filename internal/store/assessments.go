@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,8 +32,9 @@ type AssessmentCase struct {
 	RequestSentOn *time.Time
 	PlanDueOn     *time.Time
 
-	Criteria   []Criterion
-	Categories []Category
+	Criteria    []Criterion
+	Categories  []Category
+	Submissions []Submission // what the force sent, newest first
 }
 
 // AssessmentCase returns case id, in sc, with what its assessment needs.
@@ -63,6 +65,9 @@ func (s *Store) AssessmentCase(ctx context.Context, sc Scope, id int64) (Assessm
 	if ac.Categories, err = s.Categories(ctx, ac.FindingID); err != nil {
 		return ac, err
 	}
+	if ac.Submissions, err = s.CaseSubmissions(ctx, sc, id); err != nil {
+		return ac, err
+	}
 	return ac, nil
 }
 
@@ -84,8 +89,25 @@ type Assessment struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	PublishedAt   *time.Time
-	Findings      []AssessmentFinding // in criterion order
-	SubmissionIDs []int64             // the submission versions reviewed
+	Findings      []AssessmentFinding  // in criterion order
+	Reviewed      []ReviewedSubmission // the submissions reviewed, oldest first
+}
+
+// ReviewedSubmission is a submission an assessment reviewed.
+type ReviewedSubmission struct {
+	ID          int64
+	Kind        SubmissionKind
+	Version     int
+	SubmittedAt time.Time
+}
+
+// SubmissionIDs are the ids of the submissions reviewed.
+func (a Assessment) SubmissionIDs() []int64 {
+	ids := make([]int64, len(a.Reviewed))
+	for i, r := range a.Reviewed {
+		ids[i] = r.ID
+	}
+	return ids
 }
 
 // AssessmentFinding is the finding against one criterion.
@@ -140,12 +162,20 @@ func (s *Store) AssessmentByCase(ctx context.Context, sc Scope, caseID int64) (A
 	if err != nil {
 		return a, fmt.Errorf("store: findings of assessment %d: %w", a.ID, err)
 	}
-	const subs = `SELECT submission_id FROM assessment_submissions WHERE assessment_id = $1 ORDER BY submission_id`
+	const subs = `
+		SELECT s.id, s.kind, s.version, s.submitted_at
+		FROM assessment_submissions x JOIN submissions s ON s.id = x.submission_id
+		WHERE x.assessment_id = $1 ORDER BY s.submitted_at, s.id`
 	rows, err = s.db().Query(ctx, subs, a.ID)
 	if err != nil {
 		return a, fmt.Errorf("store: submissions of assessment %d: %w", a.ID, err)
 	}
-	if a.SubmissionIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+	a.Reviewed, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ReviewedSubmission, error) {
+		var x ReviewedSubmission
+		err := r.Scan(&x.ID, &x.Kind, &x.Version, &x.SubmittedAt)
+		return x, err
+	})
+	if err != nil {
 		return a, fmt.Errorf("store: submissions of assessment %d: %w", a.ID, err)
 	}
 	return a, nil
@@ -229,10 +259,19 @@ func writeAssessmentParts(ctx context.Context, tx pgx.Tx, id, findingID int64, i
 	if _, err := tx.Exec(ctx, `DELETE FROM assessment_submissions WHERE assessment_id = $1`, id); err != nil {
 		return fmt.Errorf("store: submissions of assessment %d: %w", id, err)
 	}
-	for _, sid := range in.SubmissionIDs {
-		const q = `INSERT INTO assessment_submissions (assessment_id, submission_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
-		if _, err := tx.Exec(ctx, q, id, sid); err != nil {
+	// Only the case's own submissions: another case's (another force's)
+	// is not found.
+	const reviewed = `
+		INSERT INTO assessment_submissions (assessment_id, submission_id)
+		SELECT a.id, s.id FROM assessments a JOIN submissions s ON s.case_id = a.case_id
+		WHERE a.id = $1 AND s.id = $2`
+	for _, sid := range slices.Compact(slices.Sorted(slices.Values(in.SubmissionIDs))) {
+		tag, err := tx.Exec(ctx, reviewed, id, sid)
+		if err != nil {
 			return fmt.Errorf("store: submissions of assessment %d: %w", id, err)
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("store: assessment %d: submission %d is not its case's: %w", id, sid, ErrNotFound)
 		}
 	}
 	return nil

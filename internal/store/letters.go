@@ -292,6 +292,11 @@ func (r LetterRecords) Data() letter.Data {
 		SignatoryHonours:    d.SignatoryHonours,
 		SignatoryTitles:     d.SignatoryTitles,
 	}
+	for _, sub := range a.Reviewed {
+		if d := domain.LondonDate(sub.SubmittedAt); d.After(data.SubmissionDate) {
+			data.SubmissionDate = d
+		}
+	}
 	for _, cr := range c.Criteria {
 		for _, af := range a.Findings {
 			if af.CriterionID == cr.ID {

@@ -202,8 +202,9 @@ func (s *Server) assessmentView(r *http.Request, caseID int64) (components.Asses
 	v.UpdatedBy, v.UpdatedAt = a.UpdatedByName, a.UpdatedAt
 	v.Published = a.State == domain.StatePublished
 	v.Findings = findingRows(ac, a)
-	for _, id := range a.SubmissionIDs {
-		v.Submissions = append(v.Submissions, "Submission "+strconv.FormatInt(id, 10))
+	for _, sub := range a.Reviewed {
+		v.Submissions = append(v.Submissions, components.Link{Href: "/submissions/" + strconv.FormatInt(sub.ID, 10),
+			Label: reviewedLabel(sub.Kind, sub.Version, sub.SubmittedAt)})
 	}
 	events, err := s.store.AssessmentEvents(ctx, scope(r), a.ID)
 	if err != nil {
@@ -269,6 +270,31 @@ var eventLabels = map[string]string{
 	"return":  "Returned with comments",
 	"approve": "Approved",
 	"publish": "Published with its letter",
+}
+
+// reviewedLabel names a submission: "Plan version 2, sent 30 May 2017 at 4pm".
+func reviewedLabel(kind store.SubmissionKind, version int, at time.Time) string {
+	name := "Plan version " + strconv.Itoa(version)
+	if kind == store.KindProgress {
+		name = "Progress update " + strconv.Itoa(version)
+	}
+	return name + ", sent " + components.FormatDateTime(at)
+}
+
+// submissionOptions are the case's submissions as checkboxes, oldest first,
+// those in checked ticked.
+func submissionOptions(subs []store.Submission, checked []int64) []components.CheckOption {
+	var opts []components.CheckOption
+	for i := len(subs) - 1; i >= 0; i-- {
+		sub := subs[i]
+		label := reviewedLabel(sub.Kind, sub.Version, sub.SubmittedAt) + " by " + sub.SubmitterName
+		if late := sub.LateDays(); late > 0 {
+			label += fmt.Sprintf(" (%d days late)", late)
+		}
+		opts = append(opts, components.CheckOption{Value: strconv.FormatInt(sub.ID, 10), Label: label,
+			Checked: slices.Contains(checked, sub.ID)})
+	}
+	return opts
 }
 
 func historyItems(events []store.AssessmentEvent) []components.HistoryItem {
@@ -403,8 +429,17 @@ func (s *Server) assessmentForm(ac store.AssessmentCase, a *store.Assessment) co
 		f.Criteria = append(f.Criteria, components.CriterionInput{ID: c.ID, Title: c.Title, Description: c.Description})
 	}
 	if a == nil {
+		// A new assessment starts with every plan version ticked.
+		var plans []int64
+		for _, sub := range ac.Submissions {
+			if sub.Kind == store.KindPlan {
+				plans = append(plans, sub.ID)
+			}
+		}
+		f.Submissions = submissionOptions(ac.Submissions, plans)
 		return f
 	}
+	f.Submissions = submissionOptions(ac.Submissions, a.SubmissionIDs())
 	f.Version = a.Version
 	f.Period = a.Period
 	f.Reviewed.Day, f.Reviewed.Month, f.Reviewed.Year = dateParts(a.ReviewedUpTo)
@@ -517,9 +552,23 @@ func readAssessmentForm(r *http.Request, ac store.AssessmentCase, today time.Tim
 	}
 	in.Summary = f.Summary
 	for _, v := range r.PostForm["submissions"] {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
-			in.SubmissionIDs = append(in.SubmissionIDs, id)
+		id, _ := strconv.ParseInt(v, 10, 64)
+		i := slices.IndexFunc(ac.Submissions, func(sub store.Submission) bool { return sub.ID == id })
+		if i < 0 {
+			f.Errors.Add("submissions", "Select submissions from the list")
+			break
 		}
+		sub := ac.Submissions[i]
+		if !in.ReviewedUpTo.IsZero() && domain.LondonDate(sub.SubmittedAt).After(in.ReviewedUpTo) {
+			f.Errors.Add("submissions", fmt.Sprintf("%s was sent after the date documents were reviewed up to (%s): untick it or change the date",
+				reviewedLabel(sub.Kind, sub.Version, sub.SubmittedAt), domain.FormatLong(in.ReviewedUpTo)))
+			break
+		}
+		in.SubmissionIDs = append(in.SubmissionIDs, id)
+	}
+	f.Submissions = submissionOptions(ac.Submissions, in.SubmissionIDs)
+	for i, o := range f.Submissions { // keep what was ticked, even when refused
+		f.Submissions[i].Checked = slices.Contains(r.PostForm["submissions"], o.Value)
 	}
 	return f, in, nil
 }
@@ -559,8 +608,8 @@ func (s *Server) assessmentsSave(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	f.New = !exists && posted.Version == 0
-	f.Version, f.Period, f.Reviewed, f.Criteria, f.Category, f.Summary, f.Errors =
-		posted.Version, posted.Period, posted.Reviewed, posted.Criteria, posted.Category, posted.Summary, posted.Errors
+	f.Version, f.Period, f.Reviewed, f.Submissions, f.Criteria, f.Category, f.Summary, f.Errors =
+		posted.Version, posted.Period, posted.Reviewed, posted.Submissions, posted.Criteria, posted.Category, posted.Summary, posted.Errors
 	if f.Errors.Any() {
 		return s.renderAssessmentForm(w, r, http.StatusUnprocessableEntity, f)
 	}
@@ -620,6 +669,7 @@ func (s *Server) assessmentConflict(w http.ResponseWriter, r *http.Request, ac s
 	}
 	row("Assessment period", f.Period, saved.Period)
 	row("Documents reviewed up to", domain.FormatLong(in.ReviewedUpTo), domain.FormatLong(cur.ReviewedUpTo))
+	row("Submissions reviewed", checkedLabels(f.Submissions), checkedLabels(saved.Submissions))
 	for i, crit := range f.Criteria {
 		row(crit.Title, findingText(crit.Finding, crit.Narrative), findingText(saved.Criteria[i].Finding, saved.Criteria[i].Narrative))
 	}
@@ -632,6 +682,19 @@ func (s *Server) assessmentConflict(w http.ResponseWriter, r *http.Request, ac s
 	f.Errors = nil
 	f.Errors.Add("assessment", "Your changes were not saved: "+cur.UpdatedByName+" changed this assessment after you opened it")
 	return s.renderAssessmentForm(w, r, http.StatusConflict, f)
+}
+
+func checkedLabels(opts []components.CheckOption) string {
+	var labels []string
+	for _, o := range opts {
+		if o.Checked {
+			labels = append(labels, o.Label)
+		}
+	}
+	if len(labels) == 0 {
+		return "None"
+	}
+	return strings.Join(labels, "\n")
 }
 
 func findingText(finding, narrative string) string {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 
 	"inspectrack/internal/domain"
 	"inspectrack/internal/store"
+	"inspectrack/internal/upload/uploadtest"
 )
 
 // fresh is a recommendation made for one test, applied to two forces, with
@@ -594,4 +596,74 @@ func TestCaseTimelineShowsTheAssessmentAndALiaisonOnlyItsPublication(t *testing.
 		t.Errorf("the liaison's entry links to %q, want the published letter", href)
 	}
 	wantStatus(t, liaison.get(href), http.StatusOK)
+}
+
+func TestAssessmentRecordsTheSubmissionsReviewed(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	f := newRecommendation(t, ts)
+	send := func(caseID int64, liaison string, at time.Time) int64 {
+		t.Helper()
+		ts.now = at
+		wantStatus(t, ts.as(liaison).send(path(caseID, "/submissions"), "Our plan", file("plan.pdf", uploadtest.PDF("plan"))), http.StatusSeeOther)
+		return int64(countRows(t, ts, `SELECT max(id)::int FROM submissions WHERE case_id = $1`, caseID))
+	}
+	first := send(f.leics, leicsLiaison, time.Date(2024, 3, 10, 15, 0, 0, 0, time.UTC))
+	second := send(f.leics, leicsLiaison, time.Date(2024, 3, 20, 9, 0, 0, 0, time.UTC))
+	sussex := send(f.sussex, "liaison.sussex@demo.test", time.Date(2024, 3, 12, 9, 0, 0, 0, time.UTC))
+	ts.now = time.Date(2024, 4, 2, 9, 0, 0, 0, time.UTC)
+	inspector := ts.as("inspector@demo.test")
+
+	doc := inspector.get(path(f.leics, "/assessment/edit")).doc(t)
+	boxes := doc.Find(`input[name=submissions]`)
+	if boxes.Length() != 2 || boxes.Filter(`[checked]`).Length() != 2 {
+		t.Fatalf("%d submissions offered, %d ticked; want both plan versions, ticked", boxes.Length(), boxes.Filter(`[checked]`).Length())
+	}
+	if !strings.Contains(doc.Find(`label[for=submissions-2]`).Text(), "Plan version 2, sent 20 March 2024 at 9am by Lee Liaison (Leicestershire) (5 days late)") {
+		t.Errorf("second option %q", doc.Find(`label[for=submissions-2]`).Text())
+	}
+
+	form := f.assessmentForm(0, "Reviewed")
+	form["submissions"] = []string{strconv.FormatInt(first, 10), strconv.FormatInt(second, 10)}
+	res := inspector.post(path(f.leics, "/assessment"), form)
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if !strings.Contains(res.doc(t).Find(".govuk-error-summary").Text(), "Plan version 2, sent 20 March 2024 at 9am was sent after the date documents were reviewed up to (15 March 2024)") {
+		t.Errorf("a version sent after the cut-off was accepted:\n%s", res.doc(t).Find(".govuk-error-summary").Text())
+	}
+	form["submissions"] = []string{strconv.FormatInt(sussex, 10)}
+	res = inspector.post(path(f.leics, "/assessment"), form)
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if !strings.Contains(res.Body, "Select submissions from the list") {
+		t.Error("another force's submission was accepted")
+	}
+	if _, ok := assessmentOf(t, ts, f.leics); ok {
+		t.Fatal("a refused form saved the assessment")
+	}
+
+	form["submissions"] = []string{strconv.FormatInt(first, 10)}
+	wantStatus(t, inspector.post(path(f.leics, "/assessment"), form), http.StatusSeeOther)
+	page := inspector.get(path(f.leics, "/assessment")).doc(t)
+	link := page.Find(`[data-testid=assessment] a[href="/submissions/` + strconv.FormatInt(first, 10) + `"]`)
+	if !strings.Contains(link.Text(), "Plan version 1, sent 10 March 2024 at 3pm") {
+		t.Errorf("reviewed submission shown as %q", link.Text())
+	}
+	recs, err := ts.store.LetterRecords(context.Background(), store.Scope{}, f.leics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recs.Data().SubmissionDate; !got.Equal(domain.Date(2024, 3, 10)) {
+		t.Errorf("{{submission_date}} is %v, want 10 March 2024", got)
+	}
+	// The store refuses another case's submission whatever the form says.
+	a, _ := assessmentOf(t, ts, f.leics)
+	u, _ := ts.store.UserByEmail(context.Background(), "inspector@demo.test")
+	in := store.AssessmentInput{Period: "March 2024", ReviewedUpTo: domain.Date(2024, 3, 15), CategoryID: f.categoryKeys["plan_started"],
+		SubmissionIDs: []int64{sussex}}
+	for _, c := range f.criteria {
+		in.Findings = append(in.Findings, store.AssessmentFinding{CriterionID: c, Finding: domain.CriterionMet, Narrative: "x"})
+	}
+	err = ts.store.UpdateAssessment(context.Background(), store.Actor{UserID: u.ID}, store.Scope{}, a.id, a.version, domain.StateDraft, domain.StateDraft, in, ts.now)
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("store took another case's submission: %v", err)
+	}
 }
