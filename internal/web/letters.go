@@ -14,6 +14,7 @@ import (
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/store"
+	"inspectrack/internal/upload"
 	"inspectrack/web/components"
 )
 
@@ -108,7 +109,7 @@ func writePDF(w http.ResponseWriter, l letter.Letter, opts letter.PDFOptions, fi
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", `attachment; filename="`+filename+`"; filename*=UTF-8''`+url.PathEscape(filename))
+	h.Set("Content-Disposition", upload.ContentDisposition(filename))
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)

@@ -15,6 +15,7 @@ import (
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/store"
+	"inspectrack/internal/upload"
 	"inspectrack/web/components"
 )
 
@@ -271,7 +272,7 @@ func (s *Server) overviewsCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="national-overview-%d.csv"`, o.ID))
+	w.Header().Set("Content-Disposition", upload.ContentDisposition(fmt.Sprintf("national-overview-%d.csv", o.ID)))
 	_, err = buf.WriteTo(w)
 	return err
 }
