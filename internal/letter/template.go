@@ -336,11 +336,19 @@ type Composed struct {
 
 // Compose fills t with d. A template that does not validate is an error
 // wrapping ErrInvalid and the ProblemsError.
-func Compose(t Template, d Data) (Composed, error) {
+func Compose(t Template, d Data) (Composed, error) { return compose(t, d, false) }
+
+// Draft is Compose for a letter still being written: a fact not recorded
+// shows as its placeholder's name in brackets ("please contact
+// [contact_name] at ..."), so the gap is seen where it is. What is
+// published is always Compose's.
+func Draft(t Template, d Data) (Composed, error) { return compose(t, d, true) }
+
+func compose(t Template, d Data, markMissing bool) (Composed, error) {
 	if err := Validate(t); err != nil {
 		return Composed{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	c := composer{data: d}
+	c := composer{data: d, markMissing: markMissing}
 	l := Letter{
 		Address:    c.lines(t.Address),
 		CopiedTo:   c.lines(t.CopiedTo),
@@ -359,8 +367,9 @@ func Compose(t Template, d Data) (Composed, error) {
 }
 
 type composer struct {
-	data    Data
-	missing []string
+	data        Data
+	markMissing bool
+	missing     []string
 }
 
 // fill replaces the placeholders of s with their values, noting those with
@@ -370,7 +379,11 @@ func (c *composer) fill(s string) string {
 		name := placeholderRE.FindStringSubmatch(m)[1]
 		p, _ := placeholder(name) // Validate has checked every name
 		c.check(p)
-		return strings.TrimSpace(p.value(c.data))
+		v := strings.TrimSpace(p.value(c.data))
+		if v == "" && c.markMissing && !p.optional && name != "letter_date" {
+			return "[" + name + "]"
+		}
+		return v
 	})
 }
 

@@ -158,3 +158,24 @@ func TestTermOf(t *testing.T) {
 		}
 	}
 }
+
+func TestDraftMarksWhatIsMissingAndComposeDoesNot(t *testing.T) {
+	d := Data{ForceName: "Sussex Police", ContactName: "Jo Contact"}
+	draft, err := Draft(DefaultTemplate(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final, err := Compose(DefaultTemplate(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(draft.Letter.Text(), "please contact Jo Contact at [contact_email] or on [contact_phone].") {
+		t.Errorf("draft does not mark the gaps:\n%s", draft.Letter.Text())
+	}
+	if strings.Contains(final.Letter.Text(), "[") || draft.Letter.Date != "" {
+		t.Errorf("Compose marks gaps, or the draft is dated:\n%s", final.Letter.Text())
+	}
+	if !reflect.DeepEqual(draft.Missing, final.Missing) {
+		t.Errorf("missing %v and %v differ", draft.Missing, final.Missing)
+	}
+}

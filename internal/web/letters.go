@@ -46,7 +46,7 @@ func (s *Server) caseLetter(r *http.Request, caseID int64) (store.LetterRecords,
 		}
 		return recs, letter.Composed{Letter: l}, nil
 	}
-	c, err := letter.Compose(recs.LetterTemplate(), recs.Data())
+	c, err := letter.Draft(recs.LetterTemplate(), recs.Data())
 	return recs, c, err
 }
 
@@ -383,7 +383,7 @@ func (s *Server) previewTemplate(r *http.Request, f *components.LetterTemplateFo
 	if err != nil {
 		return err
 	}
-	c, err := letter.Compose(wording, recs.Data())
+	c, err := letter.Draft(wording, recs.Data())
 	if err != nil {
 		return err
 	}
