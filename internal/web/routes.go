@@ -92,6 +92,30 @@ func (s *Server) routes() {
 		s.route(r, http.MethodGet, "/documents/{id}", auth.ReadDocuments, s.documentsDownload)
 		s.route(r, http.MethodGet, "/plans", auth.ReadPlans, s.plansOverview)
 		s.route(r, http.MethodGet, "/recommendations/{id}/plans", auth.ReadPlans, s.plansForRecommendation)
+
+		s.route(r, http.MethodGet, "/assessments", auth.ViewAssessments, s.assessmentsList)
+		s.route(r, http.MethodGet, "/cases/{id}/assessment", auth.ViewAssessments, s.assessmentsShow)
+		s.route(r, http.MethodGet, "/cases/{id}/assessment/edit", auth.Assess, s.assessmentsEdit)
+		s.route(r, http.MethodPost, "/cases/{id}/assessment", auth.Assess, s.assessmentsSave)
+		s.route(r, http.MethodPost, "/cases/{id}/assessment/submit", auth.Assess, s.assessmentsSubmit)
+		s.route(r, http.MethodPost, "/cases/{id}/assessment/return", auth.ApproveAssess, s.assessmentsReturn)
+		s.route(r, http.MethodPost, "/cases/{id}/assessment/approve", auth.ApproveAssess, s.assessmentsApprove)
+		s.route(r, http.MethodPost, "/cases/{id}/assessment/publish", auth.ApproveAssess, s.assessmentsPublish)
+		s.route(r, http.MethodGet, "/cases/{id}/letter", auth.ViewAssessments, s.lettersShow)
+		s.route(r, http.MethodGet, "/cases/{id}/letter.pdf", auth.ViewAssessments, s.lettersPDF)
+		s.route(r, http.MethodGet, "/cases/{id}/letter/edit", auth.Assess, s.lettersEdit)
+		s.route(r, http.MethodPost, "/cases/{id}/letter", auth.Assess, s.lettersSave)
+		s.route(r, http.MethodGet, "/recommendations/{id}/letter-template", auth.EditLetterTexts, s.letterTemplatesEdit)
+		s.route(r, http.MethodPost, "/recommendations/{id}/letter-template", auth.EditLetterTexts, s.letterTemplatesSave)
+
+		// Published letters and overviews: public (see publications.go).
+		s.route(r, http.MethodGet, "/publications", auth.Public, s.publicationsList)
+		s.route(r, http.MethodGet, "/publications/{id}", auth.Public, s.publicationsShow)
+		s.route(r, http.MethodGet, "/publications/{id}.pdf", auth.Public, s.publicationsPDF)
+		s.route(r, http.MethodGet, "/publications/overviews/{id}", auth.Public, s.overviewsShow)
+		s.route(r, http.MethodGet, "/publications/overviews/{id}.csv", auth.Public, s.overviewsCSV)
+		s.route(r, http.MethodGet, "/publications/overviews/{id}.json", auth.Public, s.overviewsJSON)
+		s.route(r, http.MethodPost, "/publications/overviews/{id}/publish", auth.ApproveAssess, s.overviewsPublish)
 	})
 }
 
