@@ -5,19 +5,31 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
+
+	"inspectrack/internal/upload/uploadtest"
 )
 
-// TestBrowserAssessmentJourney is issue 6 in a browser: an inspector records
-// an assessment (mistakes first), fixes the letter's details and submits it;
-// a manager returns it with a comment; the inspector sees the comment,
-// edits and resubmits; the manager approves and publishes; the public reads
-// the letter, the publications and the national overview. Every page and
-// error state passes axe, with JavaScript on and off.
+// TestBrowserAssessmentJourney is journey 2 of issue 8 (and issue 6 in a
+// browser): Sussex has sent its plan; an inspector opens it from the case,
+// records an assessment against each criterion (the empty form first),
+// fills in the letter's details (the empty form first) and submits it; a
+// manager returns it with a comment (none first); the inspector sees the
+// comment, edits and resubmits; the manager approves and publishes; the
+// public reads the letter, the publications and the national overview
+// without signing in. Every page and error state passes axe, with
+// JavaScript on and off.
 func TestBrowserAssessmentJourney(t *testing.T) {
 	t.Parallel()
 	eachScriptMode(t, func(t *testing.T, noJS bool) {
 		ts := newTestServer(t)
 		f := newRecommendation(t, ts)
+		// Sussex sent its plan before the date the assessment reviews up to.
+		now := ts.clock()
+		ts.setClock(time.Date(2024, 3, 12, 11, 0, 0, 0, time.UTC))
+		wantStatus(t, ts.as(sussexLiaison).send(fmt.Sprintf("/cases/%d/submissions", f.sussex), "Our plan for both criteria.",
+			file("Sussex plan 2024.pdf", uploadtest.PDF("Sussex plan"))), http.StatusSeeOther)
+		ts.setClock(now)
 		b := ts.browser(t, noJS)
 		caseID := strconv.FormatInt(f.sussex, 10)
 
@@ -25,6 +37,15 @@ func TestBrowserAssessmentJourney(t *testing.T) {
 		b.ClickAndWait(".govuk-service-navigation a[href='/assessments']")
 		b.WantStatus(http.StatusOK)
 		b.Check("assessments")
+
+		// The inspector opens the plan from the case.
+		b.Visit("/cases/" + caseID)
+		b.Check("case")
+		b.ClickAndWait("main a[href='/cases/" + caseID + "/submissions']")
+		b.WantStatus(http.StatusOK)
+		b.WantText(`[data-testid="submission"] [data-testid="documents"]`, "Sussex plan 2024.pdf")
+		b.WantText(`[data-testid="submission"] [data-testid="note"]`, "Our plan for both criteria.")
+		b.Check("plan")
 
 		b.Visit("/cases/" + caseID)
 		b.ClickAndWait("main a[href='/cases/" + caseID + "/assessment/edit']")
@@ -46,6 +67,11 @@ func TestBrowserAssessmentJourney(t *testing.T) {
 			b.Fill(fmt.Sprintf("#narrative-%d", id), fmt.Sprintf("Your plan covers part %d.", i+1))
 		}
 		b.Click(fmt.Sprintf("input[name=category][value='%d']", f.categoryKeys["plan_started"]))
+		var reviewed bool // the plan is ticked as reviewed, as it was sent before the date
+		b.Eval(`document.querySelector("input[name=submissions]").checked`, &reviewed)
+		if !reviewed {
+			t.Error("Sussex's plan is not ticked as reviewed")
+		}
 		b.ClickAndWait("[data-testid=assessment-form] button[type=submit]")
 		b.WantStatus(http.StatusOK)
 		b.WantText("[data-testid=state]", "Draft")
@@ -55,12 +81,20 @@ func TestBrowserAssessmentJourney(t *testing.T) {
 		b.WantText("[data-testid=letter]", "Your plan covers part 1. Your plan covers part 2.")
 		b.Check("letter-draft")
 		b.ClickAndWait("[data-testid=edit-letter]")
+		b.Check("letter-form")
+		// Sent empty: each missing detail is named.
+		b.ClickAndWait("[data-testid=letter-form] button[type=submit]")
+		b.WantStatus(http.StatusUnprocessableEntity)
+		b.WantText(".govuk-error-summary", "Enter the name of the contact for queries")
+		b.WantText(".govuk-error-summary", "Enter the name of the person who signs the letter")
+		b.Check("letter-form-errors")
 		b.Fill("#contact_name", "Jo Contact")
 		b.Fill("#contact_email", "jo.contact@example.org")
+		b.Fill("#contact_phone", "020 7946 0000")
 		b.Fill("#signatory_name", "A Signatory")
 		b.ClickAndWait("[data-testid=letter-form] button[type=submit]")
 		b.WantStatus(http.StatusOK)
-		b.WantText("[data-testid=letter]", "please contact Jo Contact at jo.contact@example.org")
+		b.WantText("[data-testid=letter]", "please contact Jo Contact at jo.contact@example.org or on 020 7946 0000.")
 		b.Check("letter-details-saved")
 
 		b.Visit("/cases/" + caseID + "/assessment")
