@@ -103,7 +103,7 @@ func (s *Server) casesShow(w http.ResponseWriter, r *http.Request) error {
 		CanChangeDue: auth.Allowed(u, auth.EditCases), CanSeeFinding: auth.Allowed(u, auth.ViewReports),
 		Flash: s.sessions.PopString(r.Context(), "flash"),
 	}
-	p := s.page(r, c.ForceName+": "+c.Reference)
+	p := s.page(r, c.ForceName+": "+components.ReferenceOr(c.Reference))
 	p.HasErrors = asOfErr != ""
 	return s.render(w, r, http.StatusOK, components.CasePage(p, v))
 }

@@ -496,9 +496,9 @@ func ForcePage(p Page, v ForceView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var26 string
-						templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(c.Reference)
+						templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(ReferenceOr(c.Reference))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `forces.templ`, Line: 143, Col: 116}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `forces.templ`, Line: 143, Col: 129}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
 						if templ_7745c5c3_Err != nil {

@@ -184,7 +184,7 @@ func liaisonCaseCard(c LiaisonCase) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var9 string
-		templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(referenceOr(c.Reference))
+		templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(ReferenceOr(c.Reference))
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `liaison.templ`, Line: 38, Col: 85}
 		}

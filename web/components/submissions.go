@@ -116,9 +116,9 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// referenceOr is a recommendation's reference, or "Recommendation" when it
+// ReferenceOr is a recommendation's reference, or "Recommendation" when it
 // has none.
-func referenceOr(ref string) string {
+func ReferenceOr(ref string) string {
 	if ref == "" {
 		return "Recommendation"
 	}

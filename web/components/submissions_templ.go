@@ -61,7 +61,7 @@ func caseSummaryList(c CaseSummary) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var4 string
-		templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(referenceOr(c.Reference))
+		templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(ReferenceOr(c.Reference))
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `submissions.templ`, Line: 18, Col: 65}
 		}
