@@ -50,6 +50,24 @@ func signInWithBrowser(t *testing.T, b *browsertest.Browser, email string) {
 	b.WantPath("/")
 }
 
+// followErrorLink tabs to the error summary's link to the field with id,
+// presses Enter on it, and checks that the field then has the focus, or is
+// the next stop of Tab without JavaScript (the link only moves the page to
+// its anchor then). The focus shows at each step.
+func followErrorLink(t *testing.T, b *browsertest.Browser, noJS bool, id string) {
+	t.Helper()
+	b.TabTo(".govuk-error-summary a[href='#" + id + "']")
+	b.WantVisibleFocus()
+	b.Press(browsertest.Enter)
+	if !noJS {
+		// GOV.UK Frontend focuses the field itself, not just its anchor.
+		b.FocusIs("#" + id)
+	} else {
+		b.TabTo("#" + id)
+	}
+	b.WantVisibleFocus()
+}
+
 // TestBrowserStartPageScreenshot loads the start page as a newcomer does:
 // the service's own name, GOV.UK's design, and none of GOV.UK's branding.
 func TestBrowserStartPageScreenshot(t *testing.T) {
@@ -230,16 +248,7 @@ func TestBrowserSignInWithKeyboardOnly(t *testing.T) {
 		b.Check("sign-in-errors")
 
 		// The summary's first link leads to the email field.
-		b.TabTo(".govuk-error-summary a[href='#email']")
-		b.WantVisibleFocus()
-		b.Press(browsertest.Enter)
-		if !noJS {
-			// GOV.UK Frontend focuses the field itself, not just its anchor.
-			b.FocusIs("#email")
-		} else {
-			b.TabTo("#email")
-		}
-		b.WantVisibleFocus()
+		followErrorLink(t, b, noJS, "email")
 		b.Press("admin@demo.test")
 		b.TabTo("#password")
 		b.Press(demoPassword)

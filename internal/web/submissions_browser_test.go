@@ -315,15 +315,7 @@ func TestBrowserSendsPlansWithKeyboardOnly(t *testing.T) {
 		b.Check("upload-empty")
 
 		// The summary's link leads to the file field.
-		b.TabTo(`[data-testid="error-summary"] a[href="#documents"]`)
-		b.WantVisibleFocus()
-		b.Press(browsertest.Enter)
-		if !noJS {
-			b.FocusIs("#documents")
-		} else {
-			b.TabTo("#documents")
-		}
-		b.WantVisibleFocus()
+		followErrorLink(t, b, noJS, "documents")
 		b.SetFiles("#documents", path("Leicestershire plan 2017.pdf"), path("Counter-corruption unit resourcing.xlsx"))
 		b.TabTo("#note")
 		b.WantVisibleFocus()
