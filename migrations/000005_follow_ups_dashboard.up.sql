@@ -113,7 +113,7 @@ LANGUAGE sql STABLE AS $$
             dashboard_span(c.follow_up_planned_on - 14,
                 least(c.follow_up_planned_on + 1, c.follow_up_done_on, c.closed_on)))
     ) AS v (kind, subject, since, active)
-    WHERE v.active IS NOT NULL
+    WHERE v.since IS NOT NULL AND v.active IS NOT NULL
 $$;
 
 -- dashboard_refresh rewrites the items of the given cases (all of them when

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -25,6 +26,9 @@ var ErrConflict = errors.New("store: conflict")
 // Store holds the pool every query runs on.
 type Store struct {
 	pool *pgxpool.Pool
+	// assessDays is the INSPECTRACK_ASSESS_DAYS the dashboard's items were
+	// last made to count (0: not checked yet); see syncAssessDays.
+	assessDays atomic.Int64
 }
 
 // New returns a Store on pool.
