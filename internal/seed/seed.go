@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -69,6 +70,9 @@ var DemoUsers = []DemoUser{
 type Result struct {
 	ForcesAdded int
 	UsersAdded  []string
+	// CurrentAdded is true when this run added the demo report of the
+	// present (see Current).
+	CurrentAdded bool
 	// Password is the demo users' password when this run set it (new users,
 	// or INSPECTRACK_DEMO_PASSWORD given); "" when it left them alone.
 	Password string
@@ -99,6 +103,9 @@ func Demo(ctx context.Context, st *store.Store, password string, params auth.Par
 		return res, err
 	}
 	if err := demoUsers(ctx, st, system, password, params, &res); err != nil {
+		return res, err
+	}
+	if res.CurrentAdded, err = Current(ctx, st, time.Now()); err != nil {
 		return res, err
 	}
 	return res, nil

@@ -26,6 +26,7 @@ type CalendarEntry struct {
 	Kind        string
 	On          time.Time
 	FindingID   int64
+	ReportID    int64
 	Reference   string
 	ReportTitle string
 	CaseID      int64 // 0 when the entry gathers several forces
@@ -81,7 +82,7 @@ func (s *Store) CalendarEntries(ctx context.Context, sc Scope, f CalendarFilter)
 			WHERE COALESCE(fu.done_on, fu.planned_on) >= $2 AND ($1::bigint IS NULL OR c.force_id = $1)
 			  AND (fu.done_on IS NOT NULL OR c.closed_on IS NULL)
 		)
-		SELECT e.kind, e.on_day, e.finding_id, fi.reference, r.title, e.case_id, COALESCE(fo.name, ''),
+		SELECT e.kind, e.on_day, e.finding_id, fi.report_id, fi.reference, r.title, e.case_id, COALESCE(fo.name, ''),
 			e.forces, e.follow_up_id
 		FROM entries e
 		JOIN findings fi ON fi.id = e.finding_id
@@ -98,7 +99,7 @@ func (s *Store) CalendarEntries(ctx context.Context, sc Scope, f CalendarFilter)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CalendarEntry, error) {
 		var e CalendarEntry
-		err := r.Scan(&e.Kind, &e.On, &e.FindingID, &e.Reference, &e.ReportTitle, &e.CaseID, &e.ForceName,
+		err := r.Scan(&e.Kind, &e.On, &e.FindingID, &e.ReportID, &e.Reference, &e.ReportTitle, &e.CaseID, &e.ForceName,
 			&e.Forces, &e.FollowUpID)
 		return e, err
 	})

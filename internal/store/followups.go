@@ -409,3 +409,37 @@ func (s *Store) CaseDateChanges(ctx context.Context, sc Scope, caseID int64) ([]
 	}
 	return out, nil
 }
+
+// FindingBrief is what the page scheduling the follow-ups of a
+// recommendation shows of it.
+type FindingBrief struct {
+	ID          int64
+	ReportID    int64
+	ReportTitle string
+	Reference   string
+	Body        string
+	Cases       int // cases in scope
+	Open        int // of which not closed
+	Planned     int // of which open with a follow-up still to happen
+}
+
+// FindingBrief returns a recommendation with the counts of its cases in sc;
+// a recommendation with no case in sc is not found.
+func (s *Store) FindingBrief(ctx context.Context, sc Scope, id int64) (FindingBrief, error) {
+	const q = `
+		SELECT fi.id, fi.report_id, r.title, fi.reference, fi.body, count(c.id),
+			count(c.id) FILTER (WHERE c.closed_on IS NULL),
+			count(c.id) FILTER (WHERE c.closed_on IS NULL AND c.follow_up_planned_on IS NOT NULL AND c.follow_up_done_on IS NULL)
+		FROM findings fi
+		JOIN reports r ON r.id = fi.report_id
+		JOIN cases c ON c.finding_id = fi.id AND ($2::bigint IS NULL OR c.force_id = $2)
+		WHERE fi.id = $1 AND fi.kind = 'recommendation'
+		GROUP BY fi.id, r.title`
+	var f FindingBrief
+	err := s.pool.QueryRow(ctx, q, id, sc.ForceArg()).Scan(&f.ID, &f.ReportID, &f.ReportTitle, &f.Reference, &f.Body,
+		&f.Cases, &f.Open, &f.Planned)
+	if err != nil {
+		return f, notFound(err, "store: recommendation %d", id)
+	}
+	return f, nil
+}

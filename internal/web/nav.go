@@ -14,8 +14,10 @@ var navItems = []struct {
 	perm        auth.Permission
 	roles       []auth.Role // empty: every role with perm
 }{
+	{"Dashboard", "/dashboard", auth.ViewDashboard, nil},
 	{"Users", "/admin/users", auth.ManageUsers, nil},
 	{"Audit trail", "/audit", auth.ViewAudit, nil},
+	{"Settings", "/settings", auth.UseCalendar, nil},
 }
 
 // navFor builds the navigation for u, marking the item path falls under.

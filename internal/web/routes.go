@@ -21,7 +21,10 @@ func (s *Server) routes() {
 	// No session, no database: probes and static files.
 	s.raw(m, http.MethodGet, "/healthz", auth.Public, s.healthz)
 	s.raw(m, http.MethodGet, "/readyz", auth.Public, s.readyz)
-	s.raw(m, http.MethodGet, "/assets/*", auth.Public, http.StripPrefix("/assets", static.Handler()).ServeHTTP)
+	s.raw(m, http.MethodGet, "/assets/*", auth.Public, static.Handler().ServeHTTP)
+	// A calendar program sends no cookie: the secret token in the path is
+	// the credential, and the handler applies UseCalendar to its owner.
+	s.raw(m, http.MethodGet, "/calendar/{token}.ics", auth.Public, s.handle(s.calendarShow))
 
 	m.Group(func(r chi.Router) {
 		r.Use(s.sessions.LoadAndSave, s.loadUser, noStore)
@@ -43,6 +46,27 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/admin/users/{id}/password", auth.ManageUsers, s.usersResetPassword)
 
 		s.route(r, http.MethodGet, "/audit", auth.ViewAudit, s.auditList)
+
+		s.route(r, http.MethodGet, "/dashboard", auth.ViewDashboard, s.dashboardShow)
+		s.route(r, http.MethodGet, "/dashboard.csv", auth.ViewDashboard, s.dashboardCSV)
+
+		s.route(r, http.MethodGet, "/cases/{id}/follow-ups", auth.ViewCases, s.followUpsList)
+		s.route(r, http.MethodGet, "/cases/{id}/follow-ups/new", auth.EditCases, s.followUpsNew)
+		s.route(r, http.MethodPost, "/cases/{id}/follow-ups", auth.EditCases, s.followUpsCreate)
+		s.route(r, http.MethodGet, "/follow-ups/{id}/record", auth.EditCases, s.followUpsRecordForm)
+		s.route(r, http.MethodPost, "/follow-ups/{id}/record", auth.EditCases, s.followUpsRecordPost)
+		s.route(r, http.MethodGet, "/follow-ups/{id}/move", auth.EditCases, s.followUpsMoveForm)
+		s.route(r, http.MethodPost, "/follow-ups/{id}/move", auth.EditCases, s.followUpsMovePost)
+		s.route(r, http.MethodGet, "/recommendations/{id}/follow-ups/new", auth.EditCases, s.followUpsBulkNew)
+		s.route(r, http.MethodPost, "/recommendations/{id}/follow-ups", auth.EditCases, s.followUpsBulkCreate)
+		s.route(r, http.MethodGet, "/cases/{id}/close", auth.EditCases, s.casesCloseForm)
+		s.route(r, http.MethodPost, "/cases/{id}/close", auth.EditCases, s.casesClosePost)
+		s.route(r, http.MethodGet, "/cases/{id}/reopen", auth.EditCases, s.casesReopenForm)
+		s.route(r, http.MethodPost, "/cases/{id}/reopen", auth.EditCases, s.casesReopenPost)
+
+		s.route(r, http.MethodGet, "/settings", auth.SignedIn, s.settingsShow)
+		s.route(r, http.MethodPost, "/settings/calendar", auth.UseCalendar, s.settingsCalendarPost)
+		s.route(r, http.MethodPost, "/settings/calendar/revoke", auth.UseCalendar, s.settingsCalendarRevoke)
 	})
 }
 
