@@ -36,7 +36,9 @@ func caseHeading(c store.CaseBrief, today time.Time) components.CaseHeading {
 		Stage: stage.Label(), StageTag: stage.Tag(), StageReason: why}
 }
 
-func followUpsPath(caseID int64) string { return "/cases/" + strconv.FormatInt(caseID, 10) + "/follow-ups" }
+func followUpsPath(caseID int64) string {
+	return "/cases/" + strconv.FormatInt(caseID, 10) + "/follow-ups"
+}
 
 // followUpRows lists follow-ups with the actions u may take on them.
 func followUpRows(fs []store.FollowUp, u *auth.User, today time.Time) []components.FollowUpRow {
