@@ -246,11 +246,12 @@ type DashboardReport struct {
 	PublishedOn time.Time
 }
 
-// DashboardReports lists the reports that have cases, newest first.
+// DashboardReports lists the reports that make recommendations, newest
+// first.
 func (s *Store) DashboardReports(ctx context.Context) ([]DashboardReport, error) {
 	const q = `
 		SELECT r.id, r.title, r.published_on FROM reports r
-		WHERE EXISTS (SELECT 1 FROM findings f JOIN cases c ON c.finding_id = f.id WHERE f.report_id = r.id)
+		WHERE EXISTS (SELECT 1 FROM findings f WHERE f.report_id = r.id AND f.kind = 'recommendation')
 		ORDER BY r.published_on DESC, r.id DESC`
 	rows, err := s.pool.Query(ctx, q)
 	if err != nil {

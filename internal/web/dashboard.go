@@ -20,8 +20,13 @@ type dashboardQuery struct {
 	day, month, year    string // the "as of" boxes as typed
 	report, rec, region string
 	kind, sort          string
+	page                int // 1-based page of the ranked forces
 	errs                components.Errors
 }
+
+// dashboardPageSize is how many ranked forces a page of the dashboard
+// shows; the CSV has them all.
+const dashboardPageSize = 50
 
 // values is the query string that shows q again, with changes applied.
 func (q dashboardQuery) values(change func(url.Values)) url.Values {
@@ -74,6 +79,11 @@ func (s *Server) parseDashboardQuery(r *http.Request) dashboardQuery {
 	} else {
 		q.kind = ""
 	}
+	if n, err := strconv.Atoi(get("page")); err == nil && n > 1 {
+		q.page = n
+	} else {
+		q.page = 1
+	}
 	if q.sort == "oldest" {
 		q.filter.SortOldest = true
 	} else {
@@ -118,6 +128,26 @@ func dashboardTable(d store.Dashboard, kind domain.Kind) components.DashboardTab
 		}
 		t.Rows = append(t.Rows, row)
 	}
+	return t
+}
+
+// dashboardPage cuts the table to the page q asks for and links the pages.
+func dashboardPage(t components.DashboardTable, q dashboardQuery) components.DashboardTable {
+	t.Of = len(t.Rows)
+	pages := (t.Of + dashboardPageSize - 1) / dashboardPageSize
+	page := min(q.page, max(pages, 1))
+	if pages > 1 {
+		for n := 1; n <= pages; n++ {
+			t.Pages = append(t.Pages, components.PageLink{Number: n, Current: n == page,
+				Href: withQuery("/dashboard", q.values(func(v url.Values) {
+					if n > 1 {
+						v.Set("page", strconv.Itoa(n))
+					}
+				}))})
+		}
+	}
+	from := (page - 1) * dashboardPageSize
+	t.Rows = t.Rows[from:min(from+dashboardPageSize, t.Of)]
 	return t
 }
 
@@ -172,11 +202,12 @@ func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := components.DashboardView{
+		Flash:     s.sessions.PopString(ctx, "flash"),
 		AsOf:      components.DateField{Name: "asof", Legend: "As of", Hint: "Leave empty for today. For example, 2 10 2017", Day: q.day, Month: q.month, Year: q.year, Error: q.errs.For("asof-day")},
 		AsOfText:  components.FormatDate(q.filter.AsOf),
 		IsToday:   q.filter.AsOf.Equal(q.filter.Today),
 		Errors:    q.errs,
-		Table:     dashboardTable(d, q.filter.Kind),
+		Table:     dashboardPage(dashboardTable(d, q.filter.Kind), q),
 		CSVHref:   withQuery("/dashboard.csv", q.values(nil)),
 		ClearHref: "/dashboard",
 	}

@@ -354,6 +354,9 @@ func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if f.DoneOn != nil {
+		return s.backToCase(w, r, c.ID, "That follow-up had already been recorded. Nothing was changed.")
+	}
 	today := domain.Today(s.now())
 	form := recordForm(f, c, today)
 	hint := form.Date.Hint
@@ -406,6 +409,9 @@ func (s *Server) followUpsMovePost(w http.ResponseWriter, r *http.Request) error
 	f, c, err := s.followUpCase(r)
 	if err != nil {
 		return err
+	}
+	if f.DoneOn != nil {
+		return s.backToCase(w, r, c.ID, "That follow-up has been recorded: its date cannot move.")
 	}
 	form := moveForm(f, c, domain.Today(s.now()))
 	hint := form.Date.Hint

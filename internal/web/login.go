@@ -15,7 +15,13 @@ import (
 const (
 	sessionUserID = "user_id"
 	sessionEpoch  = "epoch"
+	sessionSeen   = "seen" // Unix seconds of the last request, at sessionSeenEvery's granularity
 )
+
+// sessionSeenEvery is how stale a session's "seen" may get before a
+// request records it again: the idle timeout is exact to within this, and
+// a session is written at most this often rather than on every request.
+const sessionSeenEvery = time.Minute
 
 // Throttling: at most loginMaxFailures failed sign-ins per account and per
 // client address within loginWindow; after that even the right password is

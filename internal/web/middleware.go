@@ -184,9 +184,10 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	return cop.Handler(next)
 }
 
-// loadUser puts the signed-in user in the context. A session whose user
-// is disabled, or whose epoch is older than the user's (role, force or
-// password changed), is destroyed and the request goes on signed out.
+// loadUser puts the signed-in user in the context. A session idle for
+// longer than the idle timeout, whose user is disabled, or whose epoch is
+// older than the user's (role, force or password changed), is destroyed
+// and the request goes on signed out.
 func (s *Server) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -194,6 +195,19 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		if id == 0 {
 			next.ServeHTTP(w, r)
 			return
+		}
+		now := s.now()
+		seen := time.Unix(s.sessions.GetInt64(ctx, sessionSeen), 0)
+		if now.Sub(seen) > s.cfg.IdleTimeout && s.sessions.Exists(ctx, sessionSeen) {
+			if err := s.sessions.Destroy(ctx); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		if now.Sub(seen) >= sessionSeenEvery {
+			s.sessions.Put(ctx, sessionSeen, now.Unix())
 		}
 		u, err := s.store.UserByID(ctx, id)
 		switch {

@@ -1,0 +1,56 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"inspectrack/internal/auth"
+	"inspectrack/internal/domain"
+	"inspectrack/internal/store"
+)
+
+// BenchSize is the national scale `seed bench` builds: 250 forces, 400
+// recommendations (398 in 80 bench reports, and the 2 of the current demo
+// report), a case for each recommendation at each force (100,000), and a
+// million audit events.
+var BenchSize = store.BenchSize{Forces: 250, Reports: 80, Recommendations: 398, PerReport: 5, AuditEvents: 1_000_000}
+
+// Bench fills an empty, migrated database with the demo data (forces,
+// users, the current report) and then the national-scale data set, and
+// proves the audit chain whole.
+func Bench(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time) (store.BenchResult, error) {
+	var existing int
+	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM cases`).Scan(&existing); err != nil {
+		return store.BenchResult{}, fmt.Errorf("seed: bench: %w", err)
+	}
+	if existing > 0 {
+		return store.BenchResult{}, fmt.Errorf("seed: bench: the database already has %d cases: the bench data set goes into an empty one", existing)
+	}
+	// The 43 real forces, then made-up ones up to 250, then the demo users
+	// and the current report, which so has a case at every force.
+	forces, err := Forces()
+	if err != nil {
+		return store.BenchResult{}, err
+	}
+	if err := st.Tx(ctx, func(tx pgx.Tx) error { _, err := store.UpsertForces(ctx, tx, forces); return err }); err != nil {
+		return store.BenchResult{}, err
+	}
+	if err := st.BenchForces(ctx, BenchSize.Forces); err != nil {
+		return store.BenchResult{}, err
+	}
+	if _, err := Demo(ctx, st, password, params); err != nil {
+		return store.BenchResult{}, err
+	}
+	inspector, err := st.UserByEmail(ctx, "inspector@demo.test")
+	if err != nil {
+		return store.BenchResult{}, err
+	}
+	res, err := st.LoadBench(ctx, BenchSize, domain.Today(now), inspector.ID)
+	if err != nil {
+		return res, err
+	}
+	return res, nil
+}
