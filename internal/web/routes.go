@@ -21,7 +21,12 @@ func (s *Server) routes() {
 	// No session, no database: probes and static files.
 	s.raw(m, http.MethodGet, "/healthz", auth.Public, s.healthz)
 	s.raw(m, http.MethodGet, "/readyz", auth.Public, s.readyz)
+	// static.Handler expects the full path (it checks the /assets/ prefix
+	// itself), so no StripPrefix here: with it no file was found.
 	s.raw(m, http.MethodGet, "/assets/*", auth.Public, static.Handler().ServeHTTP)
+	s.raw(m, http.MethodGet, "/favicon.ico", auth.Public, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, static.Path("images/favicon.ico"), http.StatusMovedPermanently)
+	})
 	// A calendar program sends no cookie: the secret token in the path is
 	// the credential, and the handler applies UseCalendar to its owner.
 	s.raw(m, http.MethodGet, "/calendar/{token}.ics", auth.Public, s.handle(s.calendarShow))

@@ -1,0 +1,61 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func load(env map[string]string, args ...string) (Config, error) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return Load(func(k string) string { return env[k] }, fs, args)
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./.data" || c.DatabaseURL != "" || c.IdleTimeout != 30*time.Minute ||
+		c.SessionLife != 12*time.Hour || c.MaxFileBytes != 25<<20 || c.AssessDays != 30 || c.SecureCookies {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestFlagsOverrideTheEnvironment(t *testing.T) {
+	c, err := load(map[string]string{"INSPECTRACK_ADDR": ":9000", "DATABASE_URL": "postgres://x"}, "--addr", ":9100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":9100" || c.DatabaseURL != "postgres://x" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestBadSettingsAreAllNamed(t *testing.T) {
+	_, err := load(map[string]string{
+		"INSPECTRACK_LOG_LEVEL": "loud", "INSPECTRACK_SESSION_IDLE": "soon",
+		"INSPECTRACK_TRUSTED_PROXIES": "10.0.0.0/8, not-an-address", "INSPECTRACK_MAX_FILE_MB": "500",
+	})
+	if err == nil {
+		t.Fatal("bad settings accepted")
+	}
+	for _, want := range []string{"log level", "session idle", "not-an-address", "upload limits"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+}
+
+func TestTrustedProxiesTakeAddressesAndCIDRs(t *testing.T) {
+	c, err := load(map[string]string{"INSPECTRACK_TRUSTED_PROXIES": "10.0.0.0/8,192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedProxies) != 2 || c.TrustedProxies[1].Bits() != 32 {
+		t.Fatalf("proxies %v", c.TrustedProxies)
+	}
+}
