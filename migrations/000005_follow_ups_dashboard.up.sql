@@ -12,15 +12,15 @@
 --                    on one unbroken span of days. A trigger on cases (and on
 --                    findings, for the recommendation deadline) rewrites a
 --                    case's rows in the same transaction as the change.
---   dashboard_today  the counts per force and rule for one day (normally
---                    today): how many items and the earliest due date among
---                    them. Triggers on dashboard_items keep it current in the
---                    same transaction; on the first request of a new day the
---                    portal rebuilds it once (dashboard_snapshot).
+--   dashboard_today  one row per force with, for each rule, how many items
+--                    apply on one day (normally today) and the earliest due
+--                    date among them. Triggers on dashboard_items keep it
+--                    current in the same transaction; on the first request of
+--                    a new day the portal rebuilds it once (dashboard_snapshot).
 --
--- A page for today without a report or recommendation filter reads at most
--- forces x rules rows of dashboard_today; any other day or filter reads only
--- the items that apply that day (GiST on the span) or to that report.
+-- A page for today without a report or recommendation filter reads one row
+-- per force of dashboard_today; any other day or filter reads only the items
+-- that apply that day (GiST on the span) or to that report.
 
 CREATE TABLE follow_ups (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -70,12 +70,20 @@ CREATE INDEX dashboard_items_finding_idx ON dashboard_items (finding_id);
 CREATE INDEX dashboard_items_report_idx ON dashboard_items (report_id);
 CREATE INDEX dashboard_items_force_idx ON dashboard_items (force_id, kind, since);
 
+-- For each rule (kind of dashboard_items): <kind>_items on the day, and
+-- <kind>_oldest, the earliest due date among them (NULL when none).
 CREATE TABLE dashboard_today (
-    force_id bigint NOT NULL REFERENCES forces (id),
-    kind     text NOT NULL,
-    items    integer NOT NULL CHECK (items >= 0),
-    oldest   date, -- the earliest due date among the items; NULL when none
-    PRIMARY KEY (force_id, kind)
+    force_id                      bigint PRIMARY KEY REFERENCES forces (id),
+    plan_overdue_items            integer NOT NULL DEFAULT 0 CHECK (plan_overdue_items >= 0),
+    plan_overdue_oldest           date,
+    assessment_overdue_items      integer NOT NULL DEFAULT 0 CHECK (assessment_overdue_items >= 0),
+    assessment_overdue_oldest     date,
+    recommendation_overdue_items  integer NOT NULL DEFAULT 0 CHECK (recommendation_overdue_items >= 0),
+    recommendation_overdue_oldest date,
+    follow_up_overdue_items       integer NOT NULL DEFAULT 0 CHECK (follow_up_overdue_items >= 0),
+    follow_up_overdue_oldest      date,
+    due_soon_items                integer NOT NULL DEFAULT 0 CHECK (due_soon_items >= 0),
+    due_soon_oldest               date
 );
 
 -- dashboard_span is the span [lo, hi) of as-of days, NULL when empty; hi
@@ -183,19 +191,21 @@ BEGIN
     IF d IS NULL THEN
         RETURN NULL;
     END IF;
+    -- The columns are named after the item's kind (a CHECK constraint
+    -- limits kind to the five rules).
     IF TG_OP IN ('DELETE', 'UPDATE') AND OLD.active @> d THEN
-        UPDATE dashboard_today t
-        SET items = t.items - 1,
-            oldest = CASE WHEN t.oldest < OLD.since THEN t.oldest ELSE (
-                SELECT min(i.since) FROM dashboard_items i
-                WHERE i.force_id = OLD.force_id AND i.kind = OLD.kind AND i.active @> d) END
-        WHERE t.force_id = OLD.force_id AND t.kind = OLD.kind;
+        EXECUTE format('UPDATE dashboard_today SET %1$I = %1$I - 1,
+                %2$I = CASE WHEN %2$I < $2 THEN %2$I ELSE (
+                    SELECT min(i.since) FROM dashboard_items i
+                    WHERE i.force_id = $1 AND i.kind = $3 AND i.active @> $4) END
+            WHERE force_id = $1', OLD.kind || '_items', OLD.kind || '_oldest')
+            USING OLD.force_id, OLD.since, OLD.kind, d;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.active @> d THEN
-        INSERT INTO dashboard_today AS t (force_id, kind, items, oldest)
-        VALUES (NEW.force_id, NEW.kind, 1, NEW.since)
-        ON CONFLICT (force_id, kind) DO UPDATE
-            SET items = t.items + 1, oldest = least(t.oldest, EXCLUDED.oldest);
+        EXECUTE format('INSERT INTO dashboard_today AS t (force_id, %1$I, %2$I) VALUES ($1, 1, $2)
+            ON CONFLICT (force_id) DO UPDATE SET %1$I = t.%1$I + 1, %2$I = least(t.%2$I, EXCLUDED.%2$I)',
+            NEW.kind || '_items', NEW.kind || '_oldest')
+            USING NEW.force_id, NEW.since;
     END IF;
     RETURN NULL;
 END;
@@ -214,11 +224,19 @@ BEGIN
         RETURN;
     END IF;
     DELETE FROM dashboard_today;
-    INSERT INTO dashboard_today (force_id, kind, items, oldest)
-    SELECT force_id, kind, count(*), min(since)
+    INSERT INTO dashboard_today (force_id,
+        plan_overdue_items, plan_overdue_oldest, assessment_overdue_items, assessment_overdue_oldest,
+        recommendation_overdue_items, recommendation_overdue_oldest, follow_up_overdue_items,
+        follow_up_overdue_oldest, due_soon_items, due_soon_oldest)
+    SELECT force_id,
+        count(*) FILTER (WHERE kind = 'plan_overdue'), min(since) FILTER (WHERE kind = 'plan_overdue'),
+        count(*) FILTER (WHERE kind = 'assessment_overdue'), min(since) FILTER (WHERE kind = 'assessment_overdue'),
+        count(*) FILTER (WHERE kind = 'recommendation_overdue'), min(since) FILTER (WHERE kind = 'recommendation_overdue'),
+        count(*) FILTER (WHERE kind = 'follow_up_overdue'), min(since) FILTER (WHERE kind = 'follow_up_overdue'),
+        count(*) FILTER (WHERE kind = 'due_soon'), min(since) FILTER (WHERE kind = 'due_soon')
     FROM dashboard_items
     WHERE active @> p_day
-    GROUP BY force_id, kind;
+    GROUP BY force_id;
     UPDATE dashboard_state SET snapshot_on = p_day;
 END;
 $$;

@@ -37,18 +37,39 @@ type KindCount struct {
 	Days  int
 }
 
+// kindCount is the number of rules, domain.Kinds().
+const kindCount = 5
+
+// kindIndex is each rule's position in domain.Kinds(), the order of the
+// per-rule arrays here and of the columns of dashboard_today.
+var kindIndex = func() map[domain.Kind]int {
+	m := map[domain.Kind]int{}
+	for i, k := range domain.Kinds() {
+		m[k] = i
+	}
+	if len(m) != kindCount {
+		panic("store: the dashboard knows 5 rules; domain.Kinds has changed")
+	}
+	return m
+}()
+
 // ForceBehind is one force on the dashboard with its counts per rule.
 type ForceBehind struct {
 	ForceID int64
 	Code    string
 	Name    string
 	Region  string
-	Kinds   map[domain.Kind]KindCount
+	// Counts holds a count per rule in domain.Kinds() order (see Count);
+	// rules not shown count nothing.
+	Counts [kindCount]KindCount
 	// Overdue is the number of overdue items (every rule but due soon) and
 	// OldestDays the days of the longest overdue, among the rules shown.
 	Overdue    int
 	OldestDays int
 }
+
+// Count is the force's count of rule k.
+func (f ForceBehind) Count(k domain.Kind) KindCount { return f.Counts[kindIndex[k]] }
 
 // RegionCount is the overdue items of one region, per rule.
 type RegionCount struct {
@@ -68,18 +89,21 @@ type Dashboard struct {
 	// Regions are the overdue items per region, of the rules shown, in
 	// region order.
 	Regions []RegionCount
+	// Options are what the filter offers.
+	Options DashboardOptions
 }
 
-// dashboardRow is one (force, rule) count as the queries return it.
+// dashboardRow is one force's counts as the queries return them: per rule
+// in domain.Kinds() order, the items and the earliest due date among them.
 type dashboardRow struct {
 	forceID            int64
 	code, name, region string
-	kind               domain.Kind
-	items              int
-	oldest             time.Time
+	items              [kindCount]int
+	oldest             [kindCount]*time.Time
 }
 
-// Dashboard counts the overdue and due-soon items for f. For today with no
+// Dashboard counts the overdue and due-soon items for f, and reads what
+// its filter offers, in one round trip to the database. For today with no
 // report or recommendation filter it reads the counts kept per force and
 // rule (dashboard_today, at most forces x rules rows); for any other day or
 // filter it counts only the items that apply on that day, through the GiST
@@ -89,17 +113,90 @@ func (s *Store) Dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Das
 		return Dashboard{}, err
 	}
 	asOf, today := domain.Date(f.AsOf.Date()), domain.Date(f.Today.Date())
-	var rows []dashboardRow
-	var err error
-	if asOf.Equal(today) && f.ReportID == 0 && f.FindingID == 0 {
-		rows, err = s.dashboardToday(ctx, sc, today, f.Region)
-	} else {
-		rows, err = s.dashboardItems(ctx, sc, asOf, f)
+	useKept := asOf.Equal(today) && f.ReportID == 0 && f.FindingID == 0
+	for attempt := 0; ; attempt++ {
+		var rows []dashboardRow
+		var opts DashboardOptions
+		var kept *time.Time
+		b := &pgx.Batch{}
+		collect := func(r pgx.Rows) error {
+			var err error
+			rows, err = pgx.CollectRows(r, scanDashboardRow)
+			return err
+		}
+		if useKept {
+			b.Queue(`SELECT snapshot_on FROM dashboard_state`).QueryRow(func(r pgx.Row) error { return r.Scan(&kept) })
+			b.Queue(dashboardTodayQuery, today, f.Region, sc.ForceArg()).Query(collect)
+		} else {
+			b.Queue(dashboardItemsQuery, asOf, f.Region, sc.ForceArg(), f.ReportID, f.FindingID).Query(collect)
+		}
+		queueDashboardOptions(b, &opts, f.ReportID)
+		if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+			return Dashboard{}, fmt.Errorf("store: dashboard: %w", err)
+		}
+		switch {
+		case useKept && (kept == nil || kept.Before(today)) && attempt == 0:
+			// The first request of a new day counts it, once.
+			err := s.Tx(ctx, func(tx pgx.Tx) error {
+				_, err := tx.Exec(ctx, `SELECT dashboard_snapshot($1)`, today)
+				return err
+			})
+			if err != nil {
+				return Dashboard{}, fmt.Errorf("store: dashboard: count %s: %w", today.Format(time.DateOnly), err)
+			}
+			continue
+		case useKept && (kept == nil || !kept.Equal(today)):
+			// Another instance's clock is ahead (or a rebuild raced):
+			// count the items instead.
+			useKept = false
+			continue
+		}
+		d := buildDashboard(rows, asOf, f.Kind, f.SortOldest)
+		d.Options = opts
+		return d, nil
 	}
-	if err != nil {
-		return Dashboard{}, err
+}
+
+// The kept counts, for the day dashboard_state names: checked in the query
+// too, so counts rebuilt for another day meanwhile are never read as today's.
+const dashboardTodayQuery = `
+	SELECT f.id, f.code, f.name, f.region,
+		t.plan_overdue_items, t.plan_overdue_oldest, t.assessment_overdue_items, t.assessment_overdue_oldest,
+		t.recommendation_overdue_items, t.recommendation_overdue_oldest, t.follow_up_overdue_items,
+		t.follow_up_overdue_oldest, t.due_soon_items, t.due_soon_oldest
+	FROM dashboard_today t
+	JOIN forces f ON f.id = t.force_id
+	WHERE (SELECT snapshot_on FROM dashboard_state) = $1
+	  AND ($2 = '' OR f.region = $2)
+	  AND ($3::bigint IS NULL OR f.id = $3)`
+
+// The items that apply on a day, for the report and recommendation filters,
+// in the same columns.
+const dashboardItemsQuery = `
+	SELECT f.id, f.code, f.name, f.region,
+		count(*) FILTER (WHERE i.kind = 'plan_overdue'), min(i.since) FILTER (WHERE i.kind = 'plan_overdue'),
+		count(*) FILTER (WHERE i.kind = 'assessment_overdue'), min(i.since) FILTER (WHERE i.kind = 'assessment_overdue'),
+		count(*) FILTER (WHERE i.kind = 'recommendation_overdue'), min(i.since) FILTER (WHERE i.kind = 'recommendation_overdue'),
+		count(*) FILTER (WHERE i.kind = 'follow_up_overdue'), min(i.since) FILTER (WHERE i.kind = 'follow_up_overdue'),
+		count(*) FILTER (WHERE i.kind = 'due_soon'), min(i.since) FILTER (WHERE i.kind = 'due_soon')
+	FROM dashboard_items i
+	JOIN forces f ON f.id = i.force_id
+	WHERE i.active @> $1::date
+	  AND ($2 = '' OR f.region = $2)
+	  AND ($3::bigint IS NULL OR f.id = $3)
+	  AND ($4::bigint = 0 OR i.report_id = $4)
+	  AND ($5::bigint = 0 OR i.finding_id = $5)
+	GROUP BY f.id`
+
+func scanDashboardRow(r pgx.CollectableRow) (dashboardRow, error) {
+	var d dashboardRow
+	dest := make([]any, 0, 4+2*kindCount)
+	dest = append(dest, &d.forceID, &d.code, &d.name, &d.region)
+	for i := range kindCount {
+		dest = append(dest, &d.items[i], &d.oldest[i])
 	}
-	return buildDashboard(rows, asOf, f.Kind, f.SortOldest), nil
+	err := r.Scan(dest...)
+	return d, err
 }
 
 // syncAssessDays makes the stored items count assessDays, once per process
@@ -123,120 +220,71 @@ func (s *Store) syncAssessDays(ctx context.Context, assessDays int) error {
 	return nil
 }
 
-// dashboardToday reads the counts kept for today, first rebuilding them
-// when they were kept for an earlier day (once, on the first request of a
-// day).
-func (s *Store) dashboardToday(ctx context.Context, sc Scope, today time.Time, region string) ([]dashboardRow, error) {
-	var kept *time.Time
-	if err := s.pool.QueryRow(ctx, `SELECT snapshot_on FROM dashboard_state`).Scan(&kept); err != nil {
-		return nil, fmt.Errorf("store: dashboard: state: %w", err)
-	}
-	if kept == nil || kept.Before(today) {
-		err := s.Tx(ctx, func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `SELECT dashboard_snapshot($1)`, today)
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("store: dashboard: count %s: %w", today.Format(time.DateOnly), err)
-		}
-	} else if kept.After(today) {
-		// Another instance's clock is ahead: count the items directly.
-		return s.dashboardItems(ctx, sc, today, DashboardFilter{Region: region})
-	}
-	// The counts are for the day dashboard_state names, checked again in
-	// the query in case another instance moved them on meanwhile.
-	const q = `
-		SELECT f.id, f.code, f.name, f.region, t.kind, t.items, t.oldest
-		FROM dashboard_today t
-		JOIN forces f ON f.id = t.force_id
-		WHERE t.items > 0
-		  AND (SELECT snapshot_on FROM dashboard_state) = $1
-		  AND ($2 = '' OR f.region = $2)
-		  AND ($3::bigint IS NULL OR f.id = $3)`
-	return s.dashboardQuery(ctx, q, today, region, sc.ForceArg())
-}
-
-// dashboardItems counts the items that apply on asOf for f's report and
-// recommendation filters.
-func (s *Store) dashboardItems(ctx context.Context, sc Scope, asOf time.Time, f DashboardFilter) ([]dashboardRow, error) {
-	const q = `
-		SELECT f.id, f.code, f.name, f.region, i.kind, count(*), min(i.since)
-		FROM dashboard_items i
-		JOIN forces f ON f.id = i.force_id
-		WHERE i.active @> $1::date
-		  AND ($2 = '' OR f.region = $2)
-		  AND ($3::bigint IS NULL OR f.id = $3)
-		  AND ($4::bigint = 0 OR i.report_id = $4)
-		  AND ($5::bigint = 0 OR i.finding_id = $5)
-		GROUP BY f.id, i.kind`
-	return s.dashboardQuery(ctx, q, asOf, f.Region, sc.ForceArg(), f.ReportID, f.FindingID)
-}
-
-func (s *Store) dashboardQuery(ctx context.Context, q string, args ...any) ([]dashboardRow, error) {
-	rows, err := s.pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: dashboard: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dashboardRow, error) {
-		var d dashboardRow
-		err := r.Scan(&d.forceID, &d.code, &d.name, &d.region, &d.kind, &d.items, &d.oldest)
-		return d, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: dashboard: %w", err)
-	}
-	return out, nil
-}
-
-// buildDashboard turns (force, rule) counts into the headline, the ranked
+// buildDashboard turns each force's counts into the headline, the ranked
 // forces and the regions; kind "" shows every rule.
 func buildDashboard(rows []dashboardRow, asOf time.Time, kind domain.Kind, sortOldest bool) Dashboard {
-	d := Dashboard{Totals: map[domain.Kind]int{}}
-	byForce := map[int64]*ForceBehind{}
-	byRegion := map[string]*RegionCount{}
+	d := Dashboard{Totals: map[domain.Kind]int{}, Forces: make([]ForceBehind, 0, len(rows))}
+	var totals [kindCount]int
+	byRegion := map[string]*[kindCount]int{}
+	soon := kindIndex[domain.KindDueSoon]
 	for _, r := range rows {
-		d.Totals[r.kind] += r.items
-		if kind != "" && r.kind != kind {
-			continue
-		}
-		fb := byForce[r.forceID]
-		if fb == nil {
-			fb = &ForceBehind{ForceID: r.forceID, Code: r.code, Name: r.name, Region: r.region, Kinds: map[domain.Kind]KindCount{}}
-			byForce[r.forceID] = fb
-		}
-		kc := KindCount{Items: r.items}
-		if r.kind == domain.KindDueSoon {
-			kc.Days = domain.DaysBetween(asOf, r.oldest)
-		} else {
-			kc.Days = domain.DaysBetween(r.oldest, asOf)
-			fb.Overdue += r.items
-			fb.OldestDays = max(fb.OldestDays, kc.Days)
-			rc := byRegion[r.region]
-			if rc == nil {
-				rc = &RegionCount{Region: r.region, Kinds: map[domain.Kind]int{}}
-				byRegion[r.region] = rc
+		fb := ForceBehind{ForceID: r.forceID, Code: r.code, Name: r.name, Region: r.region}
+		shown := false
+		for i, k := range domain.Kinds() {
+			n := r.items[i]
+			totals[i] += n
+			if n == 0 || (kind != "" && k != kind) {
+				continue
 			}
-			rc.Kinds[r.kind] += r.items
+			shown = true
+			kc := KindCount{Items: n}
+			if i == soon {
+				kc.Days = domain.DaysBetween(asOf, *r.oldest[i])
+			} else {
+				kc.Days = domain.DaysBetween(*r.oldest[i], asOf)
+				fb.Overdue += n
+				fb.OldestDays = max(fb.OldestDays, kc.Days)
+				rc := byRegion[r.region]
+				if rc == nil {
+					rc = new([kindCount]int)
+					byRegion[r.region] = rc
+				}
+				rc[i] += n
+			}
+			fb.Counts[i] = kc
 		}
-		fb.Kinds[r.kind] = kc
+		if shown {
+			d.Forces = append(d.Forces, fb)
+		}
 	}
-	for _, fb := range byForce {
-		d.Forces = append(d.Forces, *fb)
+	for i, k := range domain.Kinds() {
+		d.Totals[k] = totals[i]
 	}
 	slices.SortFunc(d.Forces, func(a, b ForceBehind) int {
 		first, second := cmp.Compare(b.Overdue, a.Overdue), cmp.Compare(b.OldestDays, a.OldestDays)
 		if sortOldest {
 			first, second = second, first
 		}
-		return cmp.Or(first, second,
-			cmp.Compare(b.Kinds[domain.KindDueSoon].Items, a.Kinds[domain.KindDueSoon].Items),
-			cmp.Compare(a.Name, b.Name))
+		return cmp.Or(first, second, cmp.Compare(b.Counts[soon].Items, a.Counts[soon].Items), cmp.Compare(a.Name, b.Name))
 	})
-	for _, rc := range byRegion {
-		d.Regions = append(d.Regions, *rc)
+	for region, counts := range byRegion {
+		rc := RegionCount{Region: region, Kinds: map[domain.Kind]int{}}
+		for i, k := range domain.Kinds() {
+			if counts[i] > 0 {
+				rc.Kinds[k] = counts[i]
+			}
+		}
+		d.Regions = append(d.Regions, rc)
 	}
 	slices.SortFunc(d.Regions, func(a, b RegionCount) int { return cmp.Compare(a.Region, b.Region) })
 	return d
+}
+
+// DashboardOptions are what the dashboard's filter offers.
+type DashboardOptions struct {
+	Regions         []string
+	Reports         []DashboardReport
+	Recommendations []DashboardRecommendation // of the chosen report; none when no report is chosen
 }
 
 // DashboardReport is a report offered by the dashboard's filter.
@@ -246,71 +294,52 @@ type DashboardReport struct {
 	PublishedOn time.Time
 }
 
-// DashboardReports lists the reports that make recommendations, newest
-// first.
-func (s *Store) DashboardReports(ctx context.Context) ([]DashboardReport, error) {
-	const q = `
-		SELECT r.id, r.title, r.published_on FROM reports r
-		WHERE EXISTS (SELECT 1 FROM findings f WHERE f.report_id = r.id AND f.kind = 'recommendation')
-		ORDER BY r.published_on DESC, r.id DESC`
-	rows, err := s.pool.Query(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("store: dashboard reports: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DashboardReport, error) {
-		var d DashboardReport
-		err := r.Scan(&d.ID, &d.Title, &d.PublishedOn)
-		return d, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: dashboard reports: %w", err)
-	}
-	return out, nil
-}
-
 // DashboardRecommendation is a recommendation offered by the dashboard's
 // filter once a report is chosen.
 type DashboardRecommendation struct {
 	ID        int64
-	ReportID  int64
 	Reference string
 	Body      string
 }
 
-// DashboardRecommendations lists the recommendations of a report that have
-// cases, in report order.
-func (s *Store) DashboardRecommendations(ctx context.Context, reportID int64) ([]DashboardRecommendation, error) {
-	const q = `
-		SELECT f.id, f.report_id, f.reference, f.body FROM findings f
-		WHERE f.report_id = $1 AND f.kind = 'recommendation'
-		  AND EXISTS (SELECT 1 FROM cases c WHERE c.finding_id = f.id)
-		ORDER BY f.id`
-	rows, err := s.pool.Query(ctx, q, reportID)
-	if err != nil {
-		return nil, fmt.Errorf("store: dashboard recommendations of report %d: %w", reportID, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DashboardRecommendation, error) {
-		var d DashboardRecommendation
-		err := r.Scan(&d.ID, &d.ReportID, &d.Reference, &d.Body)
-		return d, err
+// queueDashboardOptions adds the queries of the filter's choices to b: the
+// regions, the reports that make recommendations (newest first) and the
+// recommendations of reportID (none for 0), in report order.
+func queueDashboardOptions(b *pgx.Batch, o *DashboardOptions, reportID int64) {
+	b.Queue(`SELECT DISTINCT region FROM forces ORDER BY region`).Query(func(r pgx.Rows) error {
+		var err error
+		o.Regions, err = pgx.CollectRows(r, pgx.RowTo[string])
+		return err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: dashboard recommendations of report %d: %w", reportID, err)
+	const reports = `
+		SELECT r.id, r.title, r.published_on FROM reports r
+		WHERE r.id IN (SELECT report_id FROM findings WHERE kind = 'recommendation')
+		ORDER BY r.published_on DESC, r.id DESC`
+	b.Queue(reports).Query(func(r pgx.Rows) error {
+		var err error
+		o.Reports, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (DashboardReport, error) {
+			var d DashboardReport
+			err := r.Scan(&d.ID, &d.Title, &d.PublishedOn)
+			return d, err
+		})
+		return err
+	})
+	if reportID == 0 {
+		return
 	}
-	return out, nil
-}
-
-// Regions lists the regions forces belong to, in order.
-func (s *Store) Regions(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT region FROM forces ORDER BY region`)
-	if err != nil {
-		return nil, fmt.Errorf("store: regions: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("store: regions: %w", err)
-	}
-	return out, nil
+	const recs = `
+		SELECT f.id, f.reference, f.body FROM findings f
+		WHERE f.report_id = $1 AND f.kind = 'recommendation'
+		ORDER BY f.id`
+	b.Queue(recs, reportID).Query(func(r pgx.Rows) error {
+		var err error
+		o.Recommendations, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (DashboardRecommendation, error) {
+			var d DashboardRecommendation
+			err := r.Scan(&d.ID, &d.Reference, &d.Body)
+			return d, err
+		})
+		return err
+	})
 }
 
 // CaseFactsRow is a case's lifecycle dates with the force it belongs to.

@@ -216,7 +216,11 @@ func (w *world) check(t *testing.T, f store.DashboardFilter) {
 	gotShown := 0
 	for i, fb := range got.Forces {
 		overdue, oldest := 0, 0
-		for kind, kc := range fb.Kinds {
+		for _, kind := range domain.Kinds() {
+			kc := fb.Count(kind)
+			if kc.Items == 0 {
+				continue
+			}
 			gotShown++
 			b, ok := want[forceKind{fb.ForceID, kind}]
 			if !ok || kc.Items != b.items {

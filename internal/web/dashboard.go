@@ -123,7 +123,7 @@ func dashboardTable(d store.Dashboard, kind domain.Kind) components.DashboardTab
 	for i, f := range d.Forces {
 		row := components.DashboardRow{Rank: i + 1, Force: f.Name, ForceHref: "/forces/" + url.PathEscape(f.Code), Region: f.Region}
 		for _, k := range cols {
-			kc := f.Kinds[k]
+			kc := f.Count(k)
 			row.Cells = append(row.Cells, components.DashboardCell{Items: kc.Items, Days: kc.Days})
 		}
 		t.Rows = append(t.Rows, row)
@@ -193,14 +193,7 @@ func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	regions, err := s.store.Regions(ctx)
-	if err != nil {
-		return err
-	}
-	reports, err := s.store.DashboardReports(ctx)
-	if err != nil {
-		return err
-	}
+	regions, reports := d.Options.Regions, d.Options.Reports
 	v := components.DashboardView{
 		Flash:     s.sessions.PopString(ctx, "flash"),
 		AsOf:      components.DateField{Name: "asof", Legend: "As of", Hint: "Leave empty for today. For example, 2 10 2017", Day: q.day, Month: q.month, Year: q.year, Error: q.errs.For("asof-day")},
@@ -226,11 +219,7 @@ func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 		Options: []components.Option{{Value: "", Label: "All recommendations"}}}
 	var recLabel string
 	if q.filter.ReportID != 0 {
-		recs, err := s.store.DashboardRecommendations(ctx, q.filter.ReportID)
-		if err != nil {
-			return err
-		}
-		for _, rc := range recs {
+		for _, rc := range d.Options.Recommendations {
 			id := strconv.FormatInt(rc.ID, 10)
 			label := recommendationLabel(rc.Reference, rc.Body)
 			v.Rec.Options = append(v.Rec.Options, components.Option{Value: id, Label: label})

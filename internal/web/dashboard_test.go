@@ -271,3 +271,20 @@ func TestDashboardMovesOnWithTheClock(t *testing.T) {
 		t.Errorf("plans overdue %d ten days on, %d before: the counts did not move to the new day", after, before)
 	}
 }
+
+// TestPagesGetTheirStylesheet: the hashed stylesheet a page links is
+// served (the dashboard's layout depends on it).
+func TestPagesGetTheirStylesheet(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	doc := ts.as("manager@demo.test").get("/dashboard").doc(t)
+	href, ok := doc.Find(`link[rel="stylesheet"]`).Attr("href")
+	if !ok {
+		t.Fatal("no stylesheet linked")
+	}
+	res := ts.anon().get(href)
+	wantStatus(t, res, http.StatusOK)
+	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") {
+		t.Errorf("%s: Content-Type %q", href, res.Header.Get("Content-Type"))
+	}
+}
