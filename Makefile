@@ -25,7 +25,7 @@ $(BIN): $(GO_SOURCES) go.mod go.sum
 	go build -o $(BIN) ./cmd/inspectrack
 
 .PHONY: test
-test: check ensure-chromium ## all checks, then every test (real PostgreSQL, real browser) with -race
+test: check ensure-chromium ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
 	go test -race -count=1 ./...
 
 .PHONY: check
@@ -77,6 +77,10 @@ ensure-chromium: ## install Debian's chromium for the browser tests when missing
 	else \
 		echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; \
 	fi
+
+.PHONY: ensure-web-deps
+ensure-web-deps: ensure-node ## install web/node_modules (axe-core for the browser tests) when missing or stale
+	@bash web/install-deps.sh
 
 .PHONY: ensure-node
 ensure-node:

@@ -17,16 +17,7 @@ set -euo pipefail
 web="$(cd "$(dirname "$0")" && pwd)"
 cd "$web"
 
-# npm ci only when node_modules is missing or the lock file changed since the
-# last install: it deletes and reinstalls node_modules, which takes a while.
-stamp=node_modules/.inspectrack-lock.sha256
-lock_sum="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
-	# --ignore-scripts: no package here needs an install script (sass's optional
-	# file watcher has one, and the build does not watch).
-	npm ci --ignore-scripts --no-audit --no-fund
-	printf '%s\n' "$lock_sum" >"$stamp"
-fi
+bash ./install-deps.sh
 
 govuk=node_modules/govuk-frontend/dist/govuk
 moj=node_modules/@ministryofjustice/frontend/moj

@@ -107,7 +107,16 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	// On top of the story of 2017, a report of the present, so the
+	// dashboard shows something current on first run.
+	current, err := seed.Current(ctx, e.store, time.Now())
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "demo data: %d forces added, %d users added\n", res.ForcesAdded, len(res.UsersAdded))
+	if current {
+		fmt.Fprintf(stdout, "demo data: added %q, with dates around today\n", seed.CurrentReportTitle)
+	}
 	printDemoLogins(stdout, res.Password)
 	return nil
 }

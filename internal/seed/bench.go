@@ -44,6 +44,9 @@ func Bench(ctx context.Context, st *store.Store, password string, params auth.Pa
 	if _, err := Demo(ctx, st, password, params); err != nil {
 		return store.BenchResult{}, err
 	}
+	if _, err := Current(ctx, st, now); err != nil {
+		return store.BenchResult{}, err
+	}
 	inspector, err := st.UserByEmail(ctx, "inspector@demo.test")
 	if err != nil {
 		return store.BenchResult{}, err

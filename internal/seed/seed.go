@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -70,9 +69,6 @@ var DemoUsers = []DemoUser{
 type Result struct {
 	ForcesAdded int
 	UsersAdded  []string
-	// CurrentAdded is true when this run added the demo report of the
-	// present (see Current).
-	CurrentAdded bool
 	// Password is the demo users' password when this run set it (new users,
 	// or INSPECTRACK_DEMO_PASSWORD given); "" when it left them alone.
 	Password string
@@ -105,7 +101,9 @@ func Demo(ctx context.Context, st *store.Store, password string, params auth.Par
 	if err := demoUsers(ctx, st, system, password, params, &res); err != nil {
 		return res, err
 	}
-	if res.CurrentAdded, err = Current(ctx, st, time.Now()); err != nil {
+	// The story of the 2017 letter, step by step; later issues add their
+	// steps after this one.
+	if err := Story(ctx, st); err != nil {
 		return res, err
 	}
 	return res, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"testing"
 	"time"
 
@@ -14,8 +13,6 @@ import (
 	"inspectrack/internal/store"
 	"inspectrack/internal/testdb"
 )
-
-func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
 
 // world is a small national picture: forces in regions, reports with
 // recommendations, one case per recommendation and force.

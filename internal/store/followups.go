@@ -19,58 +19,6 @@ var (
 	ErrFollowUpDone    = fmt.Errorf("store: the follow-up has been recorded: %w", ErrConflict)
 )
 
-// CaseBrief is what the follow-up and closure pages show of a case: whose
-// it is, the recommendation, and its lifecycle dates.
-type CaseBrief struct {
-	ID          int64
-	ForceID     int64
-	ForceCode   string
-	ForceName   string
-	FindingID   int64
-	Reference   string
-	Body        string
-	ReportTitle string
-	Deadline    *time.Time
-	Facts       domain.CaseFacts
-	ClosedNote  string
-}
-
-const caseBriefQuery = `
-	SELECT c.id, c.force_id, fo.code, fo.name, c.finding_id, fi.reference, fi.body, r.title, fi.deadline_on,
-		` + caseFactsColumns + `, c.closed_note
-	FROM cases c
-	JOIN forces fo ON fo.id = c.force_id
-	JOIN findings fi ON fi.id = c.finding_id
-	JOIN reports r ON r.id = fi.report_id
-	WHERE c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
-
-func scanCaseBrief(row pgx.Row) (CaseBrief, error) {
-	var c CaseBrief
-	dest := append([]any{&c.ID, &c.ForceID, &c.ForceCode, &c.ForceName, &c.FindingID, &c.Reference, &c.Body,
-		&c.ReportTitle, &c.Deadline}, scanCaseFacts(&c.Facts)...)
-	err := row.Scan(append(dest, &c.ClosedNote)...)
-	return c, err
-}
-
-// CaseBrief returns one case in sc.
-func (s *Store) CaseBrief(ctx context.Context, sc Scope, id int64) (CaseBrief, error) {
-	c, err := scanCaseBrief(s.pool.QueryRow(ctx, caseBriefQuery, id, sc.ForceArg()))
-	if err != nil {
-		return c, notFound(err, "store: case %d", id)
-	}
-	return c, nil
-}
-
-// lockCase reads a case in sc and locks it for the rest of tx, so changes
-// to its follow-ups and closure happen one at a time.
-func lockCase(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (CaseBrief, error) {
-	c, err := scanCaseBrief(tx.QueryRow(ctx, caseBriefQuery+` FOR UPDATE OF c`, id, sc.ForceArg()))
-	if err != nil {
-		return c, notFound(err, "store: case %d", id)
-	}
-	return c, nil
-}
-
 // FollowUp is a follow-up inspection of a case: planned, then done with an
 // outcome.
 type FollowUp struct {
@@ -155,7 +103,7 @@ type NewFollowUp struct {
 func (s *Store) ScheduleFollowUp(ctx context.Context, a Actor, sc Scope, caseID int64, n NewFollowUp) (int64, error) {
 	var id int64
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
-		c, err := lockCase(ctx, tx, sc, caseID)
+		c, err := LockCase(ctx, tx, sc, caseID)
 		if err != nil {
 			return err
 		}
@@ -165,14 +113,14 @@ func (s *Store) ScheduleFollowUp(ctx context.Context, a Actor, sc Scope, caseID 
 	return id, err
 }
 
-func scheduleFollowUp(ctx context.Context, tx pgx.Tx, a Actor, c CaseBrief, n NewFollowUp) (int64, error) {
-	if c.Facts.ClosedOn != nil {
+func scheduleFollowUp(ctx context.Context, tx pgx.Tx, a Actor, c Case, n NewFollowUp) (int64, error) {
+	if c.ClosedOn != nil {
 		return 0, ErrCaseClosed
 	}
 	// The case row is locked and mirrors its latest follow-up, so this
 	// check holds; the unique index is the backstop. (A violation would
 	// abort the transaction, so the bulk schedule must not rely on it.)
-	if c.Facts.FollowUpPlannedOn != nil && c.Facts.FollowUpDoneOn == nil {
+	if c.FollowUpPlannedOn != nil && c.FollowUpDoneOn == nil {
 		return 0, ErrFollowUpPlanned
 	}
 	const q = `INSERT INTO follow_ups (case_id, planned_on, notes, created_by)
@@ -219,7 +167,7 @@ func (s *Store) ScheduleFollowUps(ctx context.Context, a Actor, sc Scope, findin
 			return fmt.Errorf("store: finding %d has no cases: %w", findingID, ErrNotFound)
 		}
 		for _, id := range ids {
-			c, err := lockCase(ctx, tx, sc, id)
+			c, err := LockCase(ctx, tx, sc, id)
 			if err != nil {
 				return err
 			}
@@ -247,13 +195,13 @@ type FollowUpRecord struct {
 }
 
 // lockFollowUp reads a follow-up in sc and locks its case.
-func lockFollowUp(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (FollowUp, CaseBrief, error) {
+func lockFollowUp(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (FollowUp, Case, error) {
 	const q = `SELECT case_id FROM follow_ups WHERE id = $1`
 	var caseID int64
 	if err := tx.QueryRow(ctx, q, id).Scan(&caseID); err != nil {
-		return FollowUp{}, CaseBrief{}, notFound(err, "store: follow-up %d", id)
+		return FollowUp{}, Case{}, notFound(err, "store: follow-up %d", id)
 	}
-	c, err := lockCase(ctx, tx, sc, caseID)
+	c, err := LockCase(ctx, tx, sc, caseID)
 	if err != nil {
 		return FollowUp{}, c, err
 	}
@@ -331,11 +279,11 @@ func recordDateChange(ctx context.Context, tx pgx.Tx, a Actor, caseID int64, fie
 // an optional note, and audits it.
 func (s *Store) CloseCase(ctx context.Context, a Actor, sc Scope, caseID int64, on time.Time, reason domain.ClosedReason, note string) error {
 	return s.Tx(ctx, func(tx pgx.Tx) error {
-		c, err := lockCase(ctx, tx, sc, caseID)
+		c, err := LockCase(ctx, tx, sc, caseID)
 		if err != nil {
 			return err
 		}
-		if c.Facts.ClosedOn != nil {
+		if c.ClosedOn != nil {
 			return ErrCaseClosed
 		}
 		const q = `UPDATE cases SET closed_on = $2, closed_reason = $3, closed_note = $4 WHERE id = $1`
@@ -357,57 +305,23 @@ func (s *Store) CloseCase(ctx context.Context, a Actor, sc Scope, caseID int64, 
 // closure stays in the case's date history.
 func (s *Store) ReopenCase(ctx context.Context, a Actor, sc Scope, caseID int64, reason string) error {
 	return s.Tx(ctx, func(tx pgx.Tx) error {
-		c, err := lockCase(ctx, tx, sc, caseID)
+		c, err := LockCase(ctx, tx, sc, caseID)
 		if err != nil {
 			return err
 		}
-		if c.Facts.ClosedOn == nil {
+		if c.ClosedOn == nil {
 			return ErrCaseOpen
 		}
 		const q = `UPDATE cases SET closed_on = NULL, closed_reason = NULL, closed_note = '' WHERE id = $1`
 		if _, err := tx.Exec(ctx, q, caseID); err != nil {
 			return fmt.Errorf("store: case %d: reopen: %w", caseID, err)
 		}
-		if err := recordDateChange(ctx, tx, a, caseID, "closed_on", c.Facts.ClosedOn, nil, "Reopened: "+reason); err != nil {
+		if err := recordDateChange(ctx, tx, a, caseID, "closed_on", c.ClosedOn, nil, "Reopened: "+reason); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, a.Event("case.reopen", "case", caseID, c.ForceID,
-			fmt.Sprintf("reopened (closed %s as %s): %s", domain.FormatLong(*c.Facts.ClosedOn), c.Facts.ClosedReason.Label(), reason)))
+			fmt.Sprintf("reopened (closed %s as %s): %s", domain.FormatLong(*c.ClosedOn), c.ClosedReason.Label(), reason)))
 	})
-}
-
-// DateChange is one change of a lifecycle date of a case.
-type DateChange struct {
-	Field     string
-	OldValue  *time.Time
-	NewValue  *time.Time
-	Reason    string
-	ChangedBy string
-	ChangedAt time.Time
-}
-
-// CaseDateChanges returns the history of a case's dates in sc, oldest first.
-func (s *Store) CaseDateChanges(ctx context.Context, sc Scope, caseID int64) ([]DateChange, error) {
-	const q = `
-		SELECT d.field, d.old_value, d.new_value, d.reason, u.name, d.changed_at
-		FROM date_changes d
-		JOIN cases c ON c.id = d.case_id
-		JOIN users u ON u.id = d.changed_by
-		WHERE d.case_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
-		ORDER BY d.changed_at, d.id`
-	rows, err := s.pool.Query(ctx, q, caseID, sc.ForceArg())
-	if err != nil {
-		return nil, fmt.Errorf("store: date changes of case %d: %w", caseID, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DateChange, error) {
-		var d DateChange
-		err := r.Scan(&d.Field, &d.OldValue, &d.NewValue, &d.Reason, &d.ChangedBy, &d.ChangedAt)
-		return d, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: date changes of case %d: %w", caseID, err)
-	}
-	return out, nil
 }
 
 // FindingBrief is what the page scheduling the follow-ups of a

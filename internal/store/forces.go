@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -89,4 +90,121 @@ func UpsertForces(ctx context.Context, tx pgx.Tx, forces []ForceSeed) (int, erro
 		}
 	}
 	return added, nil
+}
+
+// ForceSummary is a force with its case counts as of a day.
+type ForceSummary struct {
+	Force
+	Open    int // cases not closed
+	Overdue int // cases at an overdue stage
+}
+
+// ListForceSummaries returns the forces in sc (in one region when region is
+// not ""), by name, each with its open and overdue cases as of asOf, the
+// stages reckoned by stageSQL.
+func (s *Store) ListForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
+	return s.forceSummaries(ctx, sc, region, "", asOf)
+}
+
+// ForceSummaryByCode returns the force with code in sc with its case
+// counts as of asOf.
+func (s *Store) ForceSummaryByCode(ctx context.Context, sc Scope, code string, asOf time.Time) (ForceSummary, error) {
+	fs, err := s.forceSummaries(ctx, sc, "", code, asOf)
+	if err != nil {
+		return ForceSummary{}, err
+	}
+	if len(fs) == 0 {
+		return ForceSummary{}, fmt.Errorf("store: force %q: %w", code, ErrNotFound)
+	}
+	return fs[0], nil
+}
+
+func (s *Store) forceSummaries(ctx context.Context, sc Scope, region, code string, asOf time.Time) ([]ForceSummary, error) {
+	const q = `SELECT ` + forceColumnsF + `,
+			count(c.id) FILTER (WHERE ` + stageSQL + ` <> 'closed'),
+			count(c.id) FILTER (WHERE ` + stageSQL + ` = ANY(@overdue::text[]))
+		FROM forces f LEFT JOIN cases c ON c.force_id = f.id
+		WHERE (@force::bigint IS NULL OR f.id = @force) AND (@region::text = '' OR f.region = @region)
+		  AND (@code::text = '' OR f.code = @code)
+		GROUP BY f.id
+		ORDER BY f.name`
+	rows, err := s.pool.Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region, "code": code,
+		"asof": asOf, "overdue": overdueStageKeys()})
+	if err != nil {
+		return nil, fmt.Errorf("store: force summaries: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ForceSummary, error) {
+		var fs ForceSummary
+		f := &fs.Force
+		err := r.Scan(&f.ID, &f.Code, &f.Name, &f.Kind, &f.Region, &f.ChiefOfficerTitle, &f.ChiefOfficerName,
+			&f.ChiefOfficerHonours, &f.OversightBody, &f.OversightHolderName, &f.LiaisonContacts, &f.UpdatedAt,
+			&fs.Open, &fs.Overdue)
+		return fs, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: force summaries: %w", err)
+	}
+	return out, nil
+}
+
+// forceColumnsF is forceColumns qualified by the alias f.
+const forceColumnsF = `f.id, f.code, f.name, f.kind, f.region, f.chief_officer_title, f.chief_officer_name,
+	f.chief_officer_honours, f.oversight_body, f.oversight_holder_name, f.liaison_contacts, f.updated_at`
+
+// Regions returns the regions forces belong to, in order.
+func (s *Store) Regions(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT region FROM forces ORDER BY region`)
+	if err != nil {
+		return nil, fmt.Errorf("store: regions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store: regions: %w", err)
+	}
+	return out, nil
+}
+
+// ForceDetails are the fields of a force an inspector fills in; the rest
+// come from the list of forces.
+type ForceDetails struct {
+	ChiefOfficerName    string
+	ChiefOfficerHonours string
+	OversightHolderName string
+	LiaisonContacts     string
+}
+
+// UpdateForceDetails sets the filled-in fields of the force with code and
+// audits what changed.
+func (s *Store) UpdateForceDetails(ctx context.Context, a Actor, code string, d ForceDetails) error {
+	return s.Tx(ctx, func(tx pgx.Tx) error {
+		const q = `WITH old AS (SELECT id, chief_officer_name, chief_officer_honours, oversight_holder_name, liaison_contacts
+				FROM forces WHERE code = $1 FOR UPDATE)
+			UPDATE forces f SET chief_officer_name = $2, chief_officer_honours = $3, oversight_holder_name = $4,
+				liaison_contacts = $5, updated_at = now()
+			FROM old WHERE f.id = old.id
+			RETURNING f.id, old.chief_officer_name, old.chief_officer_honours, old.oversight_holder_name, old.liaison_contacts`
+		var id int64
+		var before ForceDetails
+		err := tx.QueryRow(ctx, q, code, strings.TrimSpace(d.ChiefOfficerName), strings.TrimSpace(d.ChiefOfficerHonours),
+			strings.TrimSpace(d.OversightHolderName), strings.TrimSpace(d.LiaisonContacts)).
+			Scan(&id, &before.ChiefOfficerName, &before.ChiefOfficerHonours, &before.OversightHolderName, &before.LiaisonContacts)
+		if err != nil {
+			return notFound(err, "store: update force %q", code)
+		}
+		var changes []string
+		for _, ch := range []struct{ name, old, new string }{
+			{"chief officer", before.ChiefOfficerName, d.ChiefOfficerName},
+			{"honours", before.ChiefOfficerHonours, d.ChiefOfficerHonours},
+			{"oversight holder", before.OversightHolderName, d.OversightHolderName},
+			{"liaison contacts", before.LiaisonContacts, d.LiaisonContacts},
+		} {
+			if strings.TrimSpace(ch.new) != ch.old {
+				changes = append(changes, fmt.Sprintf("%s %q -> %q", ch.name, ch.old, strings.TrimSpace(ch.new)))
+			}
+		}
+		if len(changes) == 0 {
+			changes = []string{"no change"}
+		}
+		return Audit(ctx, tx, a.Event("force.update", "force", code, id, strings.Join(changes, "; ")))
+	})
 }

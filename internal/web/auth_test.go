@@ -429,3 +429,33 @@ type errorString string
 func (e errorString) Error() string { return string(e) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestIdleSessionsEndAndActiveOnesLast(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.as("manager@demo.test")
+	start := ts.clock()
+	// Active every 20 minutes for an hour: still signed in.
+	for i := 1; i <= 3; i++ {
+		ts.setClock(start.Add(time.Duration(i) * 20 * time.Minute))
+		wantStatus(t, c.get("/audit"), http.StatusOK)
+	}
+	// Then 31 minutes of nothing: signed out.
+	ts.setClock(ts.clock().Add(31 * time.Minute))
+	wantStatus(t, c.get("/audit"), http.StatusSeeOther)
+}
+
+func TestAPageViewDoesNotRewriteTheSessionEveryTime(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.as("manager@demo.test")
+	// Within a minute of the last write nothing is written: no cookie is
+	// re-sent (scs re-sends it exactly when it commits the session).
+	if ck := c.get("/audit").Header.Get("Set-Cookie"); ck != "" {
+		t.Errorf("a page view rewrote the session: %s", ck)
+	}
+	ts.setClock(ts.clock().Add(2 * time.Minute))
+	if ck := c.get("/audit").Header.Get("Set-Cookie"); ck == "" {
+		t.Error("after two minutes the last-seen time was not refreshed")
+	}
+}

@@ -187,7 +187,7 @@ func calendarURL(t *testing.T, c *client) string {
 
 func TestCalendarParsesAndHoldsOnlyWhatItsOwnerMaySee(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	ctx := context.Background()
 	forceOfCase := map[string]string{}
 	rows, err := ts.store.Pool().Query(ctx, `SELECT c.id, f.code FROM cases c JOIN forces f ON f.id = c.force_id`)
@@ -259,7 +259,7 @@ func TestCalendarParsesAndHoldsOnlyWhatItsOwnerMaySee(t *testing.T) {
 
 func TestCalendarAddressIsRevocableAndReissuable(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	c := ts.as("inspector2@demo.test")
 	first := calendarURL(t, c)
 	wantStatus(t, ts.anon().get(first), http.StatusOK)
@@ -286,7 +286,7 @@ func TestCalendarAddressIsRevocableAndReissuable(t *testing.T) {
 
 func TestCalendarRefusesBadTokensAndDisabledOwners(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	path := calendarURL(t, ts.as("liaison.sussex@demo.test"))
 	for _, bad := range []string{"/calendar/short.ics", "/calendar/" + strings.Repeat("A", 43) + ".ics",
 		strings.TrimSuffix(path, ".ics"), "/calendar/" + strings.Repeat("%27", 20) + ".ics"} {
@@ -303,7 +303,7 @@ func TestCalendarRefusesBadTokensAndDisabledOwners(t *testing.T) {
 
 func TestSettingsPageForEveryRole(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	for _, tt := range []struct {
 		email    string
 		calendar bool
@@ -354,7 +354,7 @@ func TestICSLinesFoldAt75OctetsWithoutSplittingACharacter(t *testing.T) {
 // is an all-day event on that date.
 func TestCalendarDatesAreTheCasesDates(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	id := currentCase(t, ts, "R2", "leicestershire")
 	var due time.Time
 	// Whatever the demo drew for it, the plan is still awaited.

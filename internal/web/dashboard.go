@@ -131,23 +131,13 @@ func dashboardTable(d store.Dashboard, kind domain.Kind) components.DashboardTab
 	return t
 }
 
-// dashboardPage cuts the table to the page q asks for and links the pages.
-func dashboardPage(t components.DashboardTable, q dashboardQuery) components.DashboardTable {
-	t.Of = len(t.Rows)
-	pages := (t.Of + dashboardPageSize - 1) / dashboardPageSize
-	page := min(q.page, max(pages, 1))
-	if pages > 1 {
-		for n := 1; n <= pages; n++ {
-			t.Pages = append(t.Pages, components.PageLink{Number: n, Current: n == page,
-				Href: withQuery("/dashboard", q.values(func(v url.Values) {
-					if n > 1 {
-						v.Set("page", strconv.Itoa(n))
-					}
-				}))})
-		}
-	}
+// dashboardPage cuts the table to the page of the ranking the URL asks for.
+func dashboardPage(t components.DashboardTable, r *http.Request, page int) components.DashboardTable {
+	total := len(t.Rows)
+	page = min(page, max(1, (total+dashboardPageSize-1)/dashboardPageSize))
 	from := (page - 1) * dashboardPageSize
-	t.Rows = t.Rows[from:min(from+dashboardPageSize, t.Of)]
+	t.Rows = t.Rows[from:min(from+dashboardPageSize, total)]
+	t.Page = pagination(r.URL, page, dashboardPageSize, len(t.Rows), total)
 	return t
 }
 
@@ -200,7 +190,7 @@ func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 		AsOfText:  components.FormatDate(q.filter.AsOf),
 		IsToday:   q.filter.AsOf.Equal(q.filter.Today),
 		Errors:    q.errs,
-		Table:     dashboardPage(dashboardTable(d, q.filter.Kind), q),
+		Table:     dashboardPage(dashboardTable(d, q.filter.Kind), r, q.page),
 		CSVHref:   withQuery("/dashboard.csv", q.values(nil)),
 		ClearHref: "/dashboard",
 	}

@@ -18,6 +18,17 @@ import (
 	"inspectrack/internal/seed"
 )
 
+// newCurrentServer is newTestServer with the demo report of the present
+// (seed.Current) on top of the story, as `seed demo` leaves it.
+func newCurrentServer(t *testing.T) *testServer {
+	t.Helper()
+	ts := newTestServer(t)
+	if _, err := seed.Current(context.Background(), ts.store, ts.clock()); err != nil {
+		t.Fatalf("seed current: %v", err)
+	}
+	return ts
+}
+
 // currentCase returns the id of the case of the current demo report's
 // recommendation ref ("R1", "R2") at the force with code.
 func currentCase(t *testing.T, ts *testServer, ref, force string) int64 {
@@ -48,7 +59,7 @@ func currentFinding(t *testing.T, ts *testServer, ref string) (report, finding i
 
 func TestLiaisonAndAdminGetNotFoundForTheDashboard(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	for _, email := range []string{"liaison.leicestershire@demo.test", "liaison.sussex@demo.test", "admin@demo.test"} {
 		c := ts.as(email)
 		for _, path := range []string{"/dashboard", "/dashboard.csv", "/dashboard?kind=plan_overdue"} {
@@ -65,7 +76,7 @@ func TestLiaisonAndAdminGetNotFoundForTheDashboard(t *testing.T) {
 
 func TestDashboardShowsEveryRuleOnFirstRun(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	for _, email := range []string{"manager@demo.test", "inspector@demo.test"} {
 		res := ts.as(email).get("/dashboard")
 		wantStatus(t, res, http.StatusOK)
@@ -129,7 +140,7 @@ func pageRows(t *testing.T, doc *goquery.Document) []pageRow {
 
 func TestDashboardCSVEqualsThePage(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	c := ts.as("manager@demo.test")
 	report, finding := currentFinding(t, ts, "R1")
 	today := domain.Today(ts.clock())
@@ -179,7 +190,7 @@ func TestDashboardCSVEqualsThePage(t *testing.T) {
 
 func TestDashboardAsOfADayBeforeAnythingWasDueIsEmpty(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	c := ts.as("inspector@demo.test")
 	before := domain.AddDays(domain.Today(ts.clock()), -100) // before the current report's requests
 	res := c.get("/dashboard?" + url.Values{"asof-day": {strconv.Itoa(before.Day())},
@@ -198,7 +209,7 @@ func TestDashboardAsOfADayBeforeAnythingWasDueIsEmpty(t *testing.T) {
 
 func TestDashboardRefusesADateThatDoesNotExist(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	c := ts.as("manager@demo.test")
 	res := c.get("/dashboard?asof-day=31&asof-month=4&asof-year=2017")
 	wantStatus(t, res, http.StatusUnprocessableEntity)
@@ -214,7 +225,7 @@ func TestDashboardRefusesADateThatDoesNotExist(t *testing.T) {
 
 func TestDashboardOfARecommendationChartsItsCasesByStage(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	report, finding := currentFinding(t, ts, "R1")
 	res := ts.as("manager@demo.test").get("/dashboard?report=" + strconv.FormatInt(report, 10) + "&recommendation=" + strconv.FormatInt(finding, 10))
 	wantStatus(t, res, http.StatusOK)
@@ -237,7 +248,7 @@ func TestDashboardOfARecommendationChartsItsCasesByStage(t *testing.T) {
 
 func TestDashboardHeadlineLinksFilterByRule(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	c := ts.as("manager@demo.test")
 	doc := c.get("/dashboard?region=Wales").doc(t)
 	href, ok := doc.Find(`a[href*="kind=follow_up_overdue"]`).Attr("href")
@@ -257,7 +268,7 @@ func TestDashboardHeadlineLinksFilterByRule(t *testing.T) {
 
 func TestDashboardMovesOnWithTheClock(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	overdue := func() int {
 		res := ts.as("manager@demo.test").get("/dashboard")
 		wantStatus(t, res, http.StatusOK)
@@ -276,7 +287,7 @@ func TestDashboardMovesOnWithTheClock(t *testing.T) {
 // served (the dashboard's layout depends on it).
 func TestPagesGetTheirStylesheet(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	doc := ts.as("manager@demo.test").get("/dashboard").doc(t)
 	href, ok := doc.Find(`link[rel="stylesheet"]`).Attr("href")
 	if !ok {
@@ -287,4 +298,27 @@ func TestPagesGetTheirStylesheet(t *testing.T) {
 	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") {
 		t.Errorf("%s: Content-Type %q", href, res.Header.Get("Content-Type"))
 	}
+}
+
+// TestDashboardAsOfTheStoryShowsEveryForceLate: as of 1 June 2017 no force
+// had sent its plan for the 2017 recommendation (due 31 May), and each row
+// links to a force page that exists.
+func TestDashboardAsOfTheStoryShowsEveryForceLate(t *testing.T) {
+	t.Parallel()
+	ts := newCurrentServer(t)
+	c := ts.as("manager@demo.test")
+	res := c.get("/dashboard?asof-day=1&asof-month=6&asof-year=2017&kind=plan_overdue")
+	wantStatus(t, res, http.StatusOK)
+	doc := res.doc(t)
+	var late int
+	if err := ts.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM cases
+		WHERE plan_due_on = '2017-05-31' AND request_sent_on <= '2017-06-01'
+		AND (first_submitted_at IS NULL OR first_submitted_at >= '2017-05-31T23:00:00Z')`).Scan(&late); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Find(`[data-testid="total-plan_overdue"]`).Text(); got != strconv.Itoa(late) || late == 0 {
+		t.Errorf("plans overdue on 1 June 2017: %s, want %d", got, late)
+	}
+	href, _ := doc.Find(`[data-testid="force"]`).First().Attr("href")
+	wantStatus(t, c.get(href), http.StatusOK)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -8,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-chi/chi/v5"
 
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
@@ -20,19 +19,10 @@ import (
 // maxReason bounds the words of a reason or note.
 const maxReason = 2000
 
-// pathID reads the numeric URL parameter name; anything else is not found.
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, store.ErrNotFound
-	}
-	return id, nil
-}
-
-func caseHeading(c store.CaseBrief, today time.Time) components.CaseHeading {
-	stage, why := domain.Explain(c.Facts, today)
+func caseHeading(c store.Case, today time.Time) components.CaseHeading {
+	stage, why := domain.Explain(c.Facts(), today)
 	return components.CaseHeading{ID: c.ID, ForceName: c.ForceName, ForceHref: "/forces/" + url.PathEscape(c.ForceCode),
-		Reference: c.Reference, Body: c.Body, ReportTitle: c.ReportTitle,
+		Reference: c.Reference, Body: c.FindingBody, ReportTitle: c.ReportTitle,
 		Stage: stage.Label(), StageTag: stage.Tag(), StageReason: why}
 }
 
@@ -62,18 +52,13 @@ func followUpRows(fs []store.FollowUp, u *auth.User, today time.Time) []componen
 	return rows
 }
 
-var dateFieldNames = map[string]string{
-	"follow_up_planned_on": "Follow-up planned date",
-	"closed_on":            "Closed",
-}
-
 func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := s.store.CaseBrief(ctx, scope(r), id)
+	c, err := s.store.Case(ctx, scope(r), id)
 	if err != nil {
 		return err
 	}
@@ -88,27 +73,27 @@ func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 	today := domain.Today(s.now())
 	u := auth.UserFrom(ctx)
 	v := components.FollowUpsView{Case: caseHeading(c, today), Flash: s.sessions.PopString(ctx, "flash"),
-		FollowUps: followUpRows(fs, u, today), Closed: c.Facts.ClosedOn != nil, ClosedNote: c.ClosedNote}
+		FollowUps: followUpRows(fs, u, today), Closed: c.ClosedOn != nil, ClosedNote: c.ClosedNote}
 	if v.Closed {
-		v.ClosedText = "Closed on " + components.FormatDate(*c.Facts.ClosedOn) + ": " + c.Facts.ClosedReason.Label()
+		v.ClosedText = "Closed on " + components.FormatDate(*c.ClosedOn) + ": " + c.ClosedReason.Label()
 	}
 	for _, d := range changes {
-		row := components.DateChangeRow{What: dateFieldNames[d.Field], Reason: d.Reason, By: d.ChangedBy,
+		row := components.DateChangeRow{What: dateFieldLabels[d.Field], Reason: d.Reason, By: d.ChangedBy,
 			At: components.FormatDateTime(d.ChangedAt)}
 		if row.What == "" {
 			row.What = d.Field
 		}
-		if d.OldValue != nil {
-			row.From = components.FormatDate(*d.OldValue)
+		if d.Old != nil {
+			row.From = components.FormatDate(*d.Old)
 		}
-		if d.NewValue != nil {
-			row.To = components.FormatDate(*d.NewValue)
+		if d.New != nil {
+			row.To = components.FormatDate(*d.New)
 		}
 		v.Changes = append(v.Changes, row)
 	}
 	if auth.Allowed(u, auth.EditCases) {
 		base := followUpsPath(id)
-		planned := c.Facts.FollowUpPlannedOn != nil && c.Facts.FollowUpDoneOn == nil
+		planned := c.FollowUpPlannedOn != nil && c.FollowUpDoneOn == nil
 		switch {
 		case v.Closed:
 			v.ReopenURL = "/cases/" + strconv.FormatInt(id, 10) + "/reopen"
@@ -181,7 +166,7 @@ func (s *Server) backToCase(w http.ResponseWriter, r *http.Request, caseID int64
 
 // --- schedule one ---
 
-func scheduleForm(c store.CaseBrief, today time.Time) components.FollowUpForm {
+func scheduleForm(c store.Case, today time.Time) components.FollowUpForm {
 	return components.FollowUpForm{Case: caseHeading(c, today), Action: followUpsPath(c.ID),
 		Date:   components.DateField{Name: "planned", Legend: "Planned date of the follow-up inspection"},
 		Text:   components.Input{Name: "notes", Label: "Notes (optional)", Hint: "For example, who will visit and what they will look at."},
@@ -193,7 +178,7 @@ func (s *Server) followUpsNew(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.store.CaseBrief(r.Context(), scope(r), id)
+	c, err := s.store.Case(r.Context(), scope(r), id)
 	if err != nil {
 		return err
 	}
@@ -205,7 +190,7 @@ func (s *Server) followUpsCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.store.CaseBrief(r.Context(), scope(r), id)
+	c, err := s.store.Case(r.Context(), scope(r), id)
 	if err != nil {
 		return err
 	}
@@ -313,20 +298,20 @@ func plural(n int, one, many string) string {
 
 // followUpCase loads a follow-up still to happen and its case; one already
 // recorded goes back to the case with a message.
-func (s *Server) followUpCase(r *http.Request) (store.FollowUp, store.CaseBrief, error) {
+func (s *Server) followUpCase(r *http.Request) (store.FollowUp, store.Case, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return store.FollowUp{}, store.CaseBrief{}, err
+		return store.FollowUp{}, store.Case{}, err
 	}
 	f, err := s.store.FollowUp(r.Context(), scope(r), id)
 	if err != nil {
-		return f, store.CaseBrief{}, err
+		return f, store.Case{}, err
 	}
-	c, err := s.store.CaseBrief(r.Context(), scope(r), f.CaseID)
+	c, err := s.store.Case(r.Context(), scope(r), f.CaseID)
 	return f, c, err
 }
 
-func recordForm(f store.FollowUp, c store.CaseBrief, today time.Time) components.FollowUpForm {
+func recordForm(f store.FollowUp, c store.Case, today time.Time) components.FollowUpForm {
 	outcomes := make([]components.Option, 0, 3)
 	for _, o := range domain.FollowUpOutcomes() {
 		outcomes = append(outcomes, components.Option{Value: string(o), Label: o.Label()})
@@ -387,7 +372,7 @@ func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) err
 	return s.backToCase(w, r, c.ID, "Follow-up recorded: "+outcome.Label()+".")
 }
 
-func moveForm(f store.FollowUp, c store.CaseBrief, today time.Time) components.FollowUpForm {
+func moveForm(f store.FollowUp, c store.Case, today time.Time) components.FollowUpForm {
 	return components.FollowUpForm{Case: caseHeading(c, today), Action: "/follow-ups/" + strconv.FormatInt(f.ID, 10) + "/move",
 		Date:   components.DateField{Name: "planned", Legend: "New planned date", Hint: "Now planned for " + components.FormatDate(f.PlannedOn) + ". For example, 12 3 2018"},
 		Text:   components.Input{Name: "reason", Label: "Why is the date moving?", Hint: "Kept in the case's history with your name."},
@@ -438,7 +423,7 @@ func (s *Server) followUpsMovePost(w http.ResponseWriter, r *http.Request) error
 
 // --- close, reopen ---
 
-func closeForm(c store.CaseBrief, today time.Time) components.FollowUpForm {
+func closeForm(c store.Case, today time.Time) components.FollowUpForm {
 	reasons := make([]components.Option, 0, 3)
 	hints := map[domain.ClosedReason]string{
 		domain.ClosedImplemented: "The force has done what the recommendation asked.",
@@ -460,11 +445,11 @@ func (s *Server) casesCloseForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.store.CaseBrief(r.Context(), scope(r), id)
+	c, err := s.store.Case(r.Context(), scope(r), id)
 	if err != nil {
 		return err
 	}
-	if c.Facts.ClosedOn != nil {
+	if c.ClosedOn != nil {
 		return s.backToCase(w, r, id, "The case is already closed.")
 	}
 	return s.renderFollowUpForm(w, r, "Close the case", closeForm(c, domain.Today(s.now())))
@@ -475,7 +460,7 @@ func (s *Server) casesClosePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.store.CaseBrief(r.Context(), scope(r), id)
+	c, err := s.store.Case(r.Context(), scope(r), id)
 	if err != nil {
 		return err
 	}
@@ -501,7 +486,7 @@ func (s *Server) casesClosePost(w http.ResponseWriter, r *http.Request) error {
 	return s.backToCase(w, r, id, "Case closed: "+reason.Label()+".")
 }
 
-func reopenForm(c store.CaseBrief, today time.Time) components.FollowUpForm {
+func reopenForm(c store.Case, today time.Time) components.FollowUpForm {
 	return components.FollowUpForm{Case: caseHeading(c, today), Action: "/cases/" + strconv.FormatInt(c.ID, 10) + "/reopen",
 		Text:   components.Input{Name: "reason", Label: "Why is the case reopening?", Hint: "Kept in the case's history with your name."},
 		Submit: "Reopen the case"}
@@ -512,11 +497,11 @@ func (s *Server) casesReopenForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.store.CaseBrief(r.Context(), scope(r), id)
+	c, err := s.store.Case(r.Context(), scope(r), id)
 	if err != nil {
 		return err
 	}
-	if c.Facts.ClosedOn == nil {
+	if c.ClosedOn == nil {
 		return s.backToCase(w, r, id, "The case is open.")
 	}
 	return s.renderFollowUpForm(w, r, "Reopen the case", reopenForm(c, domain.Today(s.now())))
@@ -527,7 +512,7 @@ func (s *Server) casesReopenPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.store.CaseBrief(r.Context(), scope(r), id)
+	c, err := s.store.Case(r.Context(), scope(r), id)
 	if err != nil {
 		return err
 	}
@@ -544,4 +529,63 @@ func (s *Server) casesReopenPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.backToCase(w, r, id, "Case reopened.")
+}
+
+// followUpActions are the case page's buttons for follow-ups and closure.
+func (s *Server) followUpActions(r *http.Request, c store.Case) []components.Link {
+	base := "/cases/" + strconv.FormatInt(c.ID, 10)
+	links := []components.Link{{Href: base + "/follow-ups", Label: "Follow-ups and closure"}}
+	if !auth.Allowed(auth.UserFrom(r.Context()), auth.EditCases) {
+		return links
+	}
+	switch {
+	case c.ClosedOn != nil:
+		links = append(links, components.Link{Href: base + "/reopen", Label: "Reopen the case"})
+	default:
+		if c.FollowUpPlannedOn == nil || c.FollowUpDoneOn != nil {
+			links = append(links, components.Link{Href: base + "/follow-ups/new", Label: "Schedule a follow-up"})
+		}
+		links = append(links, components.Link{Href: base + "/close", Label: "Close the case"})
+	}
+	return links
+}
+
+// followUpTimeline puts each follow-up (scheduled, then done) and the
+// closure of the case on its timeline.
+func (s *Server) followUpTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {
+	fs, err := s.store.FollowUps(ctx, sc, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	link := []components.Link{{Href: followUpsPath(c.ID), Label: "Follow-ups and closure"}}
+	var items []components.TimelineItem
+	for _, f := range fs {
+		scheduled := components.TimelineItem{On: domain.LondonDate(f.CreatedAt), At: f.CreatedAt,
+			Title: "Follow-up inspection scheduled", By: f.CreatedBy, Kind: "follow-up-scheduled", Links: link,
+			Lines: []string{"Planned for " + domain.FormatLong(f.PlannedOn) + "."}}
+		if f.Notes != "" && f.DoneOn == nil {
+			scheduled.Lines = append(scheduled.Lines, f.Notes)
+		}
+		items = append(items, scheduled)
+		if f.DoneOn != nil {
+			done := components.TimelineItem{On: *f.DoneOn, Title: "Follow-up inspection: " + f.Outcome.Label(),
+				By: f.RecordedBy, Kind: "follow-up-done", Links: link,
+				Lines: []string{"Planned for " + domain.FormatLong(f.PlannedOn) + "."}}
+			if f.RecordedAt != nil {
+				done.At = *f.RecordedAt
+			}
+			if f.Notes != "" {
+				done.Lines = append(done.Lines, f.Notes)
+			}
+			items = append(items, done)
+		}
+	}
+	if c.ClosedOn != nil {
+		closed := components.TimelineItem{On: *c.ClosedOn, Title: "Case closed: " + c.ClosedReason.Label(), Kind: "closed"}
+		if c.ClosedNote != "" {
+			closed.Lines = []string{c.ClosedNote}
+		}
+		items = append(items, closed)
+	}
+	return items, nil
 }

@@ -67,7 +67,7 @@ func openFollowUp(t *testing.T, ts *testServer, caseID int64) int64 {
 
 func TestInspectorSchedulesMovesAndRecordsAFollowUp(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	c := ts.as("inspector@demo.test")
 	id := openCaseWithoutFollowUp(t, ts, 0)
 	today := domain.Today(ts.clock())
@@ -175,7 +175,7 @@ func TestInspectorSchedulesMovesAndRecordsAFollowUp(t *testing.T) {
 
 func TestManagerClosesAndReopensACaseWithAReason(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	c := ts.as("manager@demo.test")
 	id := openCaseWithoutFollowUp(t, ts, 1)
 	total := func() int {
@@ -231,7 +231,7 @@ func TestManagerClosesAndReopensACaseWithAReason(t *testing.T) {
 
 func TestScheduleFollowUpsForEveryCaseOfARecommendation(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	c := ts.as("inspector@demo.test")
 	_, finding := currentFinding(t, ts, "R1")
 	path := "/recommendations/" + strconv.FormatInt(finding, 10) + "/follow-ups"
@@ -267,7 +267,7 @@ func TestScheduleFollowUpsForEveryCaseOfARecommendation(t *testing.T) {
 
 func TestLiaisonSeesTheirForcesFollowUpsAndChangesNothing(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	c := ts.as("liaison.leicestershire@demo.test")
 	own := currentCase(t, ts, "R1", "leicestershire")
 	other := currentCase(t, ts, "R1", "sussex")
@@ -295,7 +295,7 @@ func TestLiaisonSeesTheirForcesFollowUpsAndChangesNothing(t *testing.T) {
 
 func TestFollowUpPagesAnswerNotFoundForCasesThatDoNotExist(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t)
+	ts := newCurrentServer(t)
 	c := ts.as("inspector@demo.test")
 	for _, path := range []string{"/cases/0/follow-ups", "/cases/abc/follow-ups/new", "/cases/99999999/close",
 		"/follow-ups/99999999/record", "/follow-ups/-1/move", "/recommendations/99999999/follow-ups/new"} {

@@ -17,13 +17,18 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"inspectrack/internal/auth"
+	"inspectrack/internal/browsertest"
 	"inspectrack/internal/config"
 	"inspectrack/internal/seed"
 	"inspectrack/internal/store"
 	"inspectrack/internal/testdb"
 )
 
-func TestMain(m *testing.M) { os.Exit(testdb.Main(m)) }
+func TestMain(m *testing.M) {
+	code := testdb.Main(m)
+	browsertest.Stop()
+	os.Exit(code)
+}
 
 // cheapParams keep tests fast; production uses auth.DefaultParams.
 var cheapParams = auth.Params{MemoryKiB: 1024, Time: 1, Threads: 1}

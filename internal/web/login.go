@@ -15,13 +15,12 @@ import (
 const (
 	sessionUserID = "user_id"
 	sessionEpoch  = "epoch"
-	sessionSeen   = "seen" // Unix seconds of the last request, at sessionSeenEvery's granularity
+	sessionSeen   = "seen" // unix seconds of the last request, to a minute
 )
 
-// sessionSeenEvery is how stale a session's "seen" may get before a
-// request records it again: the idle timeout is exact to within this, and
-// a session is written at most this often rather than on every request.
-const sessionSeenEvery = time.Minute
+// seenResolution is how stale "seen" may get before a request rewrites it:
+// a session row is written at most once a minute, not on every request.
+const seenResolution = 60
 
 // Throttling: at most loginMaxFailures failed sign-ins per account and per
 // client address within loginWindow; after that even the right password is
@@ -114,6 +113,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.sessions.Put(ctx, sessionUserID, u.ID)
 	s.sessions.Put(ctx, sessionEpoch, u.SessionEpoch)
+	s.sessions.Put(ctx, sessionSeen, s.now().Unix())
 	a.UserID, a.ForceID = u.ID, u.ForceID
 	if err := s.store.AuditOne(ctx, a.Event("login.success", "user", u.ID, u.ForceID, "signed in as "+u.Role)); err != nil {
 		return err

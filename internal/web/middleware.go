@@ -185,9 +185,9 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 }
 
 // loadUser puts the signed-in user in the context. A session idle for
-// longer than the idle timeout, whose user is disabled, or whose epoch is
-// older than the user's (role, force or password changed), is destroyed
-// and the request goes on signed out.
+// longer than the idle timeout ends here (the absolute lifetime is the
+// session's expiry in scs); so does one whose user is disabled, or whose epoch is older than the user's (role, force or
+// password changed), is destroyed and the request goes on signed out.
 func (s *Server) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -196,9 +196,9 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		now := s.now()
-		seen := time.Unix(s.sessions.GetInt64(ctx, sessionSeen), 0)
-		if now.Sub(seen) > s.cfg.IdleTimeout && s.sessions.Exists(ctx, sessionSeen) {
+		now := s.now().Unix()
+		seen := s.sessions.GetInt64(ctx, sessionSeen)
+		if now-seen > int64(s.cfg.IdleTimeout.Seconds()) {
 			if err := s.sessions.Destroy(ctx); err != nil {
 				s.serverError(w, r, err)
 				return
@@ -206,12 +206,12 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if now.Sub(seen) >= sessionSeenEvery {
-			s.sessions.Put(ctx, sessionSeen, now.Unix())
-		}
 		u, err := s.store.UserByID(ctx, id)
 		switch {
 		case err == nil && u.DisabledAt == nil && u.SessionEpoch == s.sessions.GetInt(ctx, sessionEpoch):
+			if now-seen >= seenResolution {
+				s.sessions.Put(ctx, sessionSeen, now)
+			}
 			next.ServeHTTP(w, r.WithContext(auth.WithUser(ctx, toAuthUser(u))))
 			return
 		case err != nil && !isNotFound(err):

@@ -15,6 +15,10 @@ var navItems = []struct {
 	roles       []auth.Role // empty: every role with perm
 }{
 	{"Dashboard", "/dashboard", auth.ViewDashboard, nil},
+	{"Cases", "/cases", auth.ViewCases, nil},
+	{"Reports", "/reports", auth.ViewReports, nil},
+	{"Forces", "/forces", auth.ViewForces, []auth.Role{auth.RoleAdmin, auth.RoleManager, auth.RoleInspector}},
+	{"Your force", "/forces", auth.ViewForces, []auth.Role{auth.RoleLiaison}},
 	{"Users", "/admin/users", auth.ManageUsers, nil},
 	{"Audit trail", "/audit", auth.ViewAudit, nil},
 	{"Settings", "/settings", auth.UseCalendar, nil},

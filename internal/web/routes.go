@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"inspectrack/internal/auth"
+	"inspectrack/internal/store"
 	"inspectrack/web/static"
 )
 
@@ -21,8 +22,7 @@ func (s *Server) routes() {
 	// No session, no database: probes and static files.
 	s.raw(m, http.MethodGet, "/healthz", auth.Public, s.healthz)
 	s.raw(m, http.MethodGet, "/readyz", auth.Public, s.readyz)
-	// static.Handler expects the full path (it checks the /assets/ prefix
-	// itself), so no StripPrefix here: with it no file was found.
+	// static.Handler reads the whole path, /assets/ included: no StripPrefix.
 	s.raw(m, http.MethodGet, "/assets/*", auth.Public, static.Handler().ServeHTTP)
 	s.raw(m, http.MethodGet, "/favicon.ico", auth.Public, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, static.Path("images/favicon.ico"), http.StatusMovedPermanently)
@@ -51,6 +51,40 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/admin/users/{id}/password", auth.ManageUsers, s.usersResetPassword)
 
 		s.route(r, http.MethodGet, "/audit", auth.ViewAudit, s.auditList)
+
+		s.route(r, http.MethodGet, "/forces", auth.ViewForces, s.forcesList)
+		s.route(r, http.MethodGet, "/forces/{code}", auth.ViewForces, s.forcesShow)
+		s.route(r, http.MethodGet, "/forces/{code}/edit", auth.EditForces, s.forcesEdit)
+		s.route(r, http.MethodPost, "/forces/{code}", auth.EditForces, s.forcesUpdate)
+
+		s.route(r, http.MethodGet, "/reports", auth.ViewReports, s.reportsList)
+		s.route(r, http.MethodGet, "/reports/new", auth.EditReports, s.reportsNew)
+		s.route(r, http.MethodPost, "/reports", auth.EditReports, s.reportsCreate)
+		s.route(r, http.MethodGet, "/reports/{id}", auth.ViewReports, s.reportsShow)
+		s.route(r, http.MethodGet, "/reports/{id}/findings/new", auth.EditReports, s.findingsNew)
+		s.route(r, http.MethodPost, "/reports/{id}/findings", auth.EditReports, s.findingsCreate)
+		s.route(r, http.MethodGet, "/reports/{id}/import", auth.EditReports, s.importsForm)
+		s.route(r, http.MethodPost, "/reports/{id}/import", auth.EditReports, s.importsDryRun)
+		s.route(r, http.MethodPost, "/reports/{id}/import/confirm", auth.EditReports, s.importsConfirm)
+
+		s.route(r, http.MethodGet, "/findings/{id}", auth.ViewReports, s.findingsShow)
+		s.route(r, http.MethodGet, "/recommendations/{id}", auth.ViewReports, s.recommendationsShow)
+		s.route(r, http.MethodGet, "/findings/{id}/edit", auth.EditReports, s.findingsEdit)
+		s.route(r, http.MethodPost, "/findings/{id}", auth.EditReports, s.findingsUpdate)
+		s.route(r, http.MethodPost, "/findings/{id}/criteria", auth.EditReports, s.criteriaAdd)
+		s.route(r, http.MethodPost, "/findings/{id}/criteria/{item}/move", auth.EditReports, s.listMove(store.Criteria))
+		s.route(r, http.MethodPost, "/findings/{id}/criteria/{item}/remove", auth.EditReports, s.listRemove(store.Criteria, "Criterion removed."))
+		s.route(r, http.MethodPost, "/findings/{id}/categories", auth.EditReports, s.categoriesAdd)
+		s.route(r, http.MethodPost, "/findings/{id}/categories/{item}/move", auth.EditReports, s.listMove(store.Categories))
+		s.route(r, http.MethodPost, "/findings/{id}/categories/{item}/remove", auth.EditReports, s.listRemove(store.Categories, "Category removed."))
+		s.route(r, http.MethodPost, "/findings/{id}/apply", auth.EditReports, s.findingsApply)
+		s.route(r, http.MethodGet, "/findings/{id}/request", auth.EditReports, s.findingsRequestForm)
+		s.route(r, http.MethodPost, "/findings/{id}/request", auth.EditReports, s.findingsRequestPost)
+
+		s.route(r, http.MethodGet, "/cases", auth.ViewCases, s.casesList)
+		s.route(r, http.MethodGet, "/cases/{id}", auth.ViewCases, s.casesShow)
+		s.route(r, http.MethodGet, "/cases/{id}/due-date", auth.EditCases, s.casesDueDateForm)
+		s.route(r, http.MethodPost, "/cases/{id}/due-date", auth.EditCases, s.casesDueDatePost)
 
 		s.route(r, http.MethodGet, "/dashboard", auth.ViewDashboard, s.dashboardShow)
 		s.route(r, http.MethodGet, "/dashboard.csv", auth.ViewDashboard, s.dashboardCSV)

@@ -66,9 +66,8 @@ func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Option
 func newSessions(cfg config.Config, st *store.Store) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = st.Sessions()
-	// The idle timeout is enforced by loadUser, not scs: scs's own rewrites
-	// the session row (a write and a commit) on every request, which caps a
-	// busy portal at the speed of one fsync per page.
+	// The idle timeout is enforced by loadUser, not scs: scs would rewrite
+	// the session row on every request to push its expiry forward.
 	sm.IdleTimeout = 0
 	sm.Lifetime = cfg.SessionLife
 	sm.Cookie.Name = "inspectrack_session"

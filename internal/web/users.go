@@ -22,8 +22,10 @@ func (s *Server) usersList(w http.ResponseWriter, r *http.Request) error {
 	for _, u := range users {
 		rows = append(rows, userRow(u))
 	}
+	// Five short columns fit the standard width: the header stays where it
+	// is on every page the admin moves between (wide pages are for tables
+	// that need it, like the audit trail).
 	p := s.page(r, "Users")
-	p.Wide = true
 	return s.render(w, r, http.StatusOK, components.UsersPage(p, rows, s.sessions.PopString(r.Context(), "flash")))
 }
 

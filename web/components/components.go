@@ -95,3 +95,12 @@ func withTitle(p Page, title string) Page {
 	}
 	return p
 }
+
+// homeCaption is the caption above a user's welcome: their role, and their
+// force for a liaison ("Force liaison, Sussex Police").
+func homeCaption(h Home) string {
+	if h.ForceName == "" {
+		return h.Role
+	}
+	return h.Role + ", " + h.ForceName
+}

@@ -1,0 +1,464 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"inspectrack/internal/auth"
+	"inspectrack/internal/domain"
+	"inspectrack/internal/store"
+	"inspectrack/web/components"
+)
+
+// casesPerPage is how many cases a page of the case list shows.
+const casesPerPage = 25
+
+// caseStage is a case's stage as of a day, as the views show it: derived
+// from the case's dates by the domain rules, never stored.
+func caseStage(c store.Case, asOf time.Time) components.CaseStage {
+	st, reason := domain.Explain(c.Facts(), asOf)
+	return components.CaseStage{Key: string(st), Label: st.Label(), Tag: st.Tag(), Reason: reason, Overdue: st.IsOverdue()}
+}
+
+// asOfDate reads the day a page is shown as of: ?asof=2017-06-01, or the
+// three boxes asof-day, asof-month and asof-year of the page's form; today
+// when neither is given. A date that cannot be read gives today and the
+// message to show by the boxes.
+func (s *Server) asOfDate(r *http.Request) (asOf time.Time, field components.DateField, isToday bool, errMsg string) {
+	today := domain.Today(s.now())
+	q := r.URL.Query()
+	field = components.DateField{Name: "asof", Legend: "Show as of", Hint: "For example, 1 6 2017"}
+	switch {
+	case q.Get("asof") != "":
+		d, err := time.Parse("2006-01-02", q.Get("asof"))
+		if err != nil {
+			return today, field, true, "Enter the date as of which to show the case, like 1 6 2017"
+		}
+		asOf = domain.Date(d.Date())
+	case q.Get("asof-day")+q.Get("asof-month")+q.Get("asof-year") != "":
+		field.Day, field.Month, field.Year = q.Get("asof-day"), q.Get("asof-month"), q.Get("asof-year")
+		d, err := domain.ParseDate(field.Day, field.Month, field.Year)
+		var de *domain.DateError
+		if errors.As(err, &de) {
+			return today, field, true, de.Message("the date")
+		}
+		asOf = d
+	default:
+		return today, field, true, ""
+	}
+	field.Day, field.Month, field.Year = strconv.Itoa(asOf.Day()), strconv.Itoa(int(asOf.Month())), strconv.Itoa(asOf.Year())
+	return asOf, field, asOf.Equal(today), ""
+}
+
+// caseFrom returns the case of the URL's {id} in the user's scope: a case
+// of another force is not found.
+func (s *Server) caseFrom(r *http.Request) (store.Case, store.Scope, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.Case{}, store.Scope{}, err
+	}
+	sc := scope(r)
+	c, err := s.store.Case(r.Context(), sc, id)
+	return c, sc, err
+}
+
+// pathID reads a positive number from the URL path; anything else is a
+// page that does not exist.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("web: %s %q: %w", name, chi.URLParam(r, name), store.ErrNotFound)
+	}
+	return id, nil
+}
+
+func (s *Server) casesShow(w http.ResponseWriter, r *http.Request) error {
+	c, sc, err := s.caseFrom(r)
+	if err != nil {
+		return err
+	}
+	asOf, field, isToday, asOfErr := s.asOfDate(r)
+	items, err := s.caseTimeline(r.Context(), sc, c)
+	if err != nil {
+		return err
+	}
+	items, hidden := components.CutTimeline(items, asOf)
+	u := auth.UserFrom(r.Context())
+	v := components.CaseView{
+		ID: c.ID, ForceCode: c.ForceCode, ForceName: c.ForceName, Region: c.Region,
+		ReportID: c.ReportID, ReportTitle: c.ReportTitle, ReportPublished: c.ReportPublishedOn,
+		FindingID: c.FindingID, Reference: c.Reference, Kind: c.FindingKind.Label(), Body: c.FindingBody,
+		TerminologyNote: c.TerminologyNote, DeadlineText: c.DeadlineText, DeadlineOn: derefDate(c.DeadlineOn),
+		RequestSent: derefDate(c.RequestSentOn), PlanDue: derefDate(c.PlanDueOn),
+		Stage: caseStage(c, asOf), AsOf: asOf, IsToday: isToday, AsOfField: field, AsOfError: asOfErr,
+		Timeline: items, HiddenLater: hidden, Actions: s.caseActions(r, c),
+		CanChangeDue: auth.Allowed(u, auth.EditCases), CanSeeFinding: auth.Allowed(u, auth.ViewReports),
+		Flash: s.sessions.PopString(r.Context(), "flash"),
+	}
+	p := s.page(r, c.ForceName+": "+c.Reference)
+	p.HasErrors = asOfErr != ""
+	return s.render(w, r, http.StatusOK, components.CasePage(p, v))
+}
+
+// caseActions are the buttons the case page offers the user, in order.
+// Each part of the portal that acts on a case (submissions, assessments,
+// follow-ups) adds its button here when the user may use it.
+func (s *Server) caseActions(r *http.Request, c store.Case) []components.Link {
+	return s.followUpActions(r, c)
+}
+
+func derefDate(d *time.Time) time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return *d
+}
+
+// timelineSource gives the timeline entries of one kind of record of a
+// case. The case page shows the entries of every source, newest first.
+type timelineSource func(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error)
+
+// timelineSources are every kind of record on a case's timeline. A part of
+// the portal that records something about a case (a submission, an
+// assessment, a letter, a follow-up) adds its source here.
+func (s *Server) timelineSources() []timelineSource {
+	return []timelineSource{s.reportTimeline, s.requestTimeline, s.dateChangeTimeline, s.followUpTimeline}
+}
+
+// caseTimeline collects and sorts the entries of every source.
+func (s *Server) caseTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {
+	var items []components.TimelineItem
+	for _, src := range s.timelineSources() {
+		more, err := src(ctx, sc, c)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, more...)
+	}
+	components.SortTimeline(items)
+	return items, nil
+}
+
+func (s *Server) reportTimeline(_ context.Context, _ store.Scope, c store.Case) ([]components.TimelineItem, error) {
+	return []components.TimelineItem{{
+		On: c.ReportPublishedOn, Title: "Report published", Kind: "report",
+		Lines: []string{c.ReportTitle + " made this " + strings.ToLower(c.FindingKind.Label()) + "."},
+	}}, nil
+}
+
+func (s *Server) requestTimeline(ctx context.Context, _ store.Scope, c store.Case) ([]components.TimelineItem, error) {
+	if c.RequestSentOn == nil {
+		return nil, nil
+	}
+	rq, err := s.store.RequestFor(ctx, c.FindingID)
+	if err != nil && !isNotFound(err) {
+		return nil, err
+	}
+	due := rq.DueOn
+	if due.IsZero() && c.PlanDueOn != nil {
+		due = *c.PlanDueOn
+	}
+	return []components.TimelineItem{{
+		On: *c.RequestSentOn, Title: "Request for plan sent", By: rq.CreatedBy, Kind: "request",
+		Lines: []string{fmt.Sprintf("The inspectorate wrote to %s asking for its plan by %s.", c.ForceName, domain.FormatLong(due))},
+	}}, nil
+}
+
+// dateFieldLabels name the case dates a date change can be about.
+var dateFieldLabels = map[string]string{
+	"plan_due_on":          "Plan due date",
+	"request_sent_on":      "Request date",
+	"follow_up_planned_on": "Follow-up date",
+	"closed_on":            "Closure date",
+}
+
+func (s *Server) dateChangeTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {
+	changes, err := s.store.CaseDateChanges(ctx, sc, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	var items []components.TimelineItem
+	for _, d := range changes {
+		if d.Old == nil {
+			continue // a date first set: the record that set it has its own entry
+		}
+		label, ok := dateFieldLabels[d.Field]
+		if !ok {
+			label = d.Field
+		}
+		items = append(items, components.TimelineItem{
+			On: domain.LondonDate(d.ChangedAt), At: d.ChangedAt, Title: label + " changed", By: d.ChangedBy, Kind: "date-change",
+			Lines: []string{fmt.Sprintf("From %s to %s.", fmtDate(d.Old), fmtDate(d.New)), "Reason: " + d.Reason},
+		})
+	}
+	return items, nil
+}
+
+func fmtDate(d *time.Time) string {
+	if d == nil {
+		return "none"
+	}
+	return domain.FormatLong(*d)
+}
+
+// caseListSorts are the case list's columns, in order, with the sort key
+// each offers (a key of store.CaseSorts).
+var caseListSorts = []struct{ label, key string }{
+	{"Force", "force"}, {"Region", "region"}, {"Recommendation", "reference"}, {"Plan due", "due"}, {"Stage", "stage"},
+}
+
+func (s *Server) casesList(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	sc := scope(r)
+	q := r.URL.Query()
+	asOf, field, isToday, asOfErr := s.asOfDate(r)
+	f := store.CaseFilter{ForceCode: q.Get("force"), Region: q.Get("region"), Sort: q.Get("sort"),
+		Desc: q.Get("dir") == "desc", AsOf: asOf, PerPage: casesPerPage}
+	f.ReportID, _ = strconv.ParseInt(q.Get("report"), 10, 64)
+	f.FindingID, _ = strconv.ParseInt(q.Get("finding"), 10, 64)
+	f.Page, _ = strconv.Atoi(q.Get("page"))
+	if st := domain.Stage(q.Get("stage")); st.Valid() {
+		f.Stage = st
+	}
+	if _, ok := store.CaseSorts[f.Sort]; !ok {
+		f.Sort = ""
+	}
+	list, err := s.store.ListCases(ctx, sc, f)
+	if err != nil {
+		return err
+	}
+	form, err := s.caseFilterForm(ctx, r, sc, f)
+	if err != nil {
+		return err
+	}
+	form.AsOf = field
+	v := components.CaseListView{Filter: form, AsOf: asOf, IsToday: isToday, AsOfError: asOfErr}
+	for _, c := range list.Cases {
+		v.Rows = append(v.Rows, components.CaseRow{ID: c.ID, ForceCode: c.ForceCode, ForceName: c.ForceName, Region: c.Region,
+			ReportTitle: c.ReportTitle, Reference: c.Reference, FindingID: c.FindingID, PlanDue: derefDate(c.PlanDueOn),
+			Stage: caseStage(c, asOf)})
+	}
+	for _, col := range caseListSorts {
+		v.Headers = append(v.Headers, sortHeader(r.URL, col.label, col.key, f))
+	}
+	v.Page = pagination(r.URL, f.Page, casesPerPage, len(list.Cases), list.Total)
+	p := s.page(r, "Cases")
+	p.Wide = true
+	p.HasErrors = asOfErr != ""
+	return s.render(w, r, http.StatusOK, components.CasesPage(p, v))
+}
+
+func (s *Server) caseFilterForm(ctx context.Context, r *http.Request, sc store.Scope, f store.CaseFilter) (components.CaseFilterForm, error) {
+	q := r.URL.Query()
+	form := components.CaseFilterForm{Report: q.Get("report"), Finding: q.Get("finding"), Force: f.ForceCode,
+		Region: f.Region, Stage: string(f.Stage), Sort: f.Sort, Desc: f.Desc, ByForce: sc.ForceID == 0}
+	form.Active = form.Report != "" || form.Finding != "" || form.Force != "" || form.Region != "" || form.Stage != "" ||
+		q.Get("asof") != "" || q.Get("asof-day") != ""
+	recs, err := s.store.ListRecommendations(ctx, sc)
+	if err != nil {
+		return form, err
+	}
+	form.Reports = []components.Option{{Value: "", Label: "All reports"}}
+	form.Findings = []components.Option{{Value: "", Label: "All recommendations"}}
+	seen := map[int64]bool{}
+	for _, rec := range recs {
+		if !seen[rec.ReportID] {
+			seen[rec.ReportID] = true
+			form.Reports = append(form.Reports, components.Option{Value: strconv.FormatInt(rec.ReportID, 10), Label: rec.ReportTitle})
+		}
+		form.Findings = append(form.Findings, components.Option{Value: strconv.FormatInt(rec.ID, 10),
+			Label: findingLabel(rec)})
+	}
+	form.Stages = []components.Option{{Value: "", Label: "All stages"}}
+	for _, st := range domain.Stages() {
+		form.Stages = append(form.Stages, components.Option{Value: string(st), Label: st.Label()})
+	}
+	if form.ByForce {
+		forces, err := s.store.ListForces(ctx, sc)
+		if err != nil {
+			return form, err
+		}
+		form.Forces = []components.Option{{Value: "", Label: "All forces"}}
+		for _, fo := range forces {
+			form.Forces = append(form.Forces, components.Option{Value: fo.Code, Label: fo.Name})
+		}
+		regions, err := s.store.Regions(ctx)
+		if err != nil {
+			return form, err
+		}
+		form.Regions = regionOptions(regions)
+	}
+	return form, nil
+}
+
+func regionOptions(regions []string) []components.Option {
+	opts := []components.Option{{Value: "", Label: "All regions"}}
+	for _, rg := range regions {
+		opts = append(opts, components.Option{Value: rg, Label: rg})
+	}
+	return opts
+}
+
+// findingLabel names a finding in lists: "PEEL: police legitimacy 2016 –
+// Recommendation 1".
+func findingLabel(f store.Finding) string {
+	ref := f.Reference
+	if ref == "" {
+		ref = f.Kind.Label() + " " + strconv.FormatInt(f.ID, 10)
+	}
+	return f.ReportTitle + " – " + ref
+}
+
+// sortHeader is a column heading linking to the list sorted by key, the
+// other way round when it is already sorted by it.
+func sortHeader(u *url.URL, label, key string, f store.CaseFilter) components.SortHeader {
+	current := f.Sort
+	if current == "" {
+		current = "force"
+	}
+	q := u.Query()
+	q.Del("page")
+	q.Set("sort", key)
+	h := components.SortHeader{Label: label, AriaSort: "none"}
+	q.Del("dir")
+	if current == key {
+		h.AriaSort = "ascending"
+		if f.Desc {
+			h.AriaSort = "descending"
+		} else {
+			q.Set("dir", "desc")
+		}
+	}
+	h.Href = u.Path + "?" + q.Encode()
+	return h
+}
+
+// pagination builds the pager for page (from 1) of a list of total rows,
+// n of them on this page.
+func pagination(u *url.URL, page, perPage, n, total int) components.Pagination {
+	if page < 1 {
+		page = 1
+	}
+	pages := (total + perPage - 1) / perPage
+	href := func(p int) string {
+		q := u.Query()
+		if p == 1 {
+			q.Del("page")
+		} else {
+			q.Set("page", strconv.Itoa(p))
+		}
+		if len(q) == 0 {
+			return u.Path
+		}
+		return u.Path + "?" + q.Encode()
+	}
+	pg := components.Pagination{Total: total, From: (page-1)*perPage + 1, To: (page-1)*perPage + n}
+	if n == 0 {
+		pg.From = 0
+	}
+	if pages <= 1 {
+		return pg
+	}
+	if page > 1 {
+		pg.Prev = href(page - 1)
+	}
+	if page < pages {
+		pg.Next = href(page + 1)
+	}
+	gap := false
+	for i := 1; i <= pages; i++ {
+		if i == 1 || i == pages || (i >= page-1 && i <= page+1) {
+			pg.Pages = append(pg.Pages, components.PageLink{Number: i, Href: href(i), Current: i == page})
+			gap = false
+		} else if !gap {
+			pg.Pages = append(pg.Pages, components.PageLink{Gap: true})
+			gap = true
+		}
+	}
+	return pg
+}
+
+func (s *Server) casesDueDateForm(w http.ResponseWriter, r *http.Request) error {
+	c, _, err := s.caseFrom(r)
+	if err != nil {
+		return err
+	}
+	if c.RequestSentOn == nil {
+		return withStatus(http.StatusBadRequest, errors.New("web: no request sent, no due date to change"))
+	}
+	f := dueDateForm(c)
+	f.Due = components.DateField{Name: "due", Legend: "New plan due date"}
+	return s.renderDueDate(w, r, http.StatusOK, f)
+}
+
+func dueDateForm(c store.Case) components.DueDateForm {
+	return components.DueDateForm{CaseID: c.ID, ForceName: c.ForceName, Reference: c.Reference,
+		RequestSent: derefDate(c.RequestSentOn), Current: derefDate(c.PlanDueOn)}
+}
+
+func (s *Server) renderDueDate(w http.ResponseWriter, r *http.Request, status int, f components.DueDateForm) error {
+	p := s.page(r, "Change the plan due date")
+	p.HasErrors = f.Errors.Any()
+	return s.render(w, r, status, components.DueDatePage(p, f))
+}
+
+func (s *Server) casesDueDatePost(w http.ResponseWriter, r *http.Request) error {
+	c, sc, err := s.caseFrom(r)
+	if err != nil {
+		return err
+	}
+	f := dueDateForm(c)
+	f.Reason = strings.TrimSpace(r.PostFormValue("reason"))
+	var due time.Time
+	due, f.Due = dateFromForm(r, "due", "New plan due date", "new plan due date", &f.Errors)
+	if !due.IsZero() && c.RequestSentOn != nil && due.Before(*c.RequestSentOn) {
+		f.Errors.Add("due-day", "New plan due date must be on or after the date the request was sent, "+domain.FormatLong(*c.RequestSentOn))
+		f.Due.Error = f.Errors.For("due-day")
+	} else if !due.IsZero() && c.PlanDueOn != nil && due.Equal(*c.PlanDueOn) {
+		f.Errors.Add("due-day", "Enter a date different from the current due date, "+domain.FormatLong(due))
+		f.Due.Error = f.Errors.For("due-day")
+	}
+	if f.Reason == "" {
+		f.Errors.Add("reason", "Enter why the due date is changing")
+	}
+	if f.Errors.Any() {
+		return s.renderDueDate(w, r, http.StatusUnprocessableEntity, f)
+	}
+	switch err := s.store.ChangeDueDate(r.Context(), actor(r), sc, c.ID, due, f.Reason); {
+	case errors.Is(err, store.ErrNoRequest):
+		return withStatus(http.StatusBadRequest, err)
+	case err != nil:
+		return err
+	}
+	s.sessions.Put(r.Context(), "flash", "Plan due date changed to "+domain.FormatLong(due)+".")
+	http.Redirect(w, r, "/cases/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// dateFromForm reads the GOV.UK date input name from a form, adding a
+// problem to errs when it is missing or not a real date. label is the
+// legend; inSentence is how the message names the date ("plan due date").
+func dateFromForm(r *http.Request, name, label, inSentence string, errs *components.Errors) (time.Time, components.DateField) {
+	field := components.DateField{Name: name, Legend: label,
+		Day: r.PostFormValue(name + "-day"), Month: r.PostFormValue(name + "-month"), Year: r.PostFormValue(name + "-year")}
+	d, err := domain.ParseDate(field.Day, field.Month, field.Year)
+	var de *domain.DateError
+	if errors.As(err, &de) {
+		field.Error = de.Message(inSentence)
+		box := domain.DateFieldDay
+		if len(de.Fields) > 0 {
+			box = de.Fields[0]
+		}
+		errs.Add(name+"-"+string(box), field.Error)
+		return time.Time{}, field
+	}
+	return d, field
+}

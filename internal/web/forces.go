@@ -1,0 +1,164 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"inspectrack/internal/auth"
+	"inspectrack/internal/domain"
+	"inspectrack/internal/store"
+	"inspectrack/web/components"
+)
+
+// chiefOfficer writes a force's chief officer as letters address them:
+// "Chief Constable Simon Cole QPM".
+func chiefOfficer(f store.Force) string {
+	parts := []string{f.ChiefOfficerTitle}
+	if f.ChiefOfficerName == "" {
+		parts = append(parts, "(name not recorded)")
+	} else {
+		parts = append(parts, f.ChiefOfficerName)
+	}
+	if f.ChiefOfficerHonours != "" {
+		parts = append(parts, f.ChiefOfficerHonours)
+	}
+	return strings.Join(parts, " ")
+}
+
+func (s *Server) forcesList(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	sc := scope(r)
+	region := r.URL.Query().Get("region")
+	forces, err := s.store.ListForceSummaries(ctx, sc, region, domain.Today(s.now()))
+	if err != nil {
+		return err
+	}
+	regions, err := s.store.Regions(ctx)
+	if err != nil {
+		return err
+	}
+	v := components.ForcesView{Region: region, Regions: regionOptions(regions), Single: sc.ForceID != 0}
+	for _, f := range forces {
+		v.Rows = append(v.Rows, components.ForceRow{Code: f.Code, Name: f.Name, Region: f.Region,
+			ChiefOfficer: chiefOfficer(f.Force), Open: f.Open, Overdue: f.Overdue})
+	}
+	p := s.page(r, "Forces")
+	p.Wide = true
+	return s.render(w, r, http.StatusOK, components.ForcesPage(p, v))
+}
+
+func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	sc := scope(r)
+	code := chi.URLParam(r, "code")
+	today := domain.Today(s.now())
+	f, err := s.store.ForceSummaryByCode(ctx, sc, code, today)
+	if err != nil {
+		return err
+	}
+	u := auth.UserFrom(ctx)
+	v := components.ForceView{Code: f.Code, Name: f.Name, Kind: forceKind(f.Kind), Region: f.Region,
+		ChiefOfficer: chiefOfficer(f.Force), OversightBody: f.OversightBody, OversightHolder: f.OversightHolderName,
+		LiaisonContacts: lines(f.LiaisonContacts), Open: f.Open, Overdue: f.Overdue,
+		ShowCases: auth.Allowed(u, auth.ViewCases), CanEdit: auth.Allowed(u, auth.EditForces),
+		Flash: s.sessions.PopString(ctx, "flash")}
+	if v.ShowCases {
+		list, err := s.store.ListCases(ctx, sc, store.CaseFilter{ForceCode: code, AsOf: today, Sort: "reference", PerPage: 200})
+		if err != nil {
+			return err
+		}
+		for _, c := range list.Cases {
+			v.Cases = append(v.Cases, components.CaseRow{ID: c.ID, ReportTitle: c.ReportTitle, Reference: c.Reference,
+				PlanDue: derefDate(c.PlanDueOn), Stage: caseStage(c, today)})
+		}
+	}
+	p := s.page(r, f.Name)
+	return s.render(w, r, http.StatusOK, components.ForcePage(p, v))
+}
+
+func forceKind(kind string) string {
+	if kind == "fire_and_rescue" {
+		return "Fire and rescue service"
+	}
+	return "Police force"
+}
+
+// lines splits text into its non-empty lines.
+func lines(text string) []string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func forceForm(f store.Force) components.ForceForm {
+	return components.ForceForm{Code: f.Code, Name: f.Name, ChiefOfficerTitle: f.ChiefOfficerTitle, OversightBody: f.OversightBody,
+		ChiefOfficerName: f.ChiefOfficerName, ChiefOfficerHonours: f.ChiefOfficerHonours,
+		OversightHolderName: f.OversightHolderName, LiaisonContacts: f.LiaisonContacts}
+}
+
+func (s *Server) forcesEdit(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.store.ForceByCode(r.Context(), scope(r), chi.URLParam(r, "code"))
+	if err != nil {
+		return err
+	}
+	return s.renderForceForm(w, r, http.StatusOK, forceForm(f))
+}
+
+func (s *Server) renderForceForm(w http.ResponseWriter, r *http.Request, status int, f components.ForceForm) error {
+	p := s.page(r, "Change force details: "+f.Name)
+	p.HasErrors = f.Errors.Any()
+	return s.render(w, r, status, components.ForceEditPage(p, f))
+}
+
+// Longest values the force form accepts: names as letters print them, and
+// a few contacts.
+const (
+	maxNameLen     = 200
+	maxContactsLen = 2000
+)
+
+func (s *Server) forcesUpdate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.store.ForceByCode(r.Context(), scope(r), chi.URLParam(r, "code"))
+	if err != nil {
+		return err
+	}
+	form := forceForm(f)
+	form.ChiefOfficerName = strings.TrimSpace(r.PostFormValue("chief_officer_name"))
+	form.ChiefOfficerHonours = strings.TrimSpace(r.PostFormValue("chief_officer_honours"))
+	form.OversightHolderName = strings.TrimSpace(r.PostFormValue("oversight_holder_name"))
+	form.LiaisonContacts = strings.TrimSpace(r.PostFormValue("liaison_contacts"))
+	for _, fld := range []struct{ name, value, label string }{
+		{"chief_officer_name", form.ChiefOfficerName, "Name"},
+		{"chief_officer_honours", form.ChiefOfficerHonours, "Honours"},
+		{"oversight_holder_name", form.OversightHolderName, "Name"},
+	} {
+		if utf8.RuneCountInString(fld.value) > maxNameLen {
+			form.Errors.Add(fld.name, fld.label+" must be 200 characters or fewer")
+		}
+	}
+	if form.ChiefOfficerHonours != "" && form.ChiefOfficerName == "" {
+		form.Errors.Add("chief_officer_name", "Enter the "+strings.ToLower(f.ChiefOfficerTitle)+"'s name as well as their honours")
+	}
+	if utf8.RuneCountInString(form.LiaisonContacts) > maxContactsLen {
+		form.Errors.Add("liaison_contacts", "Liaison contacts must be 2000 characters or fewer")
+	}
+	if form.Errors.Any() {
+		return s.renderForceForm(w, r, http.StatusUnprocessableEntity, form)
+	}
+	err = s.store.UpdateForceDetails(r.Context(), actor(r), f.Code, store.ForceDetails{
+		ChiefOfficerName: form.ChiefOfficerName, ChiefOfficerHonours: form.ChiefOfficerHonours,
+		OversightHolderName: form.OversightHolderName, LiaisonContacts: form.LiaisonContacts})
+	if err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), "flash", f.Name+": details saved.")
+	http.Redirect(w, r, "/forces/"+f.Code, http.StatusSeeOther)
+	return nil
+}
