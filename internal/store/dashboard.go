@@ -27,6 +27,8 @@ type DashboardFilter struct {
 	// SortOldest ranks forces by their longest overdue item first rather
 	// than by how many items they have overdue.
 	SortOldest bool
+	// Offset and Limit choose a page of the ranked forces; Limit 0 is all.
+	Offset, Limit int
 }
 
 // KindCount is how many items of one rule a force (or the country) has on
@@ -40,18 +42,26 @@ type KindCount struct {
 // kindCount is the number of rules, domain.Kinds().
 const kindCount = 5
 
-// kindIndex is each rule's position in domain.Kinds(), the order of the
-// per-rule arrays here and of the columns of dashboard_today.
-var kindIndex = func() map[domain.Kind]int {
-	m := map[domain.Kind]int{}
-	for i, k := range domain.Kinds() {
-		m[k] = i
+// kindIndex is a rule's position in domain.Kinds(), the order of the
+// per-rule arrays here and of the columns of dashboard_today; -1 for none.
+func kindIndex(k domain.Kind) int {
+	switch k {
+	case domain.KindPlanOverdue:
+		return 0
+	case domain.KindAssessmentOverdue:
+		return 1
+	case domain.KindRecommendationOverdue:
+		return 2
+	case domain.KindFollowUpOverdue:
+		return 3
+	case domain.KindDueSoon:
+		return 4
 	}
-	if len(m) != kindCount {
-		panic("store: the dashboard knows 5 rules; domain.Kinds has changed")
-	}
-	return m
-}()
+	return -1
+}
+
+// soonIndex is due soon's position: its days count down, the others' up.
+const soonIndex = 4
 
 // ForceBehind is one force on the dashboard with its counts per rule.
 type ForceBehind struct {
@@ -69,7 +79,12 @@ type ForceBehind struct {
 }
 
 // Count is the force's count of rule k.
-func (f ForceBehind) Count(k domain.Kind) KindCount { return f.Counts[kindIndex[k]] }
+func (f ForceBehind) Count(k domain.Kind) KindCount {
+	if i := kindIndex(k); i >= 0 {
+		return f.Counts[i]
+	}
+	return KindCount{}
+}
 
 // RegionCount is the overdue items of one region, per rule.
 type RegionCount struct {
@@ -84,8 +99,11 @@ type Dashboard struct {
 	// is how one picks a rule).
 	Totals map[domain.Kind]int
 	// Forces are the forces with at least one item of the rules shown,
-	// ranked by how far behind they are.
+	// ranked by how far behind they are: the page the filter asked for, of
+	// Ranked in all.
 	Forces []ForceBehind
+	Ranked int
+	Offset int // the rank of Forces[0], less one
 	// Regions are the overdue items per region, of the rules shown, in
 	// region order.
 	Regions []RegionCount
@@ -93,44 +111,36 @@ type Dashboard struct {
 	Options DashboardOptions
 }
 
-// dashboardRow is one force's counts as the queries return them: per rule
-// in domain.Kinds() order, the items and the earliest due date among them.
-type dashboardRow struct {
-	forceID            int64
-	code, name, region string
-	items              [kindCount]int
-	oldest             [kindCount]*time.Time
-}
-
-// Dashboard counts the overdue and due-soon items for f, and reads what
-// its filter offers, in one round trip to the database. For today with no
-// report or recommendation filter it reads the counts kept per force and
-// rule (dashboard_today, at most forces x rules rows); for any other day or
+// Dashboard counts the overdue and due-soon items for f, ranks the forces
+// and reads what its filter offers, in one round trip to the database. For
+// today with no report or recommendation filter it reads the counts kept
+// per force (dashboard_today: one row per force); for any other day or
 // filter it counts only the items that apply on that day, through the GiST
-// index on their spans or the report's items.
+// index on their spans or the report's items. The ranking, the page of it,
+// the headline and the regions are worked out in the same statement.
 func (s *Store) Dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Dashboard, error) {
 	if err := s.syncAssessDays(ctx, f.AssessDays); err != nil {
 		return Dashboard{}, err
 	}
 	asOf, today := domain.Date(f.AsOf.Date()), domain.Date(f.Today.Date())
 	useKept := asOf.Equal(today) && f.ReportID == 0 && f.FindingID == 0
+	var limit any // NULL: every force
+	if f.Limit > 0 {
+		limit = f.Limit
+	}
 	for attempt := 0; ; attempt++ {
-		var rows []dashboardRow
-		var opts DashboardOptions
+		var d Dashboard
 		var kept *time.Time
 		b := &pgx.Batch{}
-		collect := func(r pgx.Rows) error {
-			var err error
-			rows, err = pgx.CollectRows(r, scanDashboardRow)
-			return err
-		}
+		collect := func(r pgx.Rows) error { return scanDashboard(r, &d) }
+		args := []any{asOf, f.Region, sc.ForceArg(), string(f.Kind), f.SortOldest, limit, f.Offset}
 		if useKept {
 			b.Queue(`SELECT snapshot_on FROM dashboard_state`).QueryRow(func(r pgx.Row) error { return r.Scan(&kept) })
-			b.Queue(dashboardTodayQuery, today, f.Region, sc.ForceArg()).Query(collect)
+			b.Queue(dashboardKept+dashboardRanking, args...).Query(collect)
 		} else {
-			b.Queue(dashboardItemsQuery, asOf, f.Region, sc.ForceArg(), f.ReportID, f.FindingID).Query(collect)
+			b.Queue(dashboardItems+dashboardRanking, append(args, f.ReportID, f.FindingID)...).Query(collect)
 		}
-		queueDashboardOptions(b, &opts, f.ReportID)
+		queueDashboardOptions(b, &d.Options, f.ReportID)
 		if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 			return Dashboard{}, fmt.Errorf("store: dashboard: %w", err)
 		}
@@ -150,53 +160,144 @@ func (s *Store) Dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Das
 			// count the items instead.
 			useKept = false
 			continue
+		case len(d.Forces) == 0 && f.Offset > 0 && attempt < 3:
+			// A page past the end (the ranking got shorter): the first.
+			f.Offset = 0
+			continue
 		}
-		d := buildDashboard(rows, asOf, f.Kind, f.SortOldest)
-		d.Options = opts
+		d.Offset = f.Offset
 		return d, nil
 	}
 }
 
-// The kept counts, for the day dashboard_state names: checked in the query
-// too, so counts rebuilt for another day meanwhile are never read as today's.
-const dashboardTodayQuery = `
-	SELECT f.id, f.code, f.name, f.region,
-		t.plan_overdue_items, t.plan_overdue_oldest, t.assessment_overdue_items, t.assessment_overdue_oldest,
-		t.recommendation_overdue_items, t.recommendation_overdue_oldest, t.follow_up_overdue_items,
-		t.follow_up_overdue_oldest, t.due_soon_items, t.due_soon_oldest
-	FROM dashboard_today t
-	JOIN forces f ON f.id = t.force_id
-	WHERE (SELECT snapshot_on FROM dashboard_state) = $1
-	  AND ($2 = '' OR f.region = $2)
-	  AND ($3::bigint IS NULL OR f.id = $3)`
+// dashboardKept is the source "per" of dashboardRanking for today: one row
+// per force of the counts kept, for the day dashboard_state names (checked
+// here too, so counts rebuilt for another day meanwhile are never read as
+// today's). Per rule i (domain.Kinds() order): i<i> items and d<i> days of
+// the oldest (due soon: days left until the nearest), 0 when none.
+const dashboardKept = `
+	WITH per AS (
+		SELECT f.id AS force_id, f.code, f.name, f.region,
+			t.plan_overdue_items AS i0, COALESCE($1::date - t.plan_overdue_oldest, 0) AS d0,
+			t.assessment_overdue_items AS i1, COALESCE($1::date - t.assessment_overdue_oldest, 0) AS d1,
+			t.recommendation_overdue_items AS i2, COALESCE($1::date - t.recommendation_overdue_oldest, 0) AS d2,
+			t.follow_up_overdue_items AS i3, COALESCE($1::date - t.follow_up_overdue_oldest, 0) AS d3,
+			t.due_soon_items AS i4, COALESCE(t.due_soon_oldest - $1::date, 0) AS d4
+		FROM dashboard_today t
+		JOIN forces f ON f.id = t.force_id
+		WHERE (SELECT snapshot_on FROM dashboard_state) = $1::date
+		  AND ($2 = '' OR f.region = $2)
+		  AND ($3::bigint IS NULL OR f.id = $3)
+	)`
 
-// The items that apply on a day, for the report and recommendation filters,
-// in the same columns.
-const dashboardItemsQuery = `
-	SELECT f.id, f.code, f.name, f.region,
-		count(*) FILTER (WHERE i.kind = 'plan_overdue'), min(i.since) FILTER (WHERE i.kind = 'plan_overdue'),
-		count(*) FILTER (WHERE i.kind = 'assessment_overdue'), min(i.since) FILTER (WHERE i.kind = 'assessment_overdue'),
-		count(*) FILTER (WHERE i.kind = 'recommendation_overdue'), min(i.since) FILTER (WHERE i.kind = 'recommendation_overdue'),
-		count(*) FILTER (WHERE i.kind = 'follow_up_overdue'), min(i.since) FILTER (WHERE i.kind = 'follow_up_overdue'),
-		count(*) FILTER (WHERE i.kind = 'due_soon'), min(i.since) FILTER (WHERE i.kind = 'due_soon')
-	FROM dashboard_items i
-	JOIN forces f ON f.id = i.force_id
-	WHERE i.active @> $1::date
-	  AND ($2 = '' OR f.region = $2)
-	  AND ($3::bigint IS NULL OR f.id = $3)
-	  AND ($4::bigint = 0 OR i.report_id = $4)
-	  AND ($5::bigint = 0 OR i.finding_id = $5)
-	GROUP BY f.id`
+// dashboardItems is the source "per" for any day or filter: the items that
+// apply on $1, for report $8 and recommendation $9 (0: all), in the columns
+// of dashboardKept.
+const dashboardItems = `
+	WITH per AS (
+		SELECT f.id AS force_id, f.code, f.name, f.region,
+			count(*) FILTER (WHERE i.kind = 'plan_overdue')::int AS i0,
+			COALESCE($1::date - min(i.since) FILTER (WHERE i.kind = 'plan_overdue'), 0) AS d0,
+			count(*) FILTER (WHERE i.kind = 'assessment_overdue')::int AS i1,
+			COALESCE($1::date - min(i.since) FILTER (WHERE i.kind = 'assessment_overdue'), 0) AS d1,
+			count(*) FILTER (WHERE i.kind = 'recommendation_overdue')::int AS i2,
+			COALESCE($1::date - min(i.since) FILTER (WHERE i.kind = 'recommendation_overdue'), 0) AS d2,
+			count(*) FILTER (WHERE i.kind = 'follow_up_overdue')::int AS i3,
+			COALESCE($1::date - min(i.since) FILTER (WHERE i.kind = 'follow_up_overdue'), 0) AS d3,
+			count(*) FILTER (WHERE i.kind = 'due_soon')::int AS i4,
+			COALESCE(min(i.since) FILTER (WHERE i.kind = 'due_soon') - $1::date, 0) AS d4
+		FROM dashboard_items i
+		JOIN forces f ON f.id = i.force_id
+		WHERE i.active @> $1::date
+		  AND ($2 = '' OR f.region = $2)
+		  AND ($3::bigint IS NULL OR f.id = $3)
+		  AND ($8::bigint = 0 OR i.report_id = $8)
+		  AND ($9::bigint = 0 OR i.finding_id = $9)
+		GROUP BY f.id
+	)`
 
-func scanDashboardRow(r pgx.CollectableRow) (dashboardRow, error) {
-	var d dashboardRow
-	dest := make([]any, 0, 4+2*kindCount)
-	dest = append(dest, &d.forceID, &d.code, &d.name, &d.region)
-	for i := range kindCount {
-		dest = append(dest, &d.items[i], &d.oldest[i])
+// dashboardRanking follows a source "per" and returns, told apart by their
+// first column: the page ($6 forces, NULL for all, from $7) of the forces
+// with items of the rules shown ($4: one rule, '' for all), ranked by
+// overdue items then the days of the longest overdue ($5: the other way
+// round), then items due soon and name, with how many are ranked in all;
+// one 'total' row of the headline (every rule, whatever $4); and a row per
+// region of its overdue items of the rules shown. s<i> are the items of
+// rule i when shown, else 0.
+const dashboardRanking = `
+	, shown AS (
+		SELECT per.*,
+			CASE WHEN $4 IN ('', 'plan_overdue') THEN i0 ELSE 0 END AS s0,
+			CASE WHEN $4 IN ('', 'assessment_overdue') THEN i1 ELSE 0 END AS s1,
+			CASE WHEN $4 IN ('', 'recommendation_overdue') THEN i2 ELSE 0 END AS s2,
+			CASE WHEN $4 IN ('', 'follow_up_overdue') THEN i3 ELSE 0 END AS s3,
+			CASE WHEN $4 IN ('', 'due_soon') THEN i4 ELSE 0 END AS s4
+		FROM per
+	), ranked AS (
+		SELECT shown.*, s0 + s1 + s2 + s3 AS overdue,
+			COALESCE(greatest(CASE WHEN s0 > 0 THEN d0 END, CASE WHEN s1 > 0 THEN d1 END,
+				CASE WHEN s2 > 0 THEN d2 END, CASE WHEN s3 > 0 THEN d3 END), 0) AS oldest
+		FROM shown
+		WHERE s0 + s1 + s2 + s3 + s4 > 0
+	)
+	(SELECT 'force' AS part, force_id, code, name, region, s0, d0, s1, d1, s2, d2, s3, d3, s4, d4,
+		overdue, oldest, count(*) OVER ()::int AS n
+	FROM ranked
+	ORDER BY CASE WHEN $5 THEN oldest ELSE overdue END DESC, CASE WHEN $5 THEN overdue ELSE oldest END DESC,
+		s4 DESC, name, force_id
+	LIMIT $6 OFFSET $7)
+	UNION ALL
+	SELECT 'total', 0, '', '', '', COALESCE(sum(i0), 0)::int, 0, COALESCE(sum(i1), 0)::int, 0,
+		COALESCE(sum(i2), 0)::int, 0, COALESCE(sum(i3), 0)::int, 0, COALESCE(sum(i4), 0)::int, 0, 0, 0, 0
+	FROM per
+	UNION ALL
+	SELECT 'region', 0, '', '', region, sum(s0)::int, 0, sum(s1)::int, 0, sum(s2)::int, 0, sum(s3)::int, 0,
+		0, 0, 0, 0, 0
+	FROM shown
+	GROUP BY region
+	HAVING sum(s0 + s1 + s2 + s3) > 0`
+
+// scanDashboard reads dashboardRanking's rows into d.
+func scanDashboard(rows pgx.Rows, d *Dashboard) error {
+	defer rows.Close()
+	d.Totals = map[domain.Kind]int{}
+	var part string
+	var fb ForceBehind
+	var counts [2 * kindCount]int
+	dest := []any{&part, &fb.ForceID, &fb.Code, &fb.Name, &fb.Region}
+	for i := range counts {
+		dest = append(dest, &counts[i])
 	}
-	err := r.Scan(dest...)
-	return d, err
+	var ranked int
+	dest = append(dest, &fb.Overdue, &fb.OldestDays, &ranked)
+	kinds := domain.Kinds()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		switch part {
+		case "force":
+			for i := range kindCount {
+				fb.Counts[i] = KindCount{Items: counts[2*i], Days: counts[2*i+1]}
+			}
+			d.Forces = append(d.Forces, fb)
+			d.Ranked = ranked
+		case "total":
+			for i, k := range kinds {
+				d.Totals[k] = counts[2*i]
+			}
+		case "region":
+			rc := RegionCount{Region: fb.Region, Kinds: map[domain.Kind]int{}}
+			for i, k := range kinds[:soonIndex] {
+				if counts[2*i] > 0 {
+					rc.Kinds[k] = counts[2*i]
+				}
+			}
+			d.Regions = append(d.Regions, rc)
+		}
+	}
+	slices.SortFunc(d.Regions, func(a, b RegionCount) int { return cmp.Compare(a.Region, b.Region) })
+	return rows.Err()
 }
 
 // syncAssessDays makes the stored items count assessDays, once per process
@@ -218,66 +319,6 @@ func (s *Store) syncAssessDays(ctx context.Context, assessDays int) error {
 	}
 	s.assessDays.Store(int64(assessDays))
 	return nil
-}
-
-// buildDashboard turns each force's counts into the headline, the ranked
-// forces and the regions; kind "" shows every rule.
-func buildDashboard(rows []dashboardRow, asOf time.Time, kind domain.Kind, sortOldest bool) Dashboard {
-	d := Dashboard{Totals: map[domain.Kind]int{}, Forces: make([]ForceBehind, 0, len(rows))}
-	var totals [kindCount]int
-	byRegion := map[string]*[kindCount]int{}
-	soon := kindIndex[domain.KindDueSoon]
-	for _, r := range rows {
-		fb := ForceBehind{ForceID: r.forceID, Code: r.code, Name: r.name, Region: r.region}
-		shown := false
-		for i, k := range domain.Kinds() {
-			n := r.items[i]
-			totals[i] += n
-			if n == 0 || (kind != "" && k != kind) {
-				continue
-			}
-			shown = true
-			kc := KindCount{Items: n}
-			if i == soon {
-				kc.Days = domain.DaysBetween(asOf, *r.oldest[i])
-			} else {
-				kc.Days = domain.DaysBetween(*r.oldest[i], asOf)
-				fb.Overdue += n
-				fb.OldestDays = max(fb.OldestDays, kc.Days)
-				rc := byRegion[r.region]
-				if rc == nil {
-					rc = new([kindCount]int)
-					byRegion[r.region] = rc
-				}
-				rc[i] += n
-			}
-			fb.Counts[i] = kc
-		}
-		if shown {
-			d.Forces = append(d.Forces, fb)
-		}
-	}
-	for i, k := range domain.Kinds() {
-		d.Totals[k] = totals[i]
-	}
-	slices.SortFunc(d.Forces, func(a, b ForceBehind) int {
-		first, second := cmp.Compare(b.Overdue, a.Overdue), cmp.Compare(b.OldestDays, a.OldestDays)
-		if sortOldest {
-			first, second = second, first
-		}
-		return cmp.Or(first, second, cmp.Compare(b.Counts[soon].Items, a.Counts[soon].Items), cmp.Compare(a.Name, b.Name))
-	})
-	for region, counts := range byRegion {
-		rc := RegionCount{Region: region, Kinds: map[domain.Kind]int{}}
-		for i, k := range domain.Kinds() {
-			if counts[i] > 0 {
-				rc.Kinds[k] = counts[i]
-			}
-		}
-		d.Regions = append(d.Regions, rc)
-	}
-	slices.SortFunc(d.Regions, func(a, b RegionCount) int { return cmp.Compare(a.Region, b.Region) })
-	return d
 }
 
 // DashboardOptions are what the dashboard's filter offers.

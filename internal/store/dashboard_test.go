@@ -247,6 +247,25 @@ func (w *world) check(t *testing.T, f store.DashboardFilter) {
 	if gotShown != shown {
 		t.Fatalf("%s: %d (force, rule) counts shown, brute force %d", where, gotShown, shown)
 	}
+	// A page of the ranking is that slice of the whole ranking.
+	if got.Ranked != len(got.Forces) {
+		t.Fatalf("%s: %d ranked, %d forces listed", where, got.Ranked, len(got.Forces))
+	}
+	paged := f
+	paged.Offset, paged.Limit = len(got.Forces)/2, 3
+	page, err := w.st.Dashboard(context.Background(), store.Scope{}, paged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPage := got.Forces[paged.Offset:min(paged.Offset+3, len(got.Forces))]
+	if page.Ranked != got.Ranked || len(page.Forces) != len(wantPage) && paged.Offset > 0 {
+		t.Fatalf("%s: page from %d has %d of %d, want %d of %d", where, paged.Offset, len(page.Forces), page.Ranked, len(wantPage), got.Ranked)
+	}
+	for i := range wantPage {
+		if page.Forces[i].ForceID != wantPage[i].ForceID {
+			t.Fatalf("%s: rank %d is force %d on the page, %d in the whole ranking", where, paged.Offset+i+1, page.Forces[i].ForceID, wantPage[i].ForceID)
+		}
+	}
 	for _, rc := range got.Regions {
 		for k, n := range rc.Kinds {
 			if regions[rc.Region][k] != n {

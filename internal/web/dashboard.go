@@ -20,13 +20,12 @@ type dashboardQuery struct {
 	day, month, year    string // the "as of" boxes as typed
 	report, rec, region string
 	kind, sort          string
-	page                int // 1-based page of the ranked forces
 	errs                components.Errors
 }
 
 // dashboardPageSize is how many ranked forces a page of the dashboard
 // shows; the CSV has them all.
-const dashboardPageSize = 50
+const dashboardPageSize = 25
 
 // values is the query string that shows q again, with changes applied.
 func (q dashboardQuery) values(change func(url.Values)) url.Values {
@@ -79,10 +78,8 @@ func (s *Server) parseDashboardQuery(r *http.Request) dashboardQuery {
 	} else {
 		q.kind = ""
 	}
-	if n, err := strconv.Atoi(get("page")); err == nil && n > 1 {
-		q.page = n
-	} else {
-		q.page = 1
+	if n, err := strconv.Atoi(get("page")); err == nil && n > 1 && n < 1e6 {
+		q.filter.Offset = (n - 1) * dashboardPageSize
 	}
 	if q.sort == "oldest" {
 		q.filter.SortOldest = true
@@ -112,16 +109,19 @@ func dashboardColumns(k domain.Kind) []domain.Kind {
 	return domain.Kinds()
 }
 
-// dashboardTable is the ranked forces as the page shows them; dashboardCSV
-// writes the same rows from it, so the two cannot differ.
-func dashboardTable(d store.Dashboard, kind domain.Kind) components.DashboardTable {
+// dashboardTable is the ranked forces of d, the first of them ranked
+// first+1, as the page shows them; dashboardCSV writes its rows from it
+// too, so the two cannot differ.
+func dashboardTable(d store.Dashboard, kind domain.Kind, first int) components.DashboardTable {
 	var t components.DashboardTable
 	cols := dashboardColumns(kind)
 	for _, k := range cols {
 		t.Kinds = append(t.Kinds, components.DashboardKind{Label: k.Label(), DueSoon: k == domain.KindDueSoon})
 	}
+	t.Rows = make([]components.DashboardRow, 0, len(d.Forces))
 	for i, f := range d.Forces {
-		row := components.DashboardRow{Rank: i + 1, Force: f.Name, ForceHref: "/forces/" + url.PathEscape(f.Code), Region: f.Region}
+		row := components.DashboardRow{Rank: first + i + 1, Force: f.Name, ForceHref: "/forces/" + url.PathEscape(f.Code), Region: f.Region,
+			Cells: make([]components.DashboardCell, 0, len(cols))}
 		for _, k := range cols {
 			kc := f.Count(k)
 			row.Cells = append(row.Cells, components.DashboardCell{Items: kc.Items, Days: kc.Days})
@@ -131,13 +131,10 @@ func dashboardTable(d store.Dashboard, kind domain.Kind) components.DashboardTab
 	return t
 }
 
-// dashboardPage cuts the table to the page of the ranking the URL asks for.
-func dashboardPage(t components.DashboardTable, r *http.Request, page int) components.DashboardTable {
-	total := len(t.Rows)
-	page = min(page, max(1, (total+dashboardPageSize-1)/dashboardPageSize))
-	from := (page - 1) * dashboardPageSize
-	t.Rows = t.Rows[from:min(from+dashboardPageSize, total)]
-	t.Page = pagination(r.URL, page, dashboardPageSize, len(t.Rows), total)
+// dashboardPage is the table of the page of the ranking d holds.
+func dashboardPage(d store.Dashboard, kind domain.Kind, r *http.Request) components.DashboardTable {
+	t := dashboardTable(d, kind, d.Offset)
+	t.Page = pagination(r.URL, d.Offset/dashboardPageSize+1, dashboardPageSize, len(t.Rows), d.Ranked)
 	return t
 }
 
@@ -179,6 +176,7 @@ var kindColours = map[domain.Kind]string{
 func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := s.parseDashboardQuery(r)
+	q.filter.Limit = dashboardPageSize
 	d, err := s.store.Dashboard(ctx, scope(r), q.filter)
 	if err != nil {
 		return err
@@ -190,7 +188,7 @@ func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 		AsOfText:  components.FormatDate(q.filter.AsOf),
 		IsToday:   q.filter.AsOf.Equal(q.filter.Today),
 		Errors:    q.errs,
-		Table:     dashboardPage(dashboardTable(d, q.filter.Kind), r, q.page),
+		Table:     dashboardPage(d, q.filter.Kind, r),
 		CSVHref:   withQuery("/dashboard.csv", q.values(nil)),
 		ClearHref: "/dashboard",
 	}
@@ -367,11 +365,12 @@ func (s *Server) dashboardCSV(w http.ResponseWriter, r *http.Request) error {
 	if q.errs.Any() {
 		return withStatus(http.StatusBadRequest, errBadDate)
 	}
+	q.filter.Offset, q.filter.Limit = 0, 0 // every force
 	d, err := s.store.Dashboard(r.Context(), scope(r), q.filter)
 	if err != nil {
 		return err
 	}
-	records := dashboardRecords(dashboardTable(d, q.filter.Kind))
+	records := dashboardRecords(dashboardTable(d, q.filter.Kind, 0))
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="dashboard-`+q.filter.AsOf.Format(time.DateOnly)+`.csv"`)
 	cw := csv.NewWriter(w)
