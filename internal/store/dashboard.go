@@ -218,7 +218,7 @@ const dashboardItems = `
 
 // dashboardRanking follows a source "per" and returns, told apart by their
 // first column: the page ($6 forces, NULL for all, from $7) of the forces
-// with items of the rules shown ($4: one rule, '' for all), ranked by
+// with items of the rules shown ($4: one rule, ” for all), ranked by
 // overdue items then the days of the longest overdue ($5: the other way
 // round), then items due soon and name, with how many are ranked in all;
 // one 'total' row of the headline (every rule, whatever $4); and a row per
