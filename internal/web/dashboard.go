@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
@@ -265,12 +266,15 @@ func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 
 	v.Chart = regionChart(d, regions, q.filter)
 	if q.filter.FindingID != 0 {
-		cases, err := s.store.FindingCaseFacts(ctx, scope(r), q.filter.FindingID)
+		counts, err := s.store.CaseStageCounts(ctx, scope(r), q.filter.FindingID, q.filter.AsOf)
 		if err != nil {
 			return err
 		}
-		c := stageChart(cases, q.filter.AsOf, recLabel)
+		c := stageChart(counts, q.filter.AsOf, recLabel)
 		v.StageChart = &c
+		if auth.Allowed(auth.UserFrom(ctx), auth.EditCases) {
+			v.ScheduleHref = bulkPath(q.filter.FindingID) + "/new"
+		}
 	}
 
 	p := s.page(r, "Dashboard")
@@ -341,13 +345,13 @@ var stageColours = map[domain.Stage]string{
 
 // stageChart is the cases of one recommendation by lifecycle stage as of a
 // day.
-func stageChart(cases []store.CaseFactsRow, asOf time.Time, rec string) components.BarChart {
-	c := components.BarChart{ID: "chart-stages", Title: "Cases of this recommendation by stage",
-		Description: "The " + strconv.Itoa(len(cases)) + " cases of " + rec + " by lifecycle stage on " + components.FormatDate(asOf) + "."}
-	counts := map[domain.Stage]int{}
-	for _, cs := range cases {
-		counts[domain.DeriveStage(cs.Facts, asOf)]++
+func stageChart(counts map[domain.Stage]int, asOf time.Time, rec string) components.BarChart {
+	n := 0
+	for _, c := range counts {
+		n += c
 	}
+	c := components.BarChart{ID: "chart-stages", Title: "Cases of this recommendation by stage",
+		Description: "The " + strconv.Itoa(n) + " cases of " + rec + " by lifecycle stage on " + components.FormatDate(asOf) + "."}
 	// One series, each bar in its stage's colour: the bars are labelled, so
 	// there is no legend.
 	c.Series = []components.ChartSeries{{Label: "Cases"}}

@@ -259,6 +259,9 @@ func TestDashboardOfARecommendationChartsItsCasesByStage(t *testing.T) {
 	if doc.Find(`[data-testid="chart-stages"] svg title`).Length() == 0 || doc.Find(`[data-testid="chart-stages"] svg[role="img"]`).Length() != 1 {
 		t.Error("the stage chart is not an accessible SVG")
 	}
+	if href, _ := doc.Find(`[data-testid="schedule-all"]`).Attr("href"); href != "/recommendations/"+strconv.FormatInt(finding, 10)+"/follow-ups/new" {
+		t.Errorf("link to schedule every force's follow-up: %q", href)
+	}
 	if !strings.Contains(doc.Find(`[data-testid="filtering"]`).Text(), "R1") {
 		t.Errorf("filters in words: %q", doc.Find(`[data-testid="filtering"]`).Text())
 	}

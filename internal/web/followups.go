@@ -553,12 +553,22 @@ func (s *Server) followUpActions(r *http.Request, c store.Case) []components.Lin
 // followUpTimeline puts each follow-up (scheduled, then done) and the
 // closure of the case on its timeline.
 func (s *Server) followUpTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {
+	var items []components.TimelineItem
+	if c.ClosedOn != nil {
+		closed := components.TimelineItem{On: *c.ClosedOn, Title: "Case closed: " + c.ClosedReason.Label(), Kind: "closed"}
+		if c.ClosedNote != "" {
+			closed.Lines = []string{c.ClosedNote}
+		}
+		items = append(items, closed)
+	}
+	if c.FollowUpPlannedOn == nil {
+		return items, nil // the case mirrors its latest follow-up: none ever
+	}
 	fs, err := s.store.FollowUps(ctx, sc, c.ID)
 	if err != nil {
 		return nil, err
 	}
 	link := []components.Link{{Href: followUpsPath(c.ID), Label: "Follow-ups and closure"}}
-	var items []components.TimelineItem
 	for _, f := range fs {
 		scheduled := components.TimelineItem{On: domain.LondonDate(f.CreatedAt), At: f.CreatedAt,
 			Title: "Follow-up inspection scheduled", By: f.CreatedBy, Kind: "follow-up-scheduled", Links: link,
@@ -579,13 +589,6 @@ func (s *Server) followUpTimeline(ctx context.Context, sc store.Scope, c store.C
 			}
 			items = append(items, done)
 		}
-	}
-	if c.ClosedOn != nil {
-		closed := components.TimelineItem{On: *c.ClosedOn, Title: "Case closed: " + c.ClosedReason.Label(), Kind: "closed"}
-		if c.ClosedNote != "" {
-			closed.Lines = []string{c.ClosedNote}
-		}
-		items = append(items, closed)
 	}
 	return items, nil
 }

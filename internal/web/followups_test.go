@@ -304,3 +304,44 @@ func TestFollowUpPagesAnswerNotFoundForCasesThatDoNotExist(t *testing.T) {
 }
 
 func sameDay(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
+
+// TestCasePageShowsFollowUpsAndClosure: the case page's timeline carries
+// each follow-up and the closure, and its actions lead to them.
+func TestCasePageShowsFollowUpsAndClosure(t *testing.T) {
+	t.Parallel()
+	ts := newCurrentServer(t)
+	c := ts.as("inspector@demo.test")
+	id := openCaseWithoutFollowUp(t, ts, 2)
+	casePath := "/cases/" + strconv.FormatInt(id, 10)
+	doc := c.get(casePath).doc(t)
+	for _, href := range []string{casePath + "/follow-ups", casePath + "/follow-ups/new", casePath + "/close"} {
+		if doc.Find(`a[href="` + href + `"]`).Length() == 0 {
+			t.Errorf("the case page does not link %s", href)
+		}
+	}
+	today := domain.Today(ts.clock())
+	wantStatus(t, c.post(casePath+"/follow-ups", dateValues("planned", domain.AddDays(today, -3), nil)), http.StatusSeeOther)
+	fu := openFollowUp(t, ts, id)
+	wantStatus(t, c.post("/follow-ups/"+strconv.FormatInt(fu, 10)+"/record",
+		dateValues("done", today, url.Values{"outcome": {"implemented"}, "notes": {"All in place."}})), http.StatusSeeOther)
+	wantStatus(t, c.post(casePath+"/close", url.Values{"reason": {"implemented"}}), http.StatusSeeOther)
+	doc = c.get(casePath).doc(t)
+	for _, kind := range []string{"follow-up-scheduled", "follow-up-done", "closed"} {
+		if doc.Find(`[data-testid="timeline-` + kind + `"]`).Length() != 1 {
+			t.Errorf("no %s entry on the case's timeline", kind)
+		}
+	}
+	if !strings.Contains(doc.Find(`[data-testid="timeline-follow-up-done"]`).Text(), "All in place.") {
+		t.Error("the follow-up's notes are not on the timeline")
+	}
+	if doc.Find(`a[href="` + casePath + `/reopen"]`).Length() == 0 {
+		t.Error("a closed case offers no reopening")
+	}
+	// A liaison sees the entries but no actions that change the case.
+	liaison := ts.as("liaison.leicestershire@demo.test")
+	own := currentCase(t, ts, "R1", "leicestershire")
+	ldoc := liaison.get("/cases/" + strconv.FormatInt(own, 10)).doc(t)
+	if ldoc.Find(`a[href$="/close"], a[href$="/follow-ups/new"], a[href$="/reopen"]`).Length() != 0 {
+		t.Error("a liaison is offered changes on the case page")
+	}
+}
