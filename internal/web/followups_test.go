@@ -315,7 +315,7 @@ func TestCasePageShowsFollowUpsAndClosure(t *testing.T) {
 	casePath := "/cases/" + strconv.FormatInt(id, 10)
 	doc := c.get(casePath).doc(t)
 	for _, href := range []string{casePath + "/follow-ups", casePath + "/follow-ups/new", casePath + "/close"} {
-		if doc.Find(`a[href="` + href + `"]`).Length() == 0 {
+		if doc.Find(`a[href="`+href+`"]`).Length() == 0 {
 			t.Errorf("the case page does not link %s", href)
 		}
 	}
@@ -327,14 +327,14 @@ func TestCasePageShowsFollowUpsAndClosure(t *testing.T) {
 	wantStatus(t, c.post(casePath+"/close", url.Values{"reason": {"implemented"}}), http.StatusSeeOther)
 	doc = c.get(casePath).doc(t)
 	for _, kind := range []string{"follow-up-scheduled", "follow-up-done", "closed"} {
-		if doc.Find(`[data-testid="timeline-` + kind + `"]`).Length() != 1 {
+		if doc.Find(`[data-testid="timeline-`+kind+`"]`).Length() != 1 {
 			t.Errorf("no %s entry on the case's timeline", kind)
 		}
 	}
 	if !strings.Contains(doc.Find(`[data-testid="timeline-follow-up-done"]`).Text(), "All in place.") {
 		t.Error("the follow-up's notes are not on the timeline")
 	}
-	if doc.Find(`a[href="` + casePath + `/reopen"]`).Length() == 0 {
+	if doc.Find(`a[href="`+casePath+`/reopen"]`).Length() == 0 {
 		t.Error("a closed case offers no reopening")
 	}
 	// A liaison sees the entries but no actions that change the case.
