@@ -1,9 +1,11 @@
+DROP TRIGGER forces_dashboard ON forces;
 DROP TRIGGER findings_dashboard ON findings;
 DROP TRIGGER cases_dashboard_update ON cases;
 DROP TRIGGER cases_dashboard_insert ON cases;
 DROP TABLE dashboard_today;
 DROP TABLE dashboard_items;
 DROP TABLE dashboard_state;
+DROP FUNCTION dashboard_force_renamed();
 DROP FUNCTION dashboard_set_assess_days(integer);
 DROP FUNCTION dashboard_snapshot(date);
 DROP FUNCTION dashboard_items_counted();

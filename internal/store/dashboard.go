@@ -134,10 +134,15 @@ func (s *Store) Dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Das
 		b := &pgx.Batch{}
 		collect := func(r pgx.Rows) error { return scanDashboard(r, &d) }
 		args := []any{asOf, f.Region, sc.ForceArg(), string(f.Kind), f.SortOldest, limit, f.Offset}
-		if useKept {
+		switch {
+		case useKept && f.Kind == "" && !f.SortOldest:
+			// The page everyone opens: read off the ranking's index.
+			b.Queue(`SELECT snapshot_on FROM dashboard_state`).QueryRow(func(r pgx.Row) error { return r.Scan(&kept) })
+			b.Queue(dashboardKeptRanked, asOf, f.Region, sc.ForceArg(), limit, f.Offset).Query(collect)
+		case useKept:
 			b.Queue(`SELECT snapshot_on FROM dashboard_state`).QueryRow(func(r pgx.Row) error { return r.Scan(&kept) })
 			b.Queue(dashboardKept+dashboardRanking, args...).Query(collect)
-		} else {
+		default:
 			b.Queue(dashboardItems+dashboardRanking, append(args, f.ReportID, f.FindingID)...).Query(collect)
 		}
 		queueDashboardOptions(b, &d.Options, f.ReportID)
@@ -169,6 +174,44 @@ func (s *Store) Dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Das
 		return d, nil
 	}
 }
+
+// dashboardKeptRanked is dashboardKept+dashboardRanking for every rule
+// ranked by overdue items, in the same rows, read off dashboard_today's
+// ranking index and its generated keys: the first page touches only its
+// own rows, and the headline and regions sum one row per force.
+const dashboardKeptRanked = `
+	WITH kept AS (
+		SELECT t.* FROM dashboard_today t
+		WHERE (SELECT snapshot_on FROM dashboard_state) = $1::date
+		  AND ($2 = '' OR t.region = $2)
+		  AND ($3::bigint IS NULL OR t.force_id = $3)
+	)
+	(SELECT 'force' AS part, t.force_id, t.code, t.name, t.region,
+		t.plan_overdue_items, COALESCE($1::date - t.plan_overdue_oldest, 0),
+		t.assessment_overdue_items, COALESCE($1::date - t.assessment_overdue_oldest, 0),
+		t.recommendation_overdue_items, COALESCE($1::date - t.recommendation_overdue_oldest, 0),
+		t.follow_up_overdue_items, COALESCE($1::date - t.follow_up_overdue_oldest, 0),
+		t.due_soon_items, COALESCE(t.due_soon_oldest - $1::date, 0),
+		t.overdue_items, COALESCE($1::date - t.oldest_overdue_on, 0),
+		(SELECT count(*) FROM kept WHERE overdue_items > 0 OR due_soon_items > 0)::int
+	FROM dashboard_today t
+	WHERE (SELECT snapshot_on FROM dashboard_state) = $1::date
+	  AND (t.overdue_items > 0 OR t.due_soon_items > 0)
+	  AND ($2 = '' OR t.region = $2)
+	  AND ($3::bigint IS NULL OR t.force_id = $3)
+	ORDER BY t.overdue_items DESC, t.oldest_overdue_on, t.due_soon_items DESC, t.name, t.force_id
+	LIMIT $4 OFFSET $5)
+	UNION ALL
+	SELECT 'total', 0, '', '', '', COALESCE(sum(plan_overdue_items), 0)::int, 0,
+		COALESCE(sum(assessment_overdue_items), 0)::int, 0, COALESCE(sum(recommendation_overdue_items), 0)::int, 0,
+		COALESCE(sum(follow_up_overdue_items), 0)::int, 0, COALESCE(sum(due_soon_items), 0)::int, 0, 0, 0, 0
+	FROM kept
+	UNION ALL
+	SELECT 'region', 0, '', '', region, sum(plan_overdue_items)::int, 0, sum(assessment_overdue_items)::int, 0,
+		sum(recommendation_overdue_items)::int, 0, sum(follow_up_overdue_items)::int, 0, 0, 0, 0, 0, 0
+	FROM kept
+	GROUP BY region
+	HAVING sum(overdue_items) > 0`
 
 // dashboardKept is the source "per" of dashboardRanking for today: one row
 // per force of the counts kept, for the day dashboard_state names (checked

@@ -329,6 +329,15 @@ func TestDashboardEqualsBruteForce(t *testing.T) {
 		if rng.IntN(8) == 0 {
 			assess = 1 + rng.IntN(40)
 		}
+		if rng.IntN(6) == 0 {
+			// A force moves region: the counts kept for today carry a copy.
+			force := w.forces[rng.IntN(len(w.forces))]
+			region := fmt.Sprintf("Region %c", 'A'+rng.IntN(propRegions))
+			if _, err := w.pool.Exec(context.Background(), `UPDATE forces SET region = $2 WHERE id = $1`, force, region); err != nil {
+				t.Fatal(err)
+			}
+			w.regions[force] = region
+		}
 		if rng.IntN(5) == 0 {
 			today = domain.AddDays(today, 1+rng.IntN(3))
 		}
