@@ -28,6 +28,10 @@ $(BIN): $(GO_SOURCES) go.mod go.sum
 test: check ensure-chromium ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
 	go test -race -count=1 ./...
 
+.PHONY: bench-upload
+bench-upload: ## upload 100 MiB to the real server process: throughput and its peak memory
+	go test -run '^$$' -bench BenchmarkUpload100MiB -benchtime 1x ./internal/web/
+
 .PHONY: check
 check: check-fmt check-vet check-generated check-assets ## formatting, vet, and committed generated files up to date
 

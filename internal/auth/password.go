@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -25,6 +26,17 @@ var DefaultParams = Params{MemoryKiB: 64 * 1024, Time: 2, Threads: 1}
 
 const saltLen, keyLen = 16, 32
 
+// argonSlots bounds how many argon2id computations run at once: each takes
+// DefaultParams.MemoryKiB of memory and a core, so a burst of sign-ins
+// queues here instead of growing the process by 64 MiB per request.
+var argonSlots = make(chan struct{}, 4)
+
+func idKey(password, salt []byte, p Params, n uint32) []byte {
+	argonSlots <- struct{}{}
+	defer func() { <-argonSlots }()
+	return argon2.IDKey(password, salt, p.Time, p.MemoryKiB, p.Threads, n)
+}
+
 // MinPasswordLength follows NIST SP 800-63B for user-chosen passwords.
 const MinPasswordLength = 12
 
@@ -35,7 +47,7 @@ func HashPassword(password string, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, keyLen)
+	key := idKey([]byte(password), salt, p, keyLen)
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads,
 		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
@@ -67,25 +79,26 @@ func CheckPassword(password, encoded string, want Params) (ok, rehash bool, err 
 	if err != nil {
 		return false, false, errBadHash
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(key)))
+	got := idKey([]byte(password), salt, p, uint32(len(key)))
 	ok = subtle.ConstantTimeCompare(got, key) == 1
 	rehash = p.MemoryKiB < want.MemoryKiB || p.Time < want.Time || len(key) < keyLen
 	return ok, rehash, nil
 }
 
 // dummyHash is checked against when the email is unknown, so an unknown
-// email costs the same time as a wrong password.
-var dummyHash = func() string {
+// email costs the same time as a wrong password. Made on first use, not at
+// start-up, so commands that never check a password do not pay for it.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("not a real password, only for timing", DefaultParams)
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
-// BurnPasswordCheck spends the time of one password check.
+// BurnPasswordCheck spends the time of one password check with params.
 func BurnPasswordCheck(password string) {
-	_, _, _ = CheckPassword(password, dummyHash, DefaultParams)
+	_, _, _ = CheckPassword(password, dummyHash(), DefaultParams)
 }
 
 // GeneratePassword returns a random password of 20 characters from an

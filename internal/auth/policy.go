@@ -82,6 +82,7 @@ const (
 	EditCases Permission = "cases.edit" // due dates, closing and reopening, follow-ups
 
 	SubmitPlans   Permission = "plans.submit"   // liaisons upload plans and progress for their force
+	ReadPlans     Permission = "plans.read"     // every force's plans per recommendation: sent, late, missing
 	ReadDocuments Permission = "documents.read" // download a document (a liaison: their force only)
 
 	Assess          Permission = "assessments.edit"    // record and submit an assessment
@@ -104,6 +105,7 @@ var grants = map[Permission][]Role{
 	ViewCases:       {RoleManager, RoleInspector, RoleLiaison},
 	EditCases:       {RoleInspector, RoleManager},
 	SubmitPlans:     {RoleLiaison},
+	ReadPlans:       {RoleManager, RoleInspector},
 	ReadDocuments:   {RoleManager, RoleInspector, RoleLiaison},
 	Assess:          {RoleInspector},
 	ApproveAssess:   {RoleManager},

@@ -363,6 +363,24 @@ func (b *Browser) setValue(sel, value string) {
 	}
 }
 
+// SetFiles chooses files for the file input sel, as a user picking them
+// in the file dialog would (the input's change event fires).
+func (b *Browser) SetFiles(sel string, paths ...string) {
+	b.t.Helper()
+	if err := b.step(chromedp.SetUploadFiles(chromedp.CSS(sel), paths)); err != nil {
+		b.t.Fatalf("browsertest: choose files for %s on %s: %v", sel, b.URL(), err)
+	}
+}
+
+// WaitFor waits until an element sel is visible: for what a script puts on
+// the page without loading another (an answer fetched in the background).
+func (b *Browser) WaitFor(sel string) {
+	b.t.Helper()
+	if err := b.step(chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
+		b.t.Fatalf("browsertest: on %s, %s never showed: %v\n%s", b.URL(), sel, err, b.mainText())
+	}
+}
+
 // Keys a keyboard user presses, for Press and PressAndWait.
 const (
 	Tab   = "\t"

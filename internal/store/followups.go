@@ -12,8 +12,8 @@ import (
 )
 
 // The refusals of follow-up and closure changes; each matches ErrConflict.
+// (A closed case refuses with ErrCaseClosed, as it refuses a submission.)
 var (
-	ErrCaseClosed      = fmt.Errorf("store: the case is closed: %w", ErrConflict)
 	ErrCaseOpen        = fmt.Errorf("store: the case is not closed: %w", ErrConflict)
 	ErrFollowUpPlanned = fmt.Errorf("store: a follow-up is already planned: %w", ErrConflict)
 	ErrFollowUpDone    = fmt.Errorf("store: the follow-up has been recorded: %w", ErrConflict)

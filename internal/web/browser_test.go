@@ -281,8 +281,9 @@ func TestBrowserOtherPagesAreAccessible(t *testing.T) {
 		b.Check("not-found")
 
 		signInWithBrowser(t, b, "liaison.sussex@demo.test")
-		b.WantText("h1", "Welcome, Sam Liaison")
-		b.WantText(".govuk-caption-l", "Force liaison, Sussex Police")
+		// A liaison's home is their force's cases (issue 5).
+		b.WantText("h1", "What your force has been asked")
+		b.WantText(".govuk-caption-l", "Sussex Police")
 		b.Check("home-liaison")
 		b.Visit("/admin/users") // not theirs: as if it did not exist
 		b.WantStatus(http.StatusNotFound)

@@ -393,6 +393,9 @@ func (s *Server) fillRecommendation(r *http.Request, fd store.Finding, v *compon
 	}
 	base := "/cases?finding=" + strconv.FormatInt(fd.ID, 10)
 	v.AllCasesHref = base
+	if auth.Allowed(auth.UserFrom(ctx), auth.ReadPlans) {
+		v.PlansHref = "/recommendations/" + strconv.FormatInt(fd.ID, 10) + "/plans"
+	}
 	for _, st := range domain.Stages() {
 		if counts[st] > 0 {
 			v.Stages = append(v.Stages, components.StageCount{Label: st.Label(), Tag: st.Tag(), Count: counts[st],

@@ -72,6 +72,13 @@ func testConfig() config.Config {
 // newTestServer starts the portal on its own database with the demo data.
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
+	return newTestServerWith(t, testConfig())
+}
+
+// newTestServerWith is newTestServer with settings of the test's own (for
+// example smaller upload limits).
+func newTestServerWith(t *testing.T, cfg config.Config) *testServer {
+	t.Helper()
 	pool := testdb.Pool(t)
 	st := store.New(pool)
 	if _, err := seed.Demo(context.Background(), st, demoPassword, cheapParams); err != nil {
@@ -82,7 +89,7 @@ func newTestServer(t *testing.T) *testServer {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	ts.srv = NewServer(logger, testConfig(), st, Options{PasswordParams: &cheapParams, Now: ts.clock})
+	ts.srv = NewServer(logger, cfg, st, Options{PasswordParams: &cheapParams, Now: ts.clock})
 	ts.ts = httptest.NewServer(ts.srv)
 	t.Cleanup(ts.ts.Close)
 	t.Cleanup(ts.srv.Close)

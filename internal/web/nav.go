@@ -17,6 +17,7 @@ var navItems = []struct {
 	{"Dashboard", "/dashboard", auth.ViewDashboard, nil},
 	{"Cases", "/cases", auth.ViewCases, nil},
 	{"Reports", "/reports", auth.ViewReports, nil},
+	{"Plans", "/plans", auth.ReadPlans, nil},
 	{"Forces", "/forces", auth.ViewForces, []auth.Role{auth.RoleAdmin, auth.RoleManager, auth.RoleInspector}},
 	{"Your force", "/forces", auth.ViewForces, []auth.Role{auth.RoleLiaison}},
 	{"Users", "/admin/users", auth.ManageUsers, nil},

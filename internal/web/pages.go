@@ -16,6 +16,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if u == nil {
 		return s.render(w, r, http.StatusOK, components.StartPage(s.page(r, "")))
 	}
+	if u.Role == auth.RoleLiaison {
+		return s.liaisonHome(w, r)
+	}
 	p := s.page(r, "Home")
 	return s.render(w, r, http.StatusOK, components.HomePage(p, components.Home{
 		Name: u.Name, Role: u.Role.Label(), ForceName: u.ForceName, Links: p.Nav,

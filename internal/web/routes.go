@@ -86,6 +86,16 @@ func (s *Server) routes() {
 		s.route(r, http.MethodGet, "/cases/{id}/due-date", auth.EditCases, s.casesDueDateForm)
 		s.route(r, http.MethodPost, "/cases/{id}/due-date", auth.EditCases, s.casesDueDatePost)
 
+		s.route(r, http.MethodGet, "/cases/{id}/submissions", auth.ViewCases, s.submissionsList)
+		s.route(r, http.MethodGet, "/cases/{id}/submissions/new", auth.SubmitPlans, s.submissionsNew)
+		s.route(r, http.MethodPost, "/cases/{id}/submissions", auth.SubmitPlans, s.submissionsCreate)
+		s.route(r, http.MethodGet, "/cases/{id}/progress/new", auth.SubmitPlans, s.progressNew)
+		s.route(r, http.MethodPost, "/cases/{id}/progress", auth.SubmitPlans, s.progressCreate)
+		s.route(r, http.MethodGet, "/submissions/{id}", auth.ViewCases, s.submissionsShow)
+		s.route(r, http.MethodGet, "/documents/{id}", auth.ReadDocuments, s.documentsDownload)
+		s.route(r, http.MethodGet, "/plans", auth.ReadPlans, s.plansOverview)
+		s.route(r, http.MethodGet, "/recommendations/{id}/plans", auth.ReadPlans, s.plansForRecommendation)
+
 		s.route(r, http.MethodGet, "/dashboard", auth.ViewDashboard, s.dashboardShow)
 		s.route(r, http.MethodGet, "/dashboard.csv", auth.ViewDashboard, s.dashboardCSV)
 

@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"inspectrack/internal/auth"
+	"inspectrack/internal/blob"
 	"inspectrack/internal/config"
 	"inspectrack/internal/store"
 )
@@ -20,6 +21,7 @@ type Server struct {
 	log      *slog.Logger
 	cfg      config.Config
 	store    *store.Store
+	blobs    blob.Store
 	sessions *scs.SessionManager
 	pwParams auth.Params
 	now      func() time.Time
@@ -36,6 +38,8 @@ type Options struct {
 	Now func() time.Time
 	// PasswordParams overrides argon2id parameters (tests use cheap ones).
 	PasswordParams *auth.Params
+	// Blobs stores documents' bytes. Default: in PostgreSQL, beside the rest.
+	Blobs blob.Store
 }
 
 // NewServer builds the portal's handler. Close stops its background work.
@@ -53,6 +57,10 @@ func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Option
 	}
 	if opts.PasswordParams != nil {
 		s.pwParams = *opts.PasswordParams
+	}
+	s.blobs = opts.Blobs
+	if s.blobs == nil {
+		s.blobs = blob.NewPostgres(st.Pool())
 	}
 	s.sessions = newSessions(cfg, st)
 	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {

@@ -1,0 +1,289 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"inspectrack/internal/blob"
+	"inspectrack/internal/domain"
+)
+
+// SubmissionKind says what a submission is: a version of the force's plan,
+// or an update on its progress.
+type SubmissionKind string
+
+// The kinds of submission, as stored in submissions.kind.
+const (
+	KindPlan     SubmissionKind = "plan"
+	KindProgress SubmissionKind = "progress"
+)
+
+// Label is the kind as people say it.
+func (k SubmissionKind) Label() string {
+	if k == KindProgress {
+		return "Progress update"
+	}
+	return "Plan"
+}
+
+// CasePlan is a case with a summary of what its force has sent: what the
+// liaison's home and the per-recommendation view of plans list.
+type CasePlan struct {
+	Case
+	PlanVersions    int
+	ProgressUpdates int
+	// FirstPlanLateDays is how late the first plan version was against the
+	// due date recorded with it (0: on time, or none sent).
+	FirstPlanLateDays int
+}
+
+// PlanStatus is where the case's plan stands on asOf.
+func (c CasePlan) PlanStatus(asOf time.Time) (domain.PlanStatus, int) {
+	return domain.PlanStatusOf(c.Facts(), c.FirstPlanLateDays, asOf)
+}
+
+// casePlanQuery is a case (caseColumns, caseFrom) with counts of its
+// submissions; callers add WHERE and ORDER BY. The first plan version's
+// time and due date come along so that its lateness is worked out by
+// domain.LateDays, in one place.
+const casePlanQuery = `SELECT ` + caseColumns + `,
+		(SELECT count(*) FROM submissions s WHERE s.case_id = c.id AND s.kind = 'plan'),
+		(SELECT count(*) FROM submissions s WHERE s.case_id = c.id AND s.kind = 'progress'),
+		first.submitted_at, first.due_on` + caseFrom + `
+	LEFT JOIN LATERAL (
+		SELECT s.submitted_at, s.due_on FROM submissions s
+		WHERE s.case_id = c.id AND s.kind = 'plan' ORDER BY s.version LIMIT 1
+	) first ON true `
+
+func scanCasePlan(r pgx.Row) (CasePlan, error) {
+	var c CasePlan
+	var firstAt, firstDue *time.Time
+	err := r.Scan(append(caseDest(&c.Case), &c.PlanVersions, &c.ProgressUpdates, &firstAt, &firstDue)...)
+	if err == nil && firstAt != nil {
+		c.FirstPlanLateDays = domain.LateDays(firstDue, *firstAt)
+	}
+	return c, err
+}
+
+// CasePlan returns case id within sc, with what its force has sent.
+func (s *Store) CasePlan(ctx context.Context, sc Scope, id int64) (CasePlan, error) {
+	const q = casePlanQuery + `WHERE c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
+	c, err := scanCasePlan(s.pool.QueryRow(ctx, q, id, sc.ForceArg()))
+	if err != nil {
+		return c, notFound(err, "store: case %d", id)
+	}
+	return c, nil
+}
+
+// CasePlanFilter selects the cases CasePlans lists.
+type CasePlanFilter struct {
+	FindingID int64 // 0: every recommendation
+	OpenOnly  bool  // leave out closed cases
+}
+
+// CasePlans lists the cases within sc that f selects, by plan due date
+// (soonest first, none last), then force name.
+func (s *Store) CasePlans(ctx context.Context, sc Scope, f CasePlanFilter) ([]CasePlan, error) {
+	const q = casePlanQuery + `
+		WHERE ($1::bigint IS NULL OR c.force_id = $1)
+		  AND ($2::bigint = 0 OR c.finding_id = $2)
+		  AND (NOT $3 OR c.closed_on IS NULL)
+		ORDER BY c.plan_due_on NULLS LAST, f.name, c.id`
+	rows, err := s.pool.Query(ctx, q, sc.ForceArg(), f.FindingID, f.OpenOnly)
+	if err != nil {
+		return nil, fmt.Errorf("store: list cases with plans: %w", err)
+	}
+	cases, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CasePlan, error) { return scanCasePlan(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: list cases with plans: %w", err)
+	}
+	return cases, nil
+}
+
+// Submission is one plan version or progress update, with its documents.
+type Submission struct {
+	ID            int64
+	CaseID        int64
+	ForceID       int64
+	Kind          SubmissionKind
+	Version       int
+	SubmittedBy   int64
+	SubmitterName string
+	SubmittedAt   time.Time
+	DueOn         *time.Time // the plan's due date when this was sent
+	Note          string
+	Documents     []Document
+}
+
+// LateDays is how many days after its due date this plan version came (0
+// for a progress update: those are not due).
+func (s Submission) LateDays() int {
+	if s.Kind != KindPlan {
+		return 0
+	}
+	return domain.LateDays(s.DueOn, s.SubmittedAt)
+}
+
+const submissionColumns = `s.id, s.case_id, c.force_id, s.kind, s.version, s.submitted_by, u.name,
+	s.submitted_at, s.due_on, s.note`
+
+const submissionFrom = ` FROM submissions s JOIN cases c ON c.id = s.case_id JOIN users u ON u.id = s.submitted_by `
+
+func scanSubmission(r pgx.Row) (Submission, error) {
+	var s Submission
+	err := r.Scan(&s.ID, &s.CaseID, &s.ForceID, &s.Kind, &s.Version, &s.SubmittedBy, &s.SubmitterName,
+		&s.SubmittedAt, &s.DueOn, &s.Note)
+	return s, err
+}
+
+// CaseSubmissions returns every submission of case caseID within sc,
+// newest first, with their documents. A case outside sc has none.
+func (s *Store) CaseSubmissions(ctx context.Context, sc Scope, caseID int64) ([]Submission, error) {
+	const q = `SELECT ` + submissionColumns + submissionFrom + `
+		WHERE s.case_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
+		ORDER BY s.submitted_at DESC, s.id DESC`
+	rows, err := s.pool.Query(ctx, q, caseID, sc.ForceArg())
+	if err != nil {
+		return nil, fmt.Errorf("store: submissions of case %d: %w", caseID, err)
+	}
+	subs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Submission, error) { return scanSubmission(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: submissions of case %d: %w", caseID, err)
+	}
+	return subs, s.attachDocuments(ctx, subs)
+}
+
+// Submission returns submission id within sc, with its documents.
+func (s *Store) Submission(ctx context.Context, sc Scope, id int64) (Submission, error) {
+	const q = `SELECT ` + submissionColumns + submissionFrom + `
+		WHERE s.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
+	sub, err := scanSubmission(s.pool.QueryRow(ctx, q, id, sc.ForceArg()))
+	if err != nil {
+		return sub, notFound(err, "store: submission %d", id)
+	}
+	subs := []Submission{sub}
+	if err := s.attachDocuments(ctx, subs); err != nil {
+		return sub, err
+	}
+	return subs[0], nil
+}
+
+// attachDocuments loads the documents of subs in one query. The
+// submissions were read within scope, so their documents are too.
+func (s *Store) attachDocuments(ctx context.Context, subs []Submission) error {
+	if len(subs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(subs))
+	at := make(map[int64]int, len(subs))
+	for i, sub := range subs {
+		ids[i], at[sub.ID] = sub.ID, i
+	}
+	const q = `SELECT ` + documentColumns + documentFrom + `WHERE d.submission_id = ANY($1) ORDER BY d.submission_id, d.position`
+	rows, err := s.pool.Query(ctx, q, ids)
+	if err != nil {
+		return fmt.Errorf("store: documents: %w", err)
+	}
+	docs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Document, error) { return scanDocument(r) })
+	if err != nil {
+		return fmt.Errorf("store: documents: %w", err)
+	}
+	for _, d := range docs {
+		i := at[d.SubmissionID]
+		subs[i].Documents = append(subs[i].Documents, d)
+	}
+	return nil
+}
+
+// NewSubmission is what sending a plan version or a progress update needs.
+type NewSubmission struct {
+	CaseID    int64
+	Kind      SubmissionKind
+	Note      string
+	At        time.Time // when it was sent: the server's clock
+	Documents []NewDocument
+}
+
+// NewDocument is one file of a NewSubmission, already inspected: its
+// cleaned name, its content type decided from its content, and the size
+// and hash measured as it arrived, which the stored blob must match.
+type NewDocument struct {
+	Name        string
+	ContentType string
+	Size        int64
+	SHA256      [32]byte
+	Body        io.Reader
+}
+
+// ErrCaseClosed is returned when sending to a closed case.
+var ErrCaseClosed = errors.New("store: case is closed")
+
+// CreateSubmission records a plan version or progress update of a case
+// within sc, its documents and their blobs, the case's submission dates
+// (for a plan) and the audit event, all in one transaction: if anything
+// fails, nothing of the submission remains. Versions are numbered per case
+// and kind; the case row is locked so two at once get consecutive numbers.
+func (s *Store) CreateSubmission(ctx context.Context, a Actor, sc Scope, blobs blob.Store, n NewSubmission) (Submission, error) {
+	var id int64
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		c, err := LockCase(ctx, tx, sc, n.CaseID)
+		if err != nil {
+			return err
+		}
+		if c.ClosedOn != nil {
+			return fmt.Errorf("store: submit to case %d: %w", n.CaseID, ErrCaseClosed)
+		}
+		forceID, dueOn := c.ForceID, c.PlanDueOn
+		if n.Kind != KindPlan {
+			dueOn = nil // progress updates are not due
+		}
+		const insert = `
+			INSERT INTO submissions (case_id, kind, version, submitted_by, submitted_at, due_on, note)
+			SELECT $1, $2, COALESCE(max(version), 0) + 1, $3, $4, $5, $6
+			FROM submissions WHERE case_id = $1 AND kind = $2
+			RETURNING id, version`
+		var version int
+		if err := tx.QueryRow(ctx, insert, n.CaseID, n.Kind, a.UserID, n.At, dueOn, n.Note).Scan(&id, &version); err != nil {
+			return fmt.Errorf("store: submit to case %d: %w", n.CaseID, err)
+		}
+		var names []string
+		for i, d := range n.Documents {
+			b, err := blobs.Put(ctx, tx, d.Body)
+			if err != nil {
+				return fmt.Errorf("store: submission %d: document %d: %w", id, i+1, err)
+			}
+			if b.Size != d.Size || !bytes.Equal(b.SHA256[:], d.SHA256[:]) {
+				return fmt.Errorf("store: submission %d: document %d stored %d bytes, received %d, or its hash differs", id, i+1, b.Size, d.Size)
+			}
+			const insertDoc = `
+				INSERT INTO documents (submission_id, position, blob_id, display_name, content_type, size, sha256)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`
+			if _, err := tx.Exec(ctx, insertDoc, id, i+1, b.ID, d.Name, d.ContentType, b.Size, b.SHA256[:]); err != nil {
+				return fmt.Errorf("store: submission %d: document %d: %w", id, i+1, err)
+			}
+			names = append(names, fmt.Sprintf("%s (%d bytes, sha256 %x)", d.Name, b.Size, b.SHA256[:6]))
+		}
+		if n.Kind == KindPlan {
+			const touchCase = `UPDATE cases SET first_submitted_at = COALESCE(first_submitted_at, $2), last_submitted_at = $2 WHERE id = $1`
+			if _, err := tx.Exec(ctx, touchCase, n.CaseID, n.At); err != nil {
+				return fmt.Errorf("store: submission %d: case dates: %w", id, err)
+			}
+		}
+		summary := fmt.Sprintf("%s %d for case %d", strings.ToLower(n.Kind.Label()), version, n.CaseID)
+		if len(names) > 0 {
+			summary += ": " + strings.Join(names, "; ")
+		}
+		return Audit(ctx, tx, a.Event("submission.create", "submission", id, forceID, summary))
+	})
+	if err != nil {
+		return Submission{}, err
+	}
+	return s.Submission(ctx, sc, id)
+}

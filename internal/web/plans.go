@@ -1,0 +1,103 @@
+package web
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"inspectrack/internal/domain"
+	"inspectrack/internal/store"
+	"inspectrack/web/components"
+)
+
+// plansOverview lists every recommendation with cases, and how many forces
+// have sent their plan, sent it late, or not sent it.
+func (s *Server) plansOverview(w http.ResponseWriter, r *http.Request) error {
+	cases, err := s.store.CasePlans(r.Context(), scope(r), store.CasePlanFilter{})
+	if err != nil {
+		return err
+	}
+	asOf := s.today()
+	byFinding := map[int64]*components.PlansOverviewRow{}
+	var rows []*components.PlansOverviewRow
+	for _, c := range cases {
+		row := byFinding[c.FindingID]
+		if row == nil {
+			row = &components.PlansOverviewRow{FindingID: c.FindingID, ReportTitle: c.ReportTitle,
+				Reference: c.Reference, Asked: components.Excerpt(c.FindingBody, 160)}
+			for _, st := range domain.PlanStatuses() {
+				row.Counts = append(row.Counts, components.PlanCount{Key: string(st), Label: st.Label(), Class: st.Tag()})
+			}
+			byFinding[c.FindingID] = row
+			rows = append(rows, row)
+		}
+		row.Forces++
+		st, _ := c.PlanStatus(asOf)
+		row.Counts[slices.Index(domain.PlanStatuses(), st)].N++
+	}
+	slices.SortFunc(rows, func(a, b *components.PlansOverviewRow) int {
+		return cmp.Or(cmp.Compare(a.ReportTitle, b.ReportTitle), cmp.Compare(a.Reference, b.Reference), cmp.Compare(a.FindingID, b.FindingID))
+	})
+	view := make([]components.PlansOverviewRow, len(rows))
+	for i, row := range rows {
+		view[i] = *row
+	}
+	p := s.page(r, "Plans from forces")
+	p.Wide = true
+	return s.render(w, r, http.StatusOK, components.PlansOverviewPage(p, view))
+}
+
+// plansForRecommendation says, for one recommendation, which forces have
+// sent their plan, which sent it late and which have not sent it, grouped
+// in the order they need chasing.
+func (s *Server) plansForRecommendation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cases, err := s.store.CasePlans(r.Context(), scope(r), store.CasePlanFilter{FindingID: id})
+	if err != nil {
+		return err
+	}
+	if len(cases) == 0 {
+		return fmt.Errorf("web: recommendation %d has no cases: %w", id, store.ErrNotFound)
+	}
+	asOf := s.today()
+	v := components.RecommendationPlans{FindingID: id, ReportTitle: cases[0].ReportTitle,
+		Reference: cases[0].Reference, Asked: cases[0].FindingBody, Total: len(cases)}
+	groups := map[domain.PlanStatus]*components.PlanGroup{}
+	for _, c := range cases {
+		st, _ := c.PlanStatus(asOf)
+		g := groups[st]
+		if g == nil {
+			g = &components.PlanGroup{Key: string(st), Label: st.Label(), Class: st.Tag()}
+			groups[st] = g
+		}
+		row := components.PlanRow{CaseID: c.ID, ForceName: c.ForceName, Status: planStatusTag(c, asOf),
+			Versions: c.PlanVersions, Updates: c.ProgressUpdates, Submission: fmt.Sprintf("/cases/%d/submissions", c.ID)}
+		if c.PlanDueOn != nil {
+			row.DueOn = *c.PlanDueOn
+		}
+		if c.FirstSubmittedAt != nil {
+			row.FirstAt = *c.FirstSubmittedAt
+		}
+		if c.LastSubmittedAt != nil {
+			row.LastAt = *c.LastSubmittedAt
+		}
+		g.Rows = append(g.Rows, row)
+	}
+	for _, st := range domain.PlanStatuses() {
+		if g := groups[st]; g != nil {
+			slices.SortFunc(g.Rows, func(a, b components.PlanRow) int { return cmp.Compare(a.ForceName, b.ForceName) })
+			v.Groups = append(v.Groups, *g)
+		}
+	}
+	title := "Plans for the recommendation"
+	if v.Reference != "" {
+		title = "Plans for " + v.Reference
+	}
+	p := s.page(r, title)
+	p.Wide = true
+	return s.render(w, r, http.StatusOK, components.RecommendationPlansPage(p, v))
+}
