@@ -22,6 +22,16 @@ var BenchSize = store.BenchSize{Forces: 250, Reports: 80, Recommendations: 397, 
 // users, the current report) and then the national-scale data set, and
 // proves the audit chain whole.
 func Bench(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time) (store.BenchResult, error) {
+	return benchWith(ctx, st, password, params, now, BenchSize)
+}
+
+// BenchWith is Bench at another size (tests build a small one).
+func BenchWith(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time, size store.BenchSize) error {
+	_, err := benchWith(ctx, st, password, params, now, size)
+	return err
+}
+
+func benchWith(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time, size store.BenchSize) (store.BenchResult, error) {
 	var existing int
 	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM cases`).Scan(&existing); err != nil {
 		return store.BenchResult{}, fmt.Errorf("seed: bench: %w", err)
@@ -38,7 +48,7 @@ func Bench(ctx context.Context, st *store.Store, password string, params auth.Pa
 	if err := st.Tx(ctx, func(tx pgx.Tx) error { _, err := store.UpsertForces(ctx, tx, forces); return err }); err != nil {
 		return store.BenchResult{}, err
 	}
-	if err := st.BenchForces(ctx, BenchSize.Forces); err != nil {
+	if err := st.BenchForces(ctx, size.Forces); err != nil {
 		return store.BenchResult{}, err
 	}
 	if _, err := Demo(ctx, st, password, params); err != nil {
@@ -51,7 +61,7 @@ func Bench(ctx context.Context, st *store.Store, password string, params auth.Pa
 	if err != nil {
 		return store.BenchResult{}, err
 	}
-	res, err := st.LoadBench(ctx, BenchSize, domain.Today(now), inspector.ID)
+	res, err := st.LoadBench(ctx, size, domain.Today(now), inspector.ID)
 	if err != nil {
 		return res, err
 	}

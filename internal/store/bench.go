@@ -23,6 +23,7 @@ type BenchSize struct {
 // BenchResult says what LoadBench built.
 type BenchResult struct {
 	Forces, Reports, Recommendations, Cases, FollowUps int
+	Submissions, Documents                             int
 	AuditEvents                                        int64
 	Steps                                              []BenchStep
 }
@@ -111,6 +112,12 @@ func (s *Store) LoadBench(ctx context.Context, size BenchSize, today time.Time, 
 			FROM findings f JOIN reports r ON r.id = f.report_id
 			WHERE r.title LIKE 'Bench report %' AND r.published_on + 30 <= $1`, today, inspectorID)},
 		{"cases", func() error { return benchCases(ctx, conn, today) }},
+		{"liaisons", exec(`
+			INSERT INTO users (email, name, role, force_id, password_hash)
+			SELECT 'liaison.' || f.code || '@bench.test', 'Liaison of ' || f.name, 'liaison', f.id, '!bench: no sign-in'
+			FROM forces f
+			WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.force_id = f.id)`)},
+		{"submissions (small documents)", func() error { return benchSubmissions(ctx, conn) }},
 		{"follow-ups", exec(`
 			INSERT INTO follow_ups (case_id, planned_on, done_on, outcome, notes, created_by, created_at, recorded_by, recorded_at)
 			SELECT c.id, c.follow_up_planned_on, c.follow_up_done_on,
@@ -139,8 +146,9 @@ func (s *Store) LoadBench(ctx context.Context, size BenchSize, today time.Time, 
 	}
 	const counts = `SELECT (SELECT count(*) FROM forces), (SELECT count(*) FROM reports),
 		(SELECT count(*) FROM findings WHERE kind = 'recommendation'), (SELECT count(*) FROM cases),
-		(SELECT count(*) FROM follow_ups)`
-	if err := conn.QueryRow(ctx, counts).Scan(&res.Forces, &res.Reports, &res.Recommendations, &res.Cases, &res.FollowUps); err != nil {
+		(SELECT count(*) FROM follow_ups), (SELECT count(*) FROM submissions), (SELECT count(*) FROM documents)`
+	if err := conn.QueryRow(ctx, counts).Scan(&res.Forces, &res.Reports, &res.Recommendations, &res.Cases, &res.FollowUps,
+		&res.Submissions, &res.Documents); err != nil {
 		return res, fmt.Errorf("store: bench: counts: %w", err)
 	}
 	return res, nil
@@ -200,6 +208,40 @@ func benchCases(ctx context.Context, conn *pgx.Conn, today time.Time) error {
 		}
 		_, err := tx.Exec(ctx, q, today)
 		return err
+	})
+}
+
+// benchSubmissions gives every case with a plan in its first version, sent
+// by a liaison of the force, with one small text document stored as a blob
+// of one chunk, as issue 5's upload would store it.
+func benchSubmissions(ctx context.Context, conn *pgx.Conn) error {
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		steps := []string{
+			`INSERT INTO submissions (case_id, kind, version, submitted_by, submitted_at, due_on, note)
+			SELECT c.id, 'plan', 1, (SELECT min(u.id) FROM users u WHERE u.force_id = c.force_id), c.first_submitted_at,
+				c.plan_due_on, 'Our plan, agreed by the chief officer group.'
+			FROM cases c JOIN findings f ON f.id = c.finding_id JOIN reports r ON r.id = f.report_id
+			WHERE r.title LIKE 'Bench report %' AND c.first_submitted_at IS NOT NULL`,
+			`CREATE TEMP TABLE bench_docs ON COMMIT DROP AS
+			SELECT s.id AS submission_id, s.case_id,
+				nextval(pg_get_serial_sequence('blobs', 'id')) AS blob_id,
+				convert_to('Plan for case ' || s.case_id || E'.\n' || repeat(E'We will review the counter-corruption unit''s capability and capacity.\n', 4), 'UTF8') AS data
+			FROM submissions s
+			WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.submission_id = s.id)`,
+			`INSERT INTO blob_chunks (blob_id, seq, data) SELECT blob_id, 0, data FROM bench_docs`,
+			`INSERT INTO blobs (id, size, sha256, chunks) OVERRIDING SYSTEM VALUE
+			SELECT blob_id, octet_length(data), sha256(data), 1 FROM bench_docs`,
+			`INSERT INTO documents (submission_id, position, blob_id, display_name, content_type, size, sha256)
+			SELECT submission_id, 1, blob_id, 'plan-' || case_id || '.txt', 'text/plain; charset=utf-8',
+				octet_length(data), sha256(data)
+			FROM bench_docs`,
+		}
+		for _, q := range steps {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -1,0 +1,64 @@
+package seed_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"inspectrack/internal/domain"
+	"inspectrack/internal/seed"
+	"inspectrack/internal/store"
+	"inspectrack/internal/testdb"
+)
+
+// TestBenchBuildsAWholeDataSet runs the national-scale loader at a small
+// size: every case of every recommendation, submissions with documents,
+// follow-ups, an audit trail that is one unbroken hash chain, and dashboard
+// counts that agree with a count made case by case.
+func TestBenchBuildsAWholeDataSet(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(testdb.Pool(t))
+	size := store.BenchSize{Forces: 60, Reports: 4, Recommendations: 9, PerReport: 3, AuditEvents: 5000}
+	now := time.Now()
+	if err := seed.BenchWith(ctx, st, "pw for the test", cheap, now, size); err != nil {
+		t.Fatal(err)
+	}
+	var forces, cases, recs, subs, docs, followUps int
+	if err := st.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM forces), (SELECT count(*) FROM cases),
+		(SELECT count(*) FROM findings WHERE kind = 'recommendation'), (SELECT count(*) FROM submissions),
+		(SELECT count(*) FROM documents), (SELECT count(*) FROM follow_ups)`).Scan(&forces, &cases, &recs, &subs, &docs, &followUps); err != nil {
+		t.Fatal(err)
+	}
+	if forces != 60 || recs != 9+3 || cases != forces*recs {
+		t.Errorf("%d forces, %d recommendations, %d cases: want 60, 12 and a case for each", forces, recs, cases)
+	}
+	if subs == 0 || docs != subs || followUps == 0 {
+		t.Errorf("%d submissions, %d documents, %d follow-ups", subs, docs, followUps)
+	}
+	v, err := st.VerifyAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.BrokenID != 0 || v.Checked < 5000 {
+		t.Errorf("audit chain: %d checked, broken at %d: %s", v.Checked, v.BrokenID, v.Problem)
+	}
+	// The kept counts, built after the load, agree with the items.
+	today := domain.Today(now)
+	kept, err := st.Dashboard(ctx, store.Scope{}, store.DashboardFilter{AsOf: today, Today: today, AssessDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted, err := st.Dashboard(ctx, store.Scope{}, store.DashboardFilter{AsOf: today, Today: domain.AddDays(today, 1), AssessDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range domain.Kinds() {
+		if kept.Totals[k] != counted.Totals[k] {
+			t.Errorf("%s: %d kept, %d counted", k, kept.Totals[k], counted.Totals[k])
+		}
+	}
+	if kept.Totals[domain.KindRecommendationOverdue] == 0 {
+		t.Error("nothing overdue in the bench data set")
+	}
+}
