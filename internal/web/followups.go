@@ -296,19 +296,24 @@ func plural(n int, one, many string) string {
 
 // --- record, move ---
 
-// followUpCase loads a follow-up still to happen and its case; one already
-// recorded goes back to the case with a message.
-func (s *Server) followUpCase(r *http.Request) (store.FollowUp, store.Case, error) {
+// openFollowUp loads the URL's follow-up and its case. One already recorded
+// cannot be recorded again or moved: the browser goes back to the case with
+// the message recorded, and done is true.
+func (s *Server) openFollowUp(w http.ResponseWriter, r *http.Request, recorded string) (f store.FollowUp, c store.Case, done bool, err error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return store.FollowUp{}, store.Case{}, err
+		return f, c, false, err
 	}
-	f, err := s.store.FollowUp(r.Context(), scope(r), id)
-	if err != nil {
-		return f, store.Case{}, err
+	if f, err = s.store.FollowUp(r.Context(), scope(r), id); err != nil {
+		return f, c, false, err
 	}
-	c, err := s.store.Case(r.Context(), scope(r), f.CaseID)
-	return f, c, err
+	if c, err = s.store.Case(r.Context(), scope(r), f.CaseID); err != nil {
+		return f, c, false, err
+	}
+	if f.DoneOn != nil {
+		return f, c, true, s.backToCase(w, r, c.ID, recorded)
+	}
+	return f, c, false, nil
 }
 
 func recordForm(f store.FollowUp, c store.Case, today time.Time) components.FollowUpForm {
@@ -324,31 +329,25 @@ func recordForm(f store.FollowUp, c store.Case, today time.Time) components.Foll
 }
 
 func (s *Server) followUpsRecordForm(w http.ResponseWriter, r *http.Request) error {
-	f, c, err := s.followUpCase(r)
-	if err != nil {
+	f, c, done, err := s.openFollowUp(w, r, "That follow-up has already been recorded.")
+	if err != nil || done {
 		return err
-	}
-	if f.DoneOn != nil {
-		return s.backToCase(w, r, c.ID, "That follow-up has already been recorded.")
 	}
 	return s.renderFollowUpForm(w, r, "Record a follow-up", recordForm(f, c, domain.Today(s.now())))
 }
 
 func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) error {
-	f, c, err := s.followUpCase(r)
-	if err != nil {
+	f, c, done, err := s.openFollowUp(w, r, "That follow-up had already been recorded. Nothing was changed.")
+	if err != nil || done {
 		return err
-	}
-	if f.DoneOn != nil {
-		return s.backToCase(w, r, c.ID, "That follow-up had already been recorded. Nothing was changed.")
 	}
 	today := domain.Today(s.now())
 	form := recordForm(f, c, today)
 	hint := form.Date.Hint
 	form.Date = dateForm(r, "done")
 	form.Date.Legend, form.Date.Hint = "Date the follow-up inspection happened", hint
-	done, ok := parseDateField(&form.Date, &form.Errors, "the date the follow-up happened")
-	if ok && done.After(today) {
+	doneOn, ok := parseDateField(&form.Date, &form.Errors, "the date the follow-up happened")
+	if ok && doneOn.After(today) {
 		form.Date.Error = "The date the follow-up happened must be today or in the past"
 		form.Errors.Add("done-day", form.Date.Error)
 	}
@@ -362,7 +361,7 @@ func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) err
 	if form.Errors.Any() {
 		return s.renderFollowUpForm(w, r, "Record a follow-up", form)
 	}
-	err = s.store.RecordFollowUp(r.Context(), actor(r), scope(r), f.ID, store.FollowUpRecord{DoneOn: done, Outcome: outcome, Notes: notes})
+	err = s.store.RecordFollowUp(r.Context(), actor(r), scope(r), f.ID, store.FollowUpRecord{DoneOn: doneOn, Outcome: outcome, Notes: notes})
 	if errors.Is(err, store.ErrFollowUpDone) {
 		return s.backToCase(w, r, c.ID, "That follow-up had already been recorded. Nothing was changed.")
 	}
@@ -380,23 +379,17 @@ func moveForm(f store.FollowUp, c store.Case, today time.Time) components.Follow
 }
 
 func (s *Server) followUpsMoveForm(w http.ResponseWriter, r *http.Request) error {
-	f, c, err := s.followUpCase(r)
-	if err != nil {
+	f, c, done, err := s.openFollowUp(w, r, "That follow-up has already been recorded: its date cannot move.")
+	if err != nil || done {
 		return err
-	}
-	if f.DoneOn != nil {
-		return s.backToCase(w, r, c.ID, "That follow-up has already been recorded: its date cannot move.")
 	}
 	return s.renderFollowUpForm(w, r, "Move a follow-up", moveForm(f, c, domain.Today(s.now())))
 }
 
 func (s *Server) followUpsMovePost(w http.ResponseWriter, r *http.Request) error {
-	f, c, err := s.followUpCase(r)
-	if err != nil {
+	f, c, done, err := s.openFollowUp(w, r, "That follow-up has been recorded: its date cannot move.")
+	if err != nil || done {
 		return err
-	}
-	if f.DoneOn != nil {
-		return s.backToCase(w, r, c.ID, "That follow-up has been recorded: its date cannot move.")
 	}
 	form := moveForm(f, c, domain.Today(s.now()))
 	hint := form.Date.Hint
