@@ -85,6 +85,7 @@ const (
 	ReadPlans     Permission = "plans.read"     // every force's plans per recommendation: sent, late, missing
 	ReadDocuments Permission = "documents.read" // download a document (a liaison: their force only)
 
+	ViewAssessments Permission = "assessments.view"    // assessments, draft letters, unpublished overviews
 	Assess          Permission = "assessments.edit"    // record and submit an assessment
 	ApproveAssess   Permission = "assessments.approve" // return, approve, publish (never one's own)
 	EditLetterTexts Permission = "letters.edit"
@@ -107,6 +108,7 @@ var grants = map[Permission][]Role{
 	SubmitPlans:     {RoleLiaison},
 	ReadPlans:       {RoleManager, RoleInspector},
 	ReadDocuments:   {RoleManager, RoleInspector, RoleLiaison},
+	ViewAssessments: {RoleManager, RoleInspector},
 	Assess:          {RoleInspector},
 	ApproveAssess:   {RoleManager},
 	EditLetterTexts: {RoleInspector, RoleManager},

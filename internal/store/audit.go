@@ -128,7 +128,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 		SELECT id, occurred_at, COALESCE(actor_id, 0), actor_email, action, object_type, object_id,
 			COALESCE(force_id, 0), summary, request_id, client_addr, prev_hash, hash
 		FROM audit_events ORDER BY id`
-	rows, err := s.pool.Query(ctx, q)
+	rows, err := s.db().Query(ctx, q)
 	if err != nil {
 		return VerifyResult{}, fmt.Errorf("store: verify audit: %w", err)
 	}
@@ -159,7 +159,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	const head = `SELECT last_id, hash FROM audit_head`
 	var lastID int64
 	var headHash []byte
-	if err := s.pool.QueryRow(ctx, head).Scan(&lastID, &headHash); err != nil {
+	if err := s.db().QueryRow(ctx, head).Scan(&lastID, &headHash); err != nil {
 		return res, fmt.Errorf("store: verify audit: head: %w", err)
 	}
 	if !bytes.Equal(headHash, prev) {
@@ -192,7 +192,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, err
 		  AND ($4::bigint = 0 OR id < $4)
 		ORDER BY id DESC
 		LIMIT $5`
-	rows, err := s.pool.Query(ctx, q, f.ActorID, f.ObjectType, f.ObjectID, f.BeforeID, f.Limit)
+	rows, err := s.db().Query(ctx, q, f.ActorID, f.ObjectType, f.ObjectID, f.BeforeID, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: list audit: %w", err)
 	}

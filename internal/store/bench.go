@@ -44,7 +44,7 @@ func (s *Store) BenchForces(ctx context.Context, n int) error {
 				'South West', 'Wales', 'West Midlands', 'Yorkshire and the Humber'])[1 + n % 10],
 			'Chief Constable', 'Police and crime commissioner'
 		FROM generate_series(1, $1 - (SELECT count(*) FROM forces)) n`
-	if _, err := s.pool.Exec(ctx, q, n); err != nil {
+	if _, err := s.db().Exec(ctx, q, n); err != nil {
 		return fmt.Errorf("store: bench forces: %w", err)
 	}
 	return nil
@@ -70,20 +70,10 @@ func (s *Store) LoadBench(ctx context.Context, size BenchSize, today time.Time, 
 		res.Steps = append(res.Steps, BenchStep{name, time.Since(start)})
 		return nil
 	}
-	// One connection without the statement timeout: some steps take
-	// longer than a request may.
-	pc, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return res, fmt.Errorf("store: bench: %w", err)
-	}
-	defer pc.Release()
-	conn := pc.Conn()
-	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
-		return res, fmt.Errorf("store: bench: %w", err)
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), `RESET statement_timeout`)
+	// Some steps take longer than a request may: the caller gives a Store
+	// on a pool without the statement timeout.
 	exec := func(q string, args ...any) func() error {
-		return func() error { _, err := conn.Exec(ctx, q, args...); return err }
+		return func() error { _, err := s.db().Exec(ctx, q, args...); return err }
 	}
 	steps := []struct {
 		name string
@@ -111,13 +101,13 @@ func (s *Store) LoadBench(ctx context.Context, size BenchSize, today time.Time, 
 			SELECT f.id, r.published_on + 30, r.published_on + 61, $2
 			FROM findings f JOIN reports r ON r.id = f.report_id
 			WHERE r.title LIKE 'Bench report %' AND r.published_on + 30 <= $1`, today, inspectorID)},
-		{"cases", func() error { return benchCases(ctx, conn, today) }},
+		{"cases", func() error { return s.benchCases(ctx, today) }},
 		{"liaisons", exec(`
 			INSERT INTO users (email, name, role, force_id, password_hash)
 			SELECT 'liaison.' || f.code || '@bench.test', 'Liaison of ' || f.name, 'liaison', f.id, '!bench: no sign-in'
 			FROM forces f
 			WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.force_id = f.id)`)},
-		{"submissions (small documents)", func() error { return benchSubmissions(ctx, conn) }},
+		{"submissions (small documents)", func() error { return s.benchSubmissions(ctx) }},
 		{"follow-ups", exec(`
 			INSERT INTO follow_ups (case_id, planned_on, done_on, outcome, notes, created_by, created_at, recorded_by, recorded_at)
 			SELECT c.id, c.follow_up_planned_on, c.follow_up_done_on,
@@ -131,7 +121,7 @@ func (s *Store) LoadBench(ctx context.Context, size BenchSize, today time.Time, 
 			FROM cases c JOIN findings f ON f.id = c.finding_id JOIN reports r ON r.id = f.report_id
 			WHERE r.title LIKE 'Bench report %' AND c.follow_up_planned_on IS NOT NULL`, inspectorID)},
 		{"audit events (hash chain, COPY)", func() error {
-			n, err := benchAudit(ctx, conn, size.AuditEvents, inspectorID)
+			n, err := s.benchAudit(ctx, size.AuditEvents, inspectorID)
 			res.AuditEvents = n
 			return err
 		}},
@@ -147,7 +137,7 @@ func (s *Store) LoadBench(ctx context.Context, size BenchSize, today time.Time, 
 	const counts = `SELECT (SELECT count(*) FROM forces), (SELECT count(*) FROM reports),
 		(SELECT count(*) FROM findings WHERE kind = 'recommendation'), (SELECT count(*) FROM cases),
 		(SELECT count(*) FROM follow_ups), (SELECT count(*) FROM submissions), (SELECT count(*) FROM documents)`
-	if err := conn.QueryRow(ctx, counts).Scan(&res.Forces, &res.Reports, &res.Recommendations, &res.Cases, &res.FollowUps,
+	if err := s.db().QueryRow(ctx, counts).Scan(&res.Forces, &res.Reports, &res.Recommendations, &res.Cases, &res.FollowUps,
 		&res.Submissions, &res.Documents); err != nil {
 		return res, fmt.Errorf("store: bench: counts: %w", err)
 	}
@@ -159,7 +149,7 @@ func (s *Store) LoadBench(ctx context.Context, size BenchSize, today time.Time, 
 // a follow-up four to twelve months later, and most visited cases close.
 // Nothing is dated after today; a step that has not happened yet is NULL,
 // and so is everything after it.
-func benchCases(ctx context.Context, conn *pgx.Conn, today time.Time) error {
+func (s *Store) benchCases(ctx context.Context, today time.Time) error {
 	const q = `
 		WITH base AS (
 			SELECT f.id AS finding_id, fo.id AS force_id, rq.sent_on, rq.due_on,
@@ -202,7 +192,7 @@ func benchCases(ctx context.Context, conn *pgx.Conn, today time.Time) error {
 			CASE WHEN closed_on IS NOT NULL THEN (ARRAY['implemented', 'implemented', 'implemented', 'superseded', 'not_accepted'])[1 + floor(r12 * 5)::int] END,
 			CASE WHEN closed_on IS NOT NULL THEN 'Confirmed at the follow-up inspection.' ELSE '' END
 		FROM closed`
-	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+	return s.Tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT setseed(0.2017)`); err != nil {
 			return err
 		}
@@ -214,8 +204,8 @@ func benchCases(ctx context.Context, conn *pgx.Conn, today time.Time) error {
 // benchSubmissions gives every case with a plan in its first version, sent
 // by a liaison of the force, with one small text document stored as a blob
 // of one chunk, as issue 5's upload would store it.
-func benchSubmissions(ctx context.Context, conn *pgx.Conn) error {
-	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+func (s *Store) benchSubmissions(ctx context.Context) error {
+	return s.Tx(ctx, func(tx pgx.Tx) error {
 		steps := []string{
 			`INSERT INTO submissions (case_id, kind, version, submitted_by, submitted_at, due_on, note)
 			SELECT c.id, 'plan', 1, (SELECT min(u.id) FROM users u WHERE u.force_id = c.force_id), c.first_submitted_at,
@@ -272,10 +262,10 @@ var benchActions = []struct{ action, summary string }{
 // benchAudit writes at least n audit events for what the cases record,
 // in time order, continuing the hash chain from its head and streaming the
 // rows to COPY as their hashes are computed.
-func benchAudit(ctx context.Context, conn *pgx.Conn, n int, actorID int64) (int64, error) {
+func (s *Store) benchAudit(ctx context.Context, n int, actorID int64) (int64, error) {
 	const q = `SELECT id, force_id, request_sent_on, first_submitted_at, assessment_started_on,
 		assessment_published_on, follow_up_planned_on, follow_up_done_on, closed_on FROM cases`
-	rows, err := conn.Query(ctx, q)
+	rows, err := s.db().Query(ctx, q)
 	if err != nil {
 		return 0, err
 	}
@@ -344,10 +334,10 @@ func benchAudit(ctx context.Context, conn *pgx.Conn, n int, actorID int64) (int6
 	})
 
 	var email string
-	if err := conn.QueryRow(ctx, `SELECT email FROM users WHERE id = $1`, actorID).Scan(&email); err != nil {
+	if err := s.db().QueryRow(ctx, `SELECT email FROM users WHERE id = $1`, actorID).Scan(&email); err != nil {
 		return 0, err
 	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+	err = s.Tx(ctx, func(tx pgx.Tx) error {
 		var lastID int64
 		var prev []byte
 		if err := tx.QueryRow(ctx, `SELECT last_id, hash FROM audit_head FOR UPDATE`).Scan(&lastID, &prev); err != nil {

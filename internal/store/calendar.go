@@ -93,7 +93,7 @@ func (s *Store) CalendarEntries(ctx context.Context, sc Scope, f CalendarFilter)
 	if assessDays <= 0 {
 		assessDays = domain.DefaultAssessmentDays
 	}
-	rows, err := s.pool.Query(ctx, q, sc.ForceArg(), f.From, f.ByCase, assessDays)
+	rows, err := s.db().Query(ctx, q, sc.ForceArg(), f.From, f.ByCase, assessDays)
 	if err != nil {
 		return nil, fmt.Errorf("store: calendar: %w", err)
 	}

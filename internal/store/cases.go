@@ -96,7 +96,7 @@ type querier interface {
 // Case returns the case id if it lies in sc (a liaison's own force), else
 // ErrNotFound.
 func (s *Store) Case(ctx context.Context, sc Scope, id int64) (Case, error) {
-	return caseByID(ctx, s.pool, sc, id, "")
+	return caseByID(ctx, s.db(), sc, id, "")
 }
 
 // LockCase returns the case id in sc and locks its row until tx ends, for
@@ -122,7 +122,7 @@ func (s *Store) CaseFor(ctx context.Context, sc Scope, findingID int64, forceCod
 	const q = `SELECT ` + caseColumns + caseFrom + `
 		WHERE c.finding_id = $1 AND f.code = $2 AND ($3::bigint IS NULL OR c.force_id = $3)`
 	var c Case
-	if err := s.pool.QueryRow(ctx, q, findingID, forceCode, sc.ForceArg()).Scan(caseDest(&c)...); err != nil {
+	if err := s.db().QueryRow(ctx, q, findingID, forceCode, sc.ForceArg()).Scan(caseDest(&c)...); err != nil {
 		return c, notFound(err, "store: case of finding %d at %q", findingID, forceCode)
 	}
 	return c, nil
@@ -239,7 +239,7 @@ func (s *Store) ListCases(ctx context.Context, sc Scope, f CaseFilter) (CaseList
 		"region": f.Region, "stage": string(f.Stage), "asof": f.AsOf, "stages": stageKeys(),
 		"limit": f.PerPage, "offset": (f.Page - 1) * f.PerPage,
 	}
-	rows, err := s.pool.Query(ctx, q, args)
+	rows, err := s.db().Query(ctx, q, args)
 	if err != nil {
 		return CaseList{}, fmt.Errorf("store: list cases: %w", err)
 	}
@@ -264,7 +264,7 @@ func (s *Store) CaseStageCounts(ctx context.Context, sc Scope, findingID int64, 
 	const q = `SELECT ` + stageSQL + ` AS stage, count(*) FROM cases c
 		WHERE c.finding_id = @finding AND (@force::bigint IS NULL OR c.force_id = @force)
 		GROUP BY stage`
-	rows, err := s.pool.Query(ctx, q, pgx.NamedArgs{"finding": findingID, "force": sc.ForceArg(), "asof": asOf})
+	rows, err := s.db().Query(ctx, q, pgx.NamedArgs{"finding": findingID, "force": sc.ForceArg(), "asof": asOf})
 	if err != nil {
 		return nil, fmt.Errorf("store: stage counts of finding %d: %w", findingID, err)
 	}

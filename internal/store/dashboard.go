@@ -146,7 +146,7 @@ func (s *Store) Dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Das
 			b.Queue(dashboardItems+dashboardRanking, append(args, f.ReportID, f.FindingID)...).Query(collect)
 		}
 		queueDashboardOptions(b, &d.Options, f.ReportID)
-		if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		if err := s.sendBatch(ctx, b).Close(); err != nil {
 			return Dashboard{}, fmt.Errorf("store: dashboard: %w", err)
 		}
 		switch {
@@ -341,6 +341,14 @@ func scanDashboard(rows pgx.Rows, d *Dashboard) error {
 	}
 	slices.SortFunc(d.Regions, func(a, b RegionCount) int { return cmp.Compare(a.Region, b.Region) })
 	return rows.Err()
+}
+
+// sendBatch sends b through db(): the pool, or InTx's transaction (both
+// send batches).
+func (s *Store) sendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	return s.db().(interface {
+		SendBatch(context.Context, *pgx.Batch) pgx.BatchResults
+	}).SendBatch(ctx, b)
 }
 
 // syncAssessDays makes the stored items count assessDays, once per process

@@ -37,7 +37,7 @@ func scanDocument(r pgx.Row) (Document, error) {
 // own force's documents.
 func (s *Store) Document(ctx context.Context, sc Scope, id int64) (Document, error) {
 	const q = `SELECT ` + documentColumns + documentFrom + `WHERE d.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
-	d, err := scanDocument(s.pool.QueryRow(ctx, q, id, sc.ForceArg()))
+	d, err := scanDocument(s.db().QueryRow(ctx, q, id, sc.ForceArg()))
 	if err != nil {
 		return d, notFound(err, "store: document %d", id)
 	}

@@ -97,7 +97,7 @@ const kindOrder = `array_position(ARRAY['cause_of_concern', 'recommendation', 'a
 // recommendations, then areas for improvement, each in the order added.
 func (s *Store) ListFindings(ctx context.Context, reportID int64) ([]Finding, error) {
 	const q = `SELECT ` + findingColumns + findingFrom + `WHERE fi.report_id = $1 ORDER BY ` + kindOrder + `, fi.id`
-	rows, err := s.pool.Query(ctx, q, reportID)
+	rows, err := s.db().Query(ctx, q, reportID)
 	if err != nil {
 		return nil, fmt.Errorf("store: findings of report %d: %w", reportID, err)
 	}
@@ -112,13 +112,13 @@ func (s *Store) ListFindings(ctx context.Context, reportID int64) ([]Finding, er
 // categories.
 func (s *Store) Finding(ctx context.Context, id int64) (Finding, error) {
 	const q = `SELECT ` + findingColumns + findingFrom + `WHERE fi.id = $1`
-	f, err := scanFinding(s.pool.QueryRow(ctx, q, id))
+	f, err := scanFinding(s.db().QueryRow(ctx, q, id))
 	if err != nil {
 		return f, notFound(err, "store: finding %d", id)
 	}
 	const forces = `SELECT f.id, f.code, f.name FROM finding_forces ff JOIN forces f ON f.id = ff.force_id
 		WHERE ff.finding_id = $1 ORDER BY f.name`
-	rows, err := s.pool.Query(ctx, forces, id)
+	rows, err := s.db().Query(ctx, forces, id)
 	if err == nil {
 		f.Forces, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ForceRef, error) {
 			var fr ForceRef
@@ -141,7 +141,7 @@ func (s *Store) Finding(ctx context.Context, id int64) (Finding, error) {
 // (case-insensitive), without its lists.
 func (s *Store) FindingByReference(ctx context.Context, reportID int64, reference string) (Finding, error) {
 	const q = `SELECT ` + findingColumns + findingFrom + `WHERE fi.report_id = $1 AND lower(fi.reference) = lower($2) AND fi.reference <> ''`
-	f, err := scanFinding(s.pool.QueryRow(ctx, q, reportID, strings.TrimSpace(reference)))
+	f, err := scanFinding(s.db().QueryRow(ctx, q, reportID, strings.TrimSpace(reference)))
 	if err != nil {
 		return f, notFound(err, "store: finding %q of report %d", reference, reportID)
 	}
@@ -151,7 +151,7 @@ func (s *Store) FindingByReference(ctx context.Context, reportID int64, referenc
 // Criteria returns a recommendation's criteria in order.
 func (s *Store) Criteria(ctx context.Context, findingID int64) ([]Criterion, error) {
 	const q = `SELECT id, position, title, description FROM criteria WHERE finding_id = $1 ORDER BY position`
-	rows, err := s.pool.Query(ctx, q, findingID)
+	rows, err := s.db().Query(ctx, q, findingID)
 	if err != nil {
 		return nil, fmt.Errorf("store: criteria of finding %d: %w", findingID, err)
 	}
@@ -164,7 +164,7 @@ func (s *Store) Criteria(ctx context.Context, findingID int64) ([]Criterion, err
 // Categories returns a recommendation's outcome categories in order.
 func (s *Store) Categories(ctx context.Context, findingID int64) ([]Category, error) {
 	const q = `SELECT id, position, key, label FROM categories WHERE finding_id = $1 ORDER BY position`
-	rows, err := s.pool.Query(ctx, q, findingID)
+	rows, err := s.db().Query(ctx, q, findingID)
 	if err != nil {
 		return nil, fmt.Errorf("store: categories of finding %d: %w", findingID, err)
 	}
@@ -635,7 +635,7 @@ func (s *Store) ListRecommendations(ctx context.Context, sc Scope) ([]Finding, e
 		WHERE fi.kind = 'recommendation'
 		  AND EXISTS (SELECT 1 FROM cases c WHERE c.finding_id = fi.id AND ($1::bigint IS NULL OR c.force_id = $1))
 		ORDER BY r.published_on DESC, r.title, fi.id`
-	rows, err := s.pool.Query(ctx, q, sc.ForceArg())
+	rows, err := s.db().Query(ctx, q, sc.ForceArg())
 	if err != nil {
 		return nil, fmt.Errorf("store: list recommendations: %w", err)
 	}
@@ -651,7 +651,7 @@ func (s *Store) ListRecommendations(ctx context.Context, sc Scope) ([]Finding, e
 func (s *Store) InScope(ctx context.Context, findingID int64) (int, error) {
 	const q = `SELECT count(*) FROM findings fi CROSS JOIN forces f WHERE fi.id = $1 AND ` + inScopeSQL
 	var n int
-	if err := s.pool.QueryRow(ctx, q, findingID).Scan(&n); err != nil {
+	if err := s.db().QueryRow(ctx, q, findingID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: scope of finding %d: %w", findingID, err)
 	}
 	return n, nil

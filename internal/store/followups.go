@@ -54,7 +54,7 @@ func (s *Store) FollowUps(ctx context.Context, sc Scope, caseID int64) ([]Follow
 	const q = `SELECT ` + followUpColumns + followUpFrom + `
 		WHERE fu.case_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
 		ORDER BY fu.id`
-	rows, err := s.pool.Query(ctx, q, caseID, sc.ForceArg())
+	rows, err := s.db().Query(ctx, q, caseID, sc.ForceArg())
 	if err != nil {
 		return nil, fmt.Errorf("store: follow-ups of case %d: %w", caseID, err)
 	}
@@ -69,7 +69,7 @@ func (s *Store) FollowUps(ctx context.Context, sc Scope, caseID int64) ([]Follow
 func (s *Store) FollowUp(ctx context.Context, sc Scope, id int64) (FollowUp, error) {
 	const q = `SELECT ` + followUpColumns + followUpFrom + `
 		WHERE fu.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
-	f, err := scanFollowUp(s.pool.QueryRow(ctx, q, id, sc.ForceArg()))
+	f, err := scanFollowUp(s.db().QueryRow(ctx, q, id, sc.ForceArg()))
 	if err != nil {
 		return f, notFound(err, "store: follow-up %d", id)
 	}
@@ -350,7 +350,7 @@ func (s *Store) FindingBrief(ctx context.Context, sc Scope, id int64) (FindingBr
 		WHERE fi.id = $1 AND fi.kind = 'recommendation'
 		GROUP BY fi.id, r.title`
 	var f FindingBrief
-	err := s.pool.QueryRow(ctx, q, id, sc.ForceArg()).Scan(&f.ID, &f.ReportID, &f.ReportTitle, &f.Reference, &f.Body,
+	err := s.db().QueryRow(ctx, q, id, sc.ForceArg()).Scan(&f.ID, &f.ReportID, &f.ReportTitle, &f.Reference, &f.Body,
 		&f.Cases, &f.Open, &f.Planned)
 	if err != nil {
 		return f, notFound(err, "store: recommendation %d", id)

@@ -41,7 +41,7 @@ func (s *Store) ListForces(ctx context.Context, sc Scope) ([]Force, error) {
 	const q = `SELECT ` + forceColumns + ` FROM forces
 		WHERE ($1::bigint IS NULL OR id = $1)
 		ORDER BY name`
-	rows, err := s.pool.Query(ctx, q, sc.ForceArg())
+	rows, err := s.db().Query(ctx, q, sc.ForceArg())
 	if err != nil {
 		return nil, fmt.Errorf("store: list forces: %w", err)
 	}
@@ -56,7 +56,7 @@ func (s *Store) ListForces(ctx context.Context, sc Scope) ([]Force, error) {
 func (s *Store) ForceByCode(ctx context.Context, sc Scope, code string) (Force, error) {
 	const q = `SELECT ` + forceColumns + ` FROM forces
 		WHERE code = $1 AND ($2::bigint IS NULL OR id = $2)`
-	f, err := scanForce(s.pool.QueryRow(ctx, q, code, sc.ForceArg()))
+	f, err := scanForce(s.db().QueryRow(ctx, q, code, sc.ForceArg()))
 	if err != nil {
 		return f, notFound(err, "store: force %q", code)
 	}
@@ -128,7 +128,7 @@ func (s *Store) forceSummaries(ctx context.Context, sc Scope, region, code strin
 		  AND (@code::text = '' OR f.code = @code)
 		GROUP BY f.id
 		ORDER BY f.name`
-	rows, err := s.pool.Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region, "code": code,
+	rows, err := s.db().Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region, "code": code,
 		"asof": asOf, "overdue": overdueStageKeys()})
 	if err != nil {
 		return nil, fmt.Errorf("store: force summaries: %w", err)
@@ -153,7 +153,7 @@ const forceColumnsF = `f.id, f.code, f.name, f.kind, f.region, f.chief_officer_t
 
 // Regions returns the regions forces belong to, in order.
 func (s *Store) Regions(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT region FROM forces ORDER BY region`)
+	rows, err := s.db().Query(ctx, `SELECT DISTINCT region FROM forces ORDER BY region`)
 	if err != nil {
 		return nil, fmt.Errorf("store: regions: %w", err)
 	}

@@ -49,7 +49,7 @@ func scanReport(row pgx.Row) (Report, error) {
 // ListReports returns every report, newest publication first.
 func (s *Store) ListReports(ctx context.Context) ([]Report, error) {
 	const q = `SELECT ` + reportColumns + reportFrom + `ORDER BY r.published_on DESC, r.title`
-	rows, err := s.pool.Query(ctx, q)
+	rows, err := s.db().Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("store: list reports: %w", err)
 	}
@@ -63,7 +63,7 @@ func (s *Store) ListReports(ctx context.Context) ([]Report, error) {
 // Report returns the report id.
 func (s *Store) Report(ctx context.Context, id int64) (Report, error) {
 	const q = `SELECT ` + reportColumns + reportFrom + `WHERE r.id = $1`
-	r, err := scanReport(s.pool.QueryRow(ctx, q, id))
+	r, err := scanReport(s.db().QueryRow(ctx, q, id))
 	if err != nil {
 		return r, notFound(err, "store: report %d", id)
 	}
@@ -74,7 +74,7 @@ func (s *Store) Report(ctx context.Context, id int64) (Report, error) {
 // pair that identifies a publication.
 func (s *Store) ReportByTitle(ctx context.Context, title string, published time.Time) (Report, error) {
 	const q = `SELECT ` + reportColumns + reportFrom + `WHERE r.title = $1 AND r.published_on = $2`
-	r, err := scanReport(s.pool.QueryRow(ctx, q, title, published))
+	r, err := scanReport(s.db().QueryRow(ctx, q, title, published))
 	if err != nil {
 		return r, notFound(err, "store: report %q", title)
 	}

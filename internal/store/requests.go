@@ -29,7 +29,7 @@ func (s *Store) RequestFor(ctx context.Context, findingID int64) (Request, error
 	const q = `SELECT rq.id, rq.finding_id, rq.sent_on, rq.due_on, COALESCE(u.name, ''), rq.created_at, rq.updated_at
 		FROM requests rq LEFT JOIN users u ON u.id = rq.created_by WHERE rq.finding_id = $1`
 	var r Request
-	err := s.pool.QueryRow(ctx, q, findingID).Scan(&r.ID, &r.FindingID, &r.SentOn, &r.DueOn, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt)
+	err := s.db().QueryRow(ctx, q, findingID).Scan(&r.ID, &r.FindingID, &r.SentOn, &r.DueOn, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt)
 	if err != nil {
 		return r, notFound(err, "store: request of finding %d", findingID)
 	}
@@ -186,7 +186,7 @@ func (s *Store) FindingDateChanges(ctx context.Context, findingID int64) ([]Date
 }
 
 func (s *Store) dateChanges(ctx context.Context, q string, args ...any) ([]DateChange, error) {
-	rows, err := s.pool.Query(ctx, q, args...)
+	rows, err := s.db().Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: date changes: %w", err)
 	}

@@ -23,12 +23,39 @@ var ErrNotFound = errors.New("store: not found")
 // (an optimistic-locking version mismatch) or a unique key is taken.
 var ErrConflict = errors.New("store: conflict")
 
-// Store holds the pool every query runs on.
+// Store holds the pool every query runs on. Methods query through db(),
+// so that a Store made by InTx runs them all inside one transaction.
 type Store struct {
 	pool *pgxpool.Pool
 	// assessDays is the INSPECTRACK_ASSESS_DAYS the dashboard's items were
 	// last made to count (0: not checked yet); see syncAssessDays.
 	assessDays atomic.Int64
+	tx         pgx.Tx // set by InTx
+}
+
+// dbConn is what a pool and a transaction both offer.
+type dbConn interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// db is where queries run: the transaction of InTx, else the pool.
+func (s *Store) db() dbConn {
+	if s.tx != nil {
+		return s.tx
+	}
+	return s.pool
+}
+
+// InTx runs fn with a Store whose methods all run inside one transaction,
+// their own transactions becoming savepoints: for bulk work such as
+// seeding, where a commit per change would cost a disk flush each.
+func (s *Store) InTx(ctx context.Context, fn func(*Store) error) error {
+	return pgx.BeginFunc(ctx, s.db(), func(tx pgx.Tx) error {
+		return fn(&Store{pool: s.pool, tx: tx})
+	})
 }
 
 // New returns a Store on pool.
@@ -55,7 +82,7 @@ func (sc Scope) ForceArg() any {
 // Tx runs fn in a transaction, committing when fn returns nil. Audit events
 // written through the same tx commit or roll back with the change.
 func (s *Store) Tx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, fn)
+	return pgx.BeginFunc(ctx, s.db(), fn)
 }
 
 // notFound maps pgx's no-rows error to ErrNotFound, wrapping with where.

@@ -75,7 +75,7 @@ func scanCasePlan(r pgx.Row) (CasePlan, error) {
 // CasePlan returns case id within sc, with what its force has sent.
 func (s *Store) CasePlan(ctx context.Context, sc Scope, id int64) (CasePlan, error) {
 	const q = casePlanQuery + `WHERE c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
-	c, err := scanCasePlan(s.pool.QueryRow(ctx, q, id, sc.ForceArg()))
+	c, err := scanCasePlan(s.db().QueryRow(ctx, q, id, sc.ForceArg()))
 	if err != nil {
 		return c, notFound(err, "store: case %d", id)
 	}
@@ -96,7 +96,7 @@ func (s *Store) CasePlans(ctx context.Context, sc Scope, f CasePlanFilter) ([]Ca
 		  AND ($2::bigint = 0 OR c.finding_id = $2)
 		  AND (NOT $3 OR c.closed_on IS NULL)
 		ORDER BY c.plan_due_on NULLS LAST, f.name, c.id`
-	rows, err := s.pool.Query(ctx, q, sc.ForceArg(), f.FindingID, f.OpenOnly)
+	rows, err := s.db().Query(ctx, q, sc.ForceArg(), f.FindingID, f.OpenOnly)
 	if err != nil {
 		return nil, fmt.Errorf("store: list cases with plans: %w", err)
 	}
@@ -149,7 +149,7 @@ func (s *Store) CaseSubmissions(ctx context.Context, sc Scope, caseID int64) ([]
 	const q = `SELECT ` + submissionColumns + submissionFrom + `
 		WHERE s.case_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
 		ORDER BY s.submitted_at DESC, s.id DESC`
-	rows, err := s.pool.Query(ctx, q, caseID, sc.ForceArg())
+	rows, err := s.db().Query(ctx, q, caseID, sc.ForceArg())
 	if err != nil {
 		return nil, fmt.Errorf("store: submissions of case %d: %w", caseID, err)
 	}
@@ -164,7 +164,7 @@ func (s *Store) CaseSubmissions(ctx context.Context, sc Scope, caseID int64) ([]
 func (s *Store) Submission(ctx context.Context, sc Scope, id int64) (Submission, error) {
 	const q = `SELECT ` + submissionColumns + submissionFrom + `
 		WHERE s.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
-	sub, err := scanSubmission(s.pool.QueryRow(ctx, q, id, sc.ForceArg()))
+	sub, err := scanSubmission(s.db().QueryRow(ctx, q, id, sc.ForceArg()))
 	if err != nil {
 		return sub, notFound(err, "store: submission %d", id)
 	}
@@ -187,7 +187,7 @@ func (s *Store) attachDocuments(ctx context.Context, subs []Submission) error {
 		ids[i], at[sub.ID] = sub.ID, i
 	}
 	const q = `SELECT ` + documentColumns + documentFrom + `WHERE d.submission_id = ANY($1) ORDER BY d.submission_id, d.position`
-	rows, err := s.pool.Query(ctx, q, ids)
+	rows, err := s.db().Query(ctx, q, ids)
 	if err != nil {
 		return fmt.Errorf("store: documents: %w", err)
 	}

@@ -43,7 +43,7 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 // UserByEmail returns the user with email, disabled or not.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	const q = `SELECT ` + userColumns + userFrom + `WHERE u.email = $1`
-	u, err := scanUser(s.pool.QueryRow(ctx, q, NormalizeEmail(email)))
+	u, err := scanUser(s.db().QueryRow(ctx, q, NormalizeEmail(email)))
 	if err != nil {
 		return u, notFound(err, "store: user %q", email)
 	}
@@ -53,7 +53,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 // UserByID returns the user with id, disabled or not.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 	const q = `SELECT ` + userColumns + userFrom + `WHERE u.id = $1`
-	u, err := scanUser(s.pool.QueryRow(ctx, q, id))
+	u, err := scanUser(s.db().QueryRow(ctx, q, id))
 	if err != nil {
 		return u, notFound(err, "store: user %d", id)
 	}
@@ -63,7 +63,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 // UserByCalendarToken returns the active user owning a calendar token.
 func (s *Store) UserByCalendarToken(ctx context.Context, token string) (User, error) {
 	const q = `SELECT ` + userColumns + userFrom + `WHERE u.calendar_token = $1 AND u.disabled_at IS NULL`
-	u, err := scanUser(s.pool.QueryRow(ctx, q, token))
+	u, err := scanUser(s.db().QueryRow(ctx, q, token))
 	if err != nil {
 		return u, notFound(err, "store: calendar token")
 	}
@@ -73,7 +73,7 @@ func (s *Store) UserByCalendarToken(ctx context.Context, token string) (User, er
 // ListUsers returns every user, by name.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	const q = `SELECT ` + userColumns + userFrom + `ORDER BY u.disabled_at IS NOT NULL, u.name, u.email`
-	rows, err := s.pool.Query(ctx, q)
+	rows, err := s.db().Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
@@ -232,7 +232,7 @@ func (s *Store) LoginFailures(ctx context.Context, email, addr string, since tim
 	const q = `SELECT
 		(SELECT count(*) FROM login_failures WHERE email = $1 AND failed_at > $3),
 		(SELECT count(*) FROM login_failures WHERE client_addr = $2 AND failed_at > $3)`
-	err = s.pool.QueryRow(ctx, q, NormalizeEmail(email), addr, since).Scan(&byEmail, &byAddr)
+	err = s.db().QueryRow(ctx, q, NormalizeEmail(email), addr, since).Scan(&byEmail, &byAddr)
 	if err != nil {
 		err = fmt.Errorf("store: login failures: %w", err)
 	}

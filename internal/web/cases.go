@@ -112,7 +112,9 @@ func (s *Server) casesShow(w http.ResponseWriter, r *http.Request) error {
 // Each part of the portal that acts on a case (submissions, assessments,
 // follow-ups) adds its button here when the user may use it.
 func (s *Server) caseActions(r *http.Request, c store.Case) []components.Link {
-	return append(submissionActions(r, c), s.followUpActions(r, c)...)
+	links := submissionActions(r, c)
+	links = append(links, s.assessmentActions(r, c)...)
+	return append(links, s.followUpActions(r, c)...)
 }
 
 func derefDate(d *time.Time) time.Time {
@@ -130,7 +132,7 @@ type timelineSource func(ctx context.Context, sc store.Scope, c store.Case) ([]c
 // the portal that records something about a case (a submission, an
 // assessment, a letter, a follow-up) adds its source here.
 func (s *Server) timelineSources() []timelineSource {
-	return []timelineSource{s.reportTimeline, s.requestTimeline, s.dateChangeTimeline, s.submissionTimeline, s.followUpTimeline}
+	return []timelineSource{s.reportTimeline, s.requestTimeline, s.dateChangeTimeline, s.submissionTimeline, s.assessmentTimeline, s.followUpTimeline}
 }
 
 // caseTimeline collects and sorts the entries of every source.

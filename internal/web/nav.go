@@ -16,10 +16,12 @@ var navItems = []struct {
 }{
 	{"Dashboard", "/dashboard", auth.ViewDashboard, nil},
 	{"Cases", "/cases", auth.ViewCases, nil},
+	{"Assessments", "/assessments", auth.ViewAssessments, nil},
 	{"Reports", "/reports", auth.ViewReports, nil},
 	{"Plans", "/plans", auth.ReadPlans, nil},
 	{"Forces", "/forces", auth.ViewForces, []auth.Role{auth.RoleAdmin, auth.RoleManager, auth.RoleInspector}},
 	{"Your force", "/forces", auth.ViewForces, []auth.Role{auth.RoleLiaison}},
+	{"Published letters", "/publications", auth.Public, []auth.Role{auth.RoleLiaison}},
 	{"Users", "/admin/users", auth.ManageUsers, nil},
 	{"Audit trail", "/audit", auth.ViewAudit, nil},
 	{"Settings", "/settings", auth.UseCalendar, nil},

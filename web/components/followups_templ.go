@@ -106,7 +106,7 @@ func FollowUpsPage(p Page, v FollowUpsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = caseHeading(v.Case, "Follow-ups and closure").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = followUpCaseHeading(v.Case, "Follow-ups and closure").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -606,7 +606,7 @@ func FollowUpsTable(rows []FollowUpRow) templ.Component {
 	})
 }
 
-func caseHeading(c CaseHeading, title string) templ.Component {
+func followUpCaseHeading(c CaseHeading, title string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -863,7 +863,7 @@ func FollowUpFormPage(p Page, f FollowUpForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = caseHeading(f.Case, p.Title).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = followUpCaseHeading(f.Case, p.Title).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -1,0 +1,315 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"inspectrack/internal/domain"
+	"inspectrack/internal/letter"
+)
+
+// LetterDetails are the facts of one letter that are not in any other
+// record: its date, the contact for queries and the signatory.
+type LetterDetails struct {
+	LetterDate       *time.Time // nil: dated the day it is published
+	ContactName      string
+	ContactEmail     string
+	ContactPhone     string
+	SignatoryName    string
+	SignatoryHonours string
+	SignatoryTitles  string // one a line
+}
+
+// LetterTemplate is the wording of a recommendation's letters (placeholder
+// names in braces) and the contact and signatory its letters start with.
+type LetterTemplate struct {
+	FindingID int64
+	Wording   letter.Template // meaningful when Version > 0
+	Defaults  LetterDetails   // LetterDate unused
+	// Version is 0 for a recommendation whose letters still use the
+	// default wording, then counts saves (checked like an assessment's).
+	Version       int
+	UpdatedByName string
+	UpdatedAt     time.Time
+}
+
+// LetterTemplate returns the template of recommendation findingID, or
+// ErrNotFound when it has none of its own.
+func (s *Store) LetterTemplate(ctx context.Context, findingID int64) (LetterTemplate, error) {
+	const q = `
+		SELECT t.finding_id, t.address, t.copied_to, t.salutation, t.subject, t.body, t.closing, t.signature,
+			t.contact_name, t.contact_email, t.contact_phone, t.signatory_name, t.signatory_honours,
+			t.signatory_titles, t.version, COALESCE(u.name, ''), t.updated_at
+		FROM letter_templates t LEFT JOIN users u ON u.id = t.updated_by
+		WHERE t.finding_id = $1`
+	var t LetterTemplate
+	d, w := &t.Defaults, &t.Wording
+	err := s.db().QueryRow(ctx, q, findingID).Scan(&t.FindingID, &w.Address, &w.CopiedTo, &w.Salutation, &w.Subject,
+		&w.Body, &w.Closing, &w.Signature, &d.ContactName, &d.ContactEmail, &d.ContactPhone, &d.SignatoryName,
+		&d.SignatoryHonours, &d.SignatoryTitles, &t.Version, &t.UpdatedByName, &t.UpdatedAt)
+	if err != nil {
+		return t, notFound(err, "store: letter template of finding %d", findingID)
+	}
+	return t, nil
+}
+
+// SaveLetterTemplate saves t over the version read (t.Version; 0 when it
+// had none of its own). Someone else's save in between is ErrConflict and
+// writes nothing. Published letters keep the wording they were published
+// with.
+func (s *Store) SaveLetterTemplate(ctx context.Context, a Actor, t LetterTemplate, at time.Time) error {
+	return s.Tx(ctx, func(tx pgx.Tx) error {
+		d, w := t.Defaults, t.Wording
+		var q string
+		if t.Version == 0 {
+			q = `INSERT INTO letter_templates (finding_id, address, copied_to, salutation, subject, body, closing,
+					signature, contact_name, contact_email, contact_phone, signatory_name, signatory_honours,
+					signatory_titles, updated_by, updated_at)
+				SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULLIF($15, 0), $16
+				FROM findings WHERE id = $1 AND kind = 'recommendation'
+				ON CONFLICT (finding_id) DO NOTHING
+				RETURNING version`
+		} else {
+			q = `UPDATE letter_templates SET address = $2, copied_to = $3, salutation = $4, subject = $5, body = $6,
+					closing = $7, signature = $8, contact_name = $9, contact_email = $10, contact_phone = $11,
+					signatory_name = $12, signatory_honours = $13, signatory_titles = $14,
+					updated_by = NULLIF($15, 0), updated_at = $16, version = version + 1
+				WHERE finding_id = $1 AND version = $17
+				RETURNING version`
+		}
+		args := []any{t.FindingID, w.Address, w.CopiedTo, w.Salutation, w.Subject, w.Body, w.Closing, w.Signature,
+			d.ContactName, d.ContactEmail, d.ContactPhone, d.SignatoryName, d.SignatoryHonours, d.SignatoryTitles,
+			a.UserID, at}
+		if t.Version != 0 {
+			args = append(args, t.Version)
+		}
+		var version int
+		err := tx.QueryRow(ctx, q, args...).Scan(&version)
+		if errors.Is(err, pgx.ErrNoRows) {
+			var exists bool
+			const check = `SELECT EXISTS (SELECT 1 FROM findings WHERE id = $1 AND kind = 'recommendation')`
+			if err := tx.QueryRow(ctx, check, t.FindingID).Scan(&exists); err != nil {
+				return fmt.Errorf("store: letter template of finding %d: %w", t.FindingID, err)
+			}
+			if !exists {
+				return fmt.Errorf("store: letter template of finding %d: %w", t.FindingID, ErrNotFound)
+			}
+			return fmt.Errorf("store: letter template of finding %d changed since version %d: %w", t.FindingID, t.Version, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("store: letter template of finding %d: %w", t.FindingID, err)
+		}
+		return Audit(ctx, tx, a.Event("letter_template.edit", "recommendation", t.FindingID, 0, fmt.Sprintf("version %d", version)))
+	})
+}
+
+// Letter is the letter of an assessment. ComposedText and Composed (the
+// letter's blocks as JSON) are set when it is published, and never change
+// afterwards.
+type Letter struct {
+	ID           int64
+	AssessmentID int64
+	LetterDetails
+	ComposedText string
+	Composed     []byte
+	PublishedAt  *time.Time
+}
+
+// LetterOfAssessment returns the letter of assessment id in sc.
+func (s *Store) LetterOfAssessment(ctx context.Context, sc Scope, id int64) (Letter, error) {
+	const q = `
+		SELECT l.id, l.assessment_id, l.letter_date, l.contact_name, l.contact_email, l.contact_phone,
+			l.signatory_name, l.signatory_honours, l.signatory_titles, COALESCE(l.composed_text, ''),
+			l.composed, l.published_at
+		FROM letters l
+		JOIN assessments a ON a.id = l.assessment_id
+		JOIN cases c ON c.id = a.case_id
+		WHERE l.assessment_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
+	var l Letter
+	d := &l.LetterDetails
+	err := s.db().QueryRow(ctx, q, id, sc.ForceArg()).Scan(&l.ID, &l.AssessmentID, &d.LetterDate, &d.ContactName,
+		&d.ContactEmail, &d.ContactPhone, &d.SignatoryName, &d.SignatoryHonours, &d.SignatoryTitles,
+		&l.ComposedText, &l.Composed, &l.PublishedAt)
+	if err != nil {
+		return l, notFound(err, "store: letter of assessment %d", id)
+	}
+	return l, nil
+}
+
+// UpdateLetterDetails saves the letter's details over version of
+// assessment id: the letter is part of what is approved, so this is an
+// edit of the assessment (from state from to state to, the editor becomes
+// an author) and a stale version is ErrConflict.
+func (s *Store) UpdateLetterDetails(ctx context.Context, a Actor, sc Scope, id int64, version int, from, to domain.State, d LetterDetails, at time.Time) error {
+	return s.Tx(ctx, func(tx pgx.Tx) error {
+		newVersion, forceID, err := bumpAssessment(ctx, tx, sc, id, version, from, to, a.UserID, at)
+		if err != nil {
+			return err
+		}
+		const q = `UPDATE letters SET letter_date = $2, contact_name = $3, contact_email = $4, contact_phone = $5,
+				signatory_name = $6, signatory_honours = $7, signatory_titles = $8, updated_at = $9
+			WHERE assessment_id = $1 AND published_at IS NULL`
+		tag, err := tx.Exec(ctx, q, id, d.LetterDate, d.ContactName, d.ContactEmail, d.ContactPhone,
+			d.SignatoryName, d.SignatoryHonours, d.SignatoryTitles, at)
+		if err != nil {
+			return fmt.Errorf("store: letter of assessment %d: %w", id, err)
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("store: letter of assessment %d is published: %w", id, ErrConflict)
+		}
+		if err := addAssessmentEvent(ctx, tx, id, "edit", from, to, newVersion, a.UserID, "Letter details changed", at); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, a.Event("letter.edit", "assessment", id, forceID, fmt.Sprintf("version %d -> %d", version, newVersion)))
+	})
+}
+
+// PublishedLetter is what publishing stores: the letter as composed, in
+// text and as JSON blocks, and its date.
+type PublishedLetter struct {
+	LetterDate time.Time
+	Text       string
+	Composed   []byte
+}
+
+// PublishAssessment publishes version of approved assessment id and its
+// letter, as composed by the caller, in one transaction, and records the
+// case's assessment as published on the London date of at.
+func (s *Store) PublishAssessment(ctx context.Context, a Actor, sc Scope, id int64, version int, p PublishedLetter, at time.Time) error {
+	return s.Tx(ctx, func(tx pgx.Tx) error {
+		newVersion, forceID, err := bumpAssessment(ctx, tx, sc, id, version, domain.StateApproved, domain.StatePublished, a.UserID, at)
+		if err != nil {
+			return err
+		}
+		const letter = `UPDATE letters SET letter_date = $2, composed_text = $3, composed = $4, published_at = $5, updated_at = $5
+			WHERE assessment_id = $1 AND published_at IS NULL`
+		tag, err := tx.Exec(ctx, letter, id, p.LetterDate, p.Text, p.Composed, at)
+		if err != nil {
+			return fmt.Errorf("store: publish letter of assessment %d: %w", id, err)
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("store: letter of assessment %d already published: %w", id, ErrConflict)
+		}
+		const published = `UPDATE cases c SET assessment_published_on = $2
+			FROM assessments a WHERE a.id = $1 AND c.id = a.case_id`
+		if _, err := tx.Exec(ctx, published, id, domain.LondonDate(at)); err != nil {
+			return fmt.Errorf("store: case of assessment %d: published: %w", id, err)
+		}
+		if err := addAssessmentEvent(ctx, tx, id, "publish", domain.StateApproved, domain.StatePublished, newVersion, a.UserID, "", at); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, a.Event("assessment.publish", "assessment", id, forceID,
+			"letter dated "+domain.FormatLong(p.LetterDate)+" published"))
+	})
+}
+
+// LetterRecords are the records a case's letter is composed from.
+type LetterRecords struct {
+	Case       AssessmentCase
+	Assessment Assessment
+	Letter     Letter
+	Template   LetterTemplate // Version 0: the recommendation has no wording of its own
+}
+
+// LetterRecords returns the records of the letter of case caseID in sc:
+// ErrNotFound when the case has no assessment.
+func (s *Store) LetterRecords(ctx context.Context, sc Scope, caseID int64) (LetterRecords, error) {
+	var r LetterRecords
+	var err error
+	if r.Case, err = s.AssessmentCase(ctx, sc, caseID); err != nil {
+		return r, err
+	}
+	if r.Assessment, err = s.AssessmentByCase(ctx, sc, caseID); err != nil {
+		return r, err
+	}
+	if r.Letter, err = s.LetterOfAssessment(ctx, sc, r.Assessment.ID); err != nil {
+		return r, err
+	}
+	r.Template, err = s.LetterTemplate(ctx, r.Case.FindingID)
+	if errors.Is(err, ErrNotFound) {
+		r.Template, err = LetterTemplate{FindingID: r.Case.FindingID}, nil
+	}
+	return r, err
+}
+
+// LetterTemplate is the wording the letter is composed with: the
+// recommendation's own, or the default.
+func (r LetterRecords) LetterTemplate() letter.Template { return r.Template.InUse() }
+
+// InUse is the wording letters are composed with: the recommendation's
+// own, or letter.DefaultTemplate while it has none (Version 0).
+func (t LetterTemplate) InUse() letter.Template {
+	if t.Version == 0 {
+		return letter.DefaultTemplate()
+	}
+	return t.Wording
+}
+
+// ForPublication composes the letter of the records dated date, as
+// publishing stores it.
+func (r LetterRecords) ForPublication(date time.Time) (PublishedLetter, error) {
+	r.Letter.LetterDate = &date
+	c, err := letter.Compose(r.LetterTemplate(), r.Data())
+	if err != nil {
+		return PublishedLetter{}, err
+	}
+	body, err := json.Marshal(c.Letter)
+	if err != nil {
+		return PublishedLetter{}, fmt.Errorf("store: letter of case %d: %w", r.Case.CaseID, err)
+	}
+	return PublishedLetter{LetterDate: date, Text: c.Letter.Text(), Composed: body}, nil
+}
+
+// Data are the facts of the records as the composer takes them.
+func (r LetterRecords) Data() letter.Data {
+	c, a, d, f := r.Case, r.Assessment, r.Letter.LetterDetails, r.Case.Force
+	data := letter.Data{
+		LetterDate:          deref(d.LetterDate),
+		ForceName:           f.Name,
+		ChiefOfficerTitle:   f.ChiefOfficerTitle,
+		ChiefOfficerName:    f.ChiefOfficerName,
+		ChiefOfficerHonours: f.ChiefOfficerHonours,
+		OversightBody:       f.OversightBody,
+		OversightHolderName: f.OversightHolderName,
+		ReportTitle:         c.ReportTitle,
+		ReportPublished:     c.ReportPublished,
+		Term:                c.Term,
+		CauseOfConcern:      c.CauseOfConcern,
+		Recommendation:      c.Recommendation,
+		RequestDate:         deref(c.RequestSentOn),
+		PlanDueDate:         deref(c.PlanDueOn),
+		Period:              a.Period,
+		ReviewedUpTo:        a.ReviewedUpTo,
+		ContactName:         d.ContactName,
+		ContactEmail:        d.ContactEmail,
+		ContactPhone:        d.ContactPhone,
+		SignatoryName:       d.SignatoryName,
+		SignatoryHonours:    d.SignatoryHonours,
+		SignatoryTitles:     d.SignatoryTitles,
+	}
+	for _, sub := range a.Reviewed {
+		if d := domain.LondonDate(sub.SubmittedAt); d.After(data.SubmissionDate) {
+			data.SubmissionDate = d
+		}
+	}
+	for _, cr := range c.Criteria {
+		for _, af := range a.Findings {
+			if af.CriterionID == cr.ID {
+				data.Findings = append(data.Findings, letter.Finding{Criterion: cr.Title, Finding: af.Finding, Narrative: af.Narrative})
+			}
+		}
+	}
+	return data
+}
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}

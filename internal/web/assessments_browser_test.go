@@ -1,0 +1,113 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"testing"
+)
+
+// TestBrowserAssessmentJourney is issue 6 in a browser: an inspector records
+// an assessment (mistakes first), fixes the letter's details and submits it;
+// a manager returns it with a comment; the inspector sees the comment,
+// edits and resubmits; the manager approves and publishes; the public reads
+// the letter, the publications and the national overview. Every page and
+// error state passes axe, with JavaScript on and off.
+func TestBrowserAssessmentJourney(t *testing.T) {
+	t.Parallel()
+	eachScriptMode(t, func(t *testing.T, noJS bool) {
+		ts := newTestServer(t)
+		f := newRecommendation(t, ts)
+		b := ts.browser(t, noJS)
+		caseID := strconv.FormatInt(f.sussex, 10)
+
+		signInWithBrowser(t, b, "inspector@demo.test")
+		b.ClickAndWait(".govuk-service-navigation a[href='/assessments']")
+		b.WantStatus(http.StatusOK)
+		b.Check("assessments")
+
+		b.Visit("/cases/" + caseID)
+		b.ClickAndWait("main a[href='/cases/" + caseID + "/assessment/edit']")
+		b.WantText("h1", "Record the assessment")
+		b.Check("assessment-form")
+
+		b.ClickAndWait("[data-testid=assessment-form] " + "button[type=submit]")
+		b.WantStatus(http.StatusUnprocessableEntity)
+		b.WantText(".govuk-error-summary", "Enter the assessment period")
+		b.WantText(".govuk-error-summary", "Select the overall category")
+		b.Check("assessment-form-errors")
+
+		b.Fill("#period", "March 2024")
+		b.Fill("#reviewed_up_to-day", "15")
+		b.Fill("#reviewed_up_to-month", "3")
+		b.Fill("#reviewed_up_to-year", "2024")
+		for i, id := range f.criteria {
+			b.Click(fmt.Sprintf("input[name=finding-%d][value=partially_met]", id))
+			b.Fill(fmt.Sprintf("#narrative-%d", id), fmt.Sprintf("Your plan covers part %d.", i+1))
+		}
+		b.Click(fmt.Sprintf("input[name=category][value='%d']", f.categoryKeys["plan_started"]))
+		b.ClickAndWait("[data-testid=assessment-form] button[type=submit]")
+		b.WantStatus(http.StatusOK)
+		b.WantText("[data-testid=state]", "Draft")
+		b.Check("assessment-draft")
+
+		b.ClickAndWait("[data-testid=letter-link]")
+		b.WantText("[data-testid=letter]", "Your plan covers part 1. Your plan covers part 2.")
+		b.Check("letter-draft")
+		b.ClickAndWait("[data-testid=edit-letter]")
+		b.Fill("#contact_name", "Jo Contact")
+		b.Fill("#contact_email", "jo.contact@example.org")
+		b.Fill("#signatory_name", "A Signatory")
+		b.ClickAndWait("[data-testid=letter-form] button[type=submit]")
+		b.WantStatus(http.StatusOK)
+		b.WantText("[data-testid=letter]", "please contact Jo Contact at jo.contact@example.org")
+		b.Check("letter-details-saved")
+
+		b.Visit("/cases/" + caseID + "/assessment")
+		b.ClickAndWait("[data-testid=step-submit] button")
+		b.WantText("[data-testid=state]", "Submitted for approval")
+		b.ClickAndWait("[data-testid=sign-out]")
+
+		signInWithBrowser(t, b, "manager@demo.test")
+		b.Visit("/cases/" + caseID + "/assessment")
+		b.ClickAndWait("[data-testid=step-return] button")
+		b.WantStatus(http.StatusUnprocessableEntity)
+		b.WantText(".govuk-error-summary", "Enter what needs to change")
+		b.Check("return-without-comment")
+		b.Fill("#comment-return", "Say when each part starts.")
+		b.ClickAndWait("[data-testid=step-return] button")
+		b.WantText("[data-testid=state]", "Returned")
+		b.ClickAndWait("[data-testid=sign-out]")
+
+		signInWithBrowser(t, b, "inspector@demo.test")
+		b.Visit("/cases/" + caseID + "/assessment/edit")
+		b.WantText("[data-testid=return-comment]", "Say when each part starts.")
+		b.Check("assessment-form-returned")
+		b.Fill(fmt.Sprintf("#narrative-%d", f.criteria[0]), "Your plan covers part 1 from April.")
+		b.ClickAndWait("[data-testid=assessment-form] button[type=submit]")
+		b.ClickAndWait("[data-testid=step-submit] button")
+		b.ClickAndWait("[data-testid=sign-out]")
+
+		signInWithBrowser(t, b, "manager@demo.test")
+		b.Visit("/cases/" + caseID + "/assessment")
+		b.Check("assessment-to-approve")
+		b.ClickAndWait("[data-testid=step-approve] button")
+		b.WantText("[data-testid=state]", "Approved")
+		b.ClickAndWait("[data-testid=step-publish] button")
+		b.WantText("[data-testid=state]", "Published")
+		b.Check("assessment-published")
+		b.ClickAndWait("[data-testid=sign-out]")
+
+		b.Visit("/publications")
+		b.WantText("main", "Sussex Police")
+		b.Check("publications")
+		b.ClickAndWait("[data-testid=publication-group] a[href^='/publications/']:not([data-testid])")
+		b.WantStatus(http.StatusOK)
+		b.WantText("[data-testid=letter]", "Your plan covers part 1 from April.")
+		b.Check("published-letter")
+
+		b.Visit(overviewHref(storyFinding(t, ts), ""))
+		b.WantStatus(http.StatusOK)
+		b.Check("national-overview")
+	})
+}
