@@ -340,9 +340,9 @@ func seedBench(ctx context.Context, cfg config.Config, stdout, stderr io.Writer)
 		return fmt.Errorf("seed bench: audit chain broken at event %d: %s", v.BrokenID, v.Problem)
 	}
 	fmt.Fprintf(stdout, "  %-34s %8.1fs\n", "audit chain verified", time.Since(verifyStart).Seconds())
-	fmt.Fprintf(stdout, "bench data set: %d forces, %d reports, %d recommendations, %d cases, %d submissions with %d documents, %d follow-ups, %d audit events (chain intact) in %s\n",
-		res.Forces, res.Reports, res.Recommendations, res.Cases, res.Submissions, res.Documents, res.FollowUps, v.Checked,
-		time.Since(start).Round(time.Second))
+	fmt.Fprintf(stdout, "bench data set: %d forces, %d reports, %d recommendations, %d cases, %d submissions with %d documents, %d assessments, %d follow-ups, %d audit events (chain intact) in %s\n",
+		res.Forces, res.Reports, res.Recommendations, res.Cases, res.Submissions, res.Documents, res.Assessments,
+		res.FollowUps, v.Checked, time.Since(start).Round(time.Second))
 	var sampleCase int64
 	const sample = `SELECT c.id FROM cases c JOIN forces f ON f.id = c.force_id
 		WHERE f.code = 'leicestershire' ORDER BY c.id LIMIT 1 OFFSET 200`

@@ -24,17 +24,18 @@ func TestBenchBuildsAWholeDataSet(t *testing.T) {
 	if err := seed.BenchWith(ctx, st, "pw for the test", cheap, now, size); err != nil {
 		t.Fatal(err)
 	}
-	var forces, cases, recs, subs, docs, followUps int
+	var forces, cases, recs, subs, docs, followUps, assessments int
 	if err := st.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM forces), (SELECT count(*) FROM cases),
 		(SELECT count(*) FROM findings WHERE kind = 'recommendation'), (SELECT count(*) FROM submissions),
-		(SELECT count(*) FROM documents), (SELECT count(*) FROM follow_ups)`).Scan(&forces, &cases, &recs, &subs, &docs, &followUps); err != nil {
+		(SELECT count(*) FROM documents), (SELECT count(*) FROM follow_ups), (SELECT count(*) FROM assessments)`).Scan(
+		&forces, &cases, &recs, &subs, &docs, &followUps, &assessments); err != nil {
 		t.Fatal(err)
 	}
 	if forces != 60 || recs != 9+3 || cases != 43+forces*(recs-1) {
 		t.Errorf("%d forces, %d recommendations, %d cases: want 60, 12 and a case for each (the story's at the 43 real forces)", forces, recs, cases)
 	}
-	if subs == 0 || docs != subs || followUps == 0 {
-		t.Errorf("%d submissions, %d documents, %d follow-ups", subs, docs, followUps)
+	if subs == 0 || docs != subs || followUps == 0 || assessments <= 43 {
+		t.Errorf("%d submissions, %d documents, %d follow-ups, %d assessments", subs, docs, followUps, assessments)
 	}
 	v, err := st.VerifyAudit(ctx)
 	if err != nil {

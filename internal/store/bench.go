@@ -23,7 +23,7 @@ type BenchSize struct {
 // BenchResult says what LoadBench built.
 type BenchResult struct {
 	Forces, Reports, Recommendations, Cases, FollowUps int
-	Submissions, Documents                             int
+	Submissions, Documents, Assessments                int
 	AuditEvents                                        int64
 	Steps                                              []BenchStep
 }
@@ -108,6 +108,31 @@ func (s *Store) LoadBench(ctx context.Context, size BenchSize, today time.Time, 
 			FROM forces f
 			WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.force_id = f.id)`)},
 		{"submissions (small documents)", func() error { return s.benchSubmissions(ctx) }},
+		{"categories", exec(`
+			INSERT INTO categories (finding_id, position, key, label)
+			SELECT f.id, c.position, c.key, c.label
+			FROM findings f JOIN reports r ON r.id = f.report_id
+			CROSS JOIN (VALUES (1, 'insufficient_information', 'Insufficient information'),
+				(2, 'plan_not_started', 'Plan in place, implementation not started'),
+				(3, 'plan_started', 'Plan in place, implementation started'),
+				(4, 'all_in_place', 'All elements in place')) AS c (position, key, label)
+			WHERE r.title LIKE 'Bench report %'`)},
+		// An assessment for every case whose assessment started: published
+		// when the case says so, else a draft or waiting for approval.
+		{"assessments", exec(`
+			INSERT INTO assessments (case_id, period, reviewed_up_to, category_id, summary, state, created_by,
+				updated_by, created_at, updated_at, published_at)
+			SELECT c.id, to_char(c.assessment_started_on, 'FMMonth YYYY'),
+				(c.first_submitted_at AT TIME ZONE 'Europe/London')::date,
+				(SELECT k.id FROM categories k WHERE k.finding_id = c.finding_id AND k.position = 1 + c.id % 4),
+				'The plan was assessed against the criteria.',
+				CASE WHEN c.assessment_published_on IS NOT NULL THEN 'published'
+					WHEN c.id % 3 = 0 THEN 'submitted' ELSE 'draft' END,
+				$1, $1, c.assessment_started_on + time '10:00', COALESCE(c.assessment_published_on, c.assessment_started_on) + time '11:00',
+				c.assessment_published_on + time '11:00'
+			FROM cases c JOIN findings f ON f.id = c.finding_id JOIN reports r ON r.id = f.report_id
+			WHERE r.title LIKE 'Bench report %' AND c.assessment_started_on IS NOT NULL
+			  AND c.first_submitted_at IS NOT NULL`, inspectorID)},
 		{"follow-ups", exec(`
 			INSERT INTO follow_ups (case_id, planned_on, done_on, outcome, notes, created_by, created_at, recorded_by, recorded_at)
 			SELECT c.id, c.follow_up_planned_on, c.follow_up_done_on,
@@ -136,9 +161,10 @@ func (s *Store) LoadBench(ctx context.Context, size BenchSize, today time.Time, 
 	}
 	const counts = `SELECT (SELECT count(*) FROM forces), (SELECT count(*) FROM reports),
 		(SELECT count(*) FROM findings WHERE kind = 'recommendation'), (SELECT count(*) FROM cases),
-		(SELECT count(*) FROM follow_ups), (SELECT count(*) FROM submissions), (SELECT count(*) FROM documents)`
+		(SELECT count(*) FROM follow_ups), (SELECT count(*) FROM submissions), (SELECT count(*) FROM documents),
+		(SELECT count(*) FROM assessments)`
 	if err := s.db().QueryRow(ctx, counts).Scan(&res.Forces, &res.Reports, &res.Recommendations, &res.Cases, &res.FollowUps,
-		&res.Submissions, &res.Documents); err != nil {
+		&res.Submissions, &res.Documents, &res.Assessments); err != nil {
 		return res, fmt.Errorf("store: bench: counts: %w", err)
 	}
 	return res, nil
