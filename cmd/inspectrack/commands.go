@@ -107,8 +107,12 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	// On top of the story of 2017, a report of the present, so the
-	// dashboard shows something current on first run.
+	// On top of the story of 2017, its follow-up inspections of 2018 and a
+	// report of the present, so the dashboard shows something current on
+	// first run.
+	if _, err := seed.StoryFollowUps(ctx, e.store); err != nil {
+		return err
+	}
 	current, err := seed.Current(ctx, e.store, time.Now())
 	if err != nil {
 		return err

@@ -47,6 +47,9 @@ func benchWith(ctx context.Context, st *store.Store, password string, params aut
 	if err := st.BenchForces(ctx, size.Forces); err != nil {
 		return store.BenchResult{}, err
 	}
+	if _, err := StoryFollowUps(ctx, st); err != nil {
+		return store.BenchResult{}, err
+	}
 	if _, err := Current(ctx, st, now); err != nil {
 		return store.BenchResult{}, err
 	}

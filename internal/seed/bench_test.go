@@ -63,3 +63,57 @@ func TestBenchBuildsAWholeDataSet(t *testing.T) {
 		t.Error("nothing overdue in the bench data set")
 	}
 }
+
+// TestStoryFollowUpsFollowThe2017Categories: step 7 of the story, once: a
+// follow-up at every force in spring 2018 with the outcome its category
+// foretold, and the two forces with every element in place closed.
+func TestStoryFollowUpsFollowThe2017Categories(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(testdb.Pool(t))
+	if _, err := seed.Demo(ctx, st, "pw for the test", cheap); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, false} {
+		added, err := seed.StoryFollowUps(ctx, st)
+		if err != nil || added != want {
+			t.Fatalf("run %d: added %v (%v), want %v", i+1, added, err, want)
+		}
+	}
+	counts := map[string]int{}
+	rows, err := st.Pool().Query(ctx, `SELECT fu.outcome, count(*) FROM follow_ups fu GROUP BY fu.outcome`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var o string
+		var n int
+		if err := rows.Scan(&o, &n); err != nil {
+			t.Fatal(err)
+		}
+		counts[o] = n
+	}
+	rows.Close()
+	want := map[string]int{"implemented": 2, "partially_implemented": 15, "not_implemented": 26}
+	for o, n := range want {
+		if counts[o] != n {
+			t.Errorf("%s: %d follow-ups, want %d (all: %v)", o, counts[o], n, counts)
+		}
+	}
+	var closed int
+	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM cases WHERE closed_reason = 'implemented'`).Scan(&closed); err != nil {
+		t.Fatal(err)
+	}
+	if closed != 2 {
+		t.Errorf("%d cases closed as implemented, want 2", closed)
+	}
+	// As of the day planned, the follow-ups not done that very day were due
+	// (41 of 43: two were done on it), none overdue.
+	d, err := st.Dashboard(ctx, store.Scope{}, store.DashboardFilter{AsOf: seed.StoryFollowUpsPlanned, Today: time.Now(), AssessDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Totals[domain.KindDueSoon] < 41 || d.Totals[domain.KindFollowUpOverdue] != 0 {
+		t.Errorf("as of 12 March 2018: %d due soon, %d follow-ups overdue", d.Totals[domain.KindDueSoon], d.Totals[domain.KindFollowUpOverdue])
+	}
+}

@@ -175,3 +175,82 @@ func currentCase(ri, i int, day func(int) time.Time) currentDates {
 	}
 	return c
 }
+
+// StoryFollowUpsPlanned is the day the follow-up inspection of the 2017
+// recommendation was planned for at every force: step 7 of the story.
+var StoryFollowUpsPlanned = domain.Date(2018, 3, 12)
+
+// StoryFollowUps records step 7 of the story once: the follow-up inspection
+// of 2018 at every force, scheduled for every case of the recommendation at
+// once, then done over the following weeks with an outcome that follows the
+// force's 2017 category (all elements in place: implemented, and the case
+// closed; implementation started: partially implemented; otherwise not
+// implemented, the case left open and its recommendation overdue).
+func StoryFollowUps(ctx context.Context, st *store.Store) (bool, error) {
+	rec, err := StoryRecommendation(ctx, st)
+	if err != nil {
+		return false, err
+	}
+	var done bool
+	if err := st.Pool().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM follow_ups fu JOIN cases c ON c.id = fu.case_id
+		WHERE c.finding_id = $1)`, rec.ID).Scan(&done); err != nil {
+		return false, fmt.Errorf("seed: story follow-ups: %w", err)
+	}
+	if done {
+		return false, nil
+	}
+	inspector, err := st.UserByEmail(ctx, "inspector@demo.test")
+	if err != nil {
+		return false, fmt.Errorf("seed: story follow-ups need the demo inspector: %w", err)
+	}
+	system := store.Actor{UserID: inspector.ID, Email: inspector.Email, Role: inspector.Role, RequestID: "seed-demo"}
+	rows, err := st.Pool().Query(ctx, `SELECT c.id, COALESCE(k.key, '') FROM cases c
+		LEFT JOIN assessments a ON a.case_id = c.id LEFT JOIN categories k ON k.id = a.category_id
+		WHERE c.finding_id = $1 ORDER BY c.id`, rec.ID)
+	if err != nil {
+		return false, fmt.Errorf("seed: story follow-ups: %w", err)
+	}
+	type storyCase struct {
+		id       int64
+		category string
+	}
+	cases, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storyCase, error) {
+		var c storyCase
+		return c, r.Scan(&c.id, &c.category)
+	})
+	if err != nil {
+		return false, fmt.Errorf("seed: story follow-ups: %w", err)
+	}
+	err = st.InTx(ctx, func(st *store.Store) error {
+		if _, err := st.ScheduleFollowUps(ctx, system, store.Scope{}, rec.ID, store.NewFollowUp{PlannedOn: StoryFollowUpsPlanned,
+			Notes: "The follow-up inspection of implementation the letters of 2 October 2017 announced."}); err != nil {
+			return err
+		}
+		for i, c := range cases {
+			fus, err := st.FollowUps(ctx, store.Scope{}, c.id)
+			if err != nil || len(fus) == 0 {
+				return fmt.Errorf("seed: story follow-up of case %d: %v", c.id, err)
+			}
+			on := domain.AddDays(StoryFollowUpsPlanned, i%40)
+			outcome, notes := domain.OutcomeNotImplemented, "The plan has not yet been put into practice."
+			switch c.category {
+			case "all_in_place":
+				outcome, notes = domain.OutcomeImplemented, "Every element of the plan is in place and working."
+			case "plan_started":
+				outcome, notes = domain.OutcomePartiallyImplemented, "IT monitoring is in place; the unit is still short of staff."
+			}
+			if err := st.RecordFollowUp(ctx, system, store.Scope{}, fus[len(fus)-1].ID,
+				store.FollowUpRecord{DoneOn: on, Outcome: outcome, Notes: notes}); err != nil {
+				return err
+			}
+			if outcome == domain.OutcomeImplemented {
+				if err := st.CloseCase(ctx, system, store.Scope{}, c.id, domain.AddDays(on, 14), domain.ClosedImplemented,
+					"Confirmed at the follow-up inspection of 2018."); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return err == nil, err
+}
