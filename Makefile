@@ -96,6 +96,20 @@ ensure-node:
 		echo "Building the assets needs Node.js and npm: sudo apt-get install nodejs npm"; exit 1; \
 	fi
 
+.PHONY: bench
+bench: ensure-postgres ensure-wrk build ## national-scale data set in its own database, then wrk: /healthz, /dashboard, a case, a force
+	@BIN=$(BIN) bash internal/benchscript/bench.sh
+
+.PHONY: ensure-wrk
+ensure-wrk:
+	@if command -v wrk >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's wrk for make bench"; \
+		$(APT) update -qq && $(APT) install -y -qq wrk >/dev/null; \
+	else \
+		echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; \
+	fi
+
 .PHONY: clean
 clean: ## remove the binary (keeps .data, the embedded database)
 	rm -rf bin

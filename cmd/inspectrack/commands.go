@@ -7,10 +7,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"inspectrack/internal/auth"
+	"inspectrack/internal/config"
 	"inspectrack/internal/database"
 	"inspectrack/internal/seed"
 	"inspectrack/internal/store"
@@ -80,8 +86,11 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	if fs.NArg() == 1 && fs.Arg(0) == "bench" {
+		return seedBench(ctx, cfg, stdout, stderr)
+	}
 	if fs.NArg() != 1 || fs.Arg(0) != "demo" {
-		return errors.New("seed: want `seed demo`")
+		return errors.New("seed: want `seed demo` or `seed bench`")
 	}
 	e, err := open(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {
@@ -98,7 +107,20 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	// On top of the story of 2017, its follow-up inspections of 2018 and a
+	// report of the present, so the dashboard shows something current on
+	// first run.
+	if _, err := seed.StoryFollowUps(ctx, e.store); err != nil {
+		return err
+	}
+	current, err := seed.Current(ctx, e.store, time.Now())
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "demo data: %d forces added, %d users added\n", res.ForcesAdded, len(res.UsersAdded))
+	if current {
+		fmt.Fprintf(stdout, "demo data: added %q, with dates around today\n", seed.CurrentReportTitle)
+	}
 	printDemoLogins(stdout, res.Password)
 	return nil
 }
@@ -247,5 +269,114 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("audit verify: chain broken at event %d", res.BrokenID)
 	}
 	fmt.Fprintf(stdout, "audit trail intact: %d events verified\n", res.Checked)
+	return nil
+}
+
+// seedBench builds the national-scale data set (see seed.Bench) in a
+// database of its own, replacing it: DATABASE_URL must name a database
+// whose name ends in _bench, or, with the embedded cluster, the data folder
+// must be one for the bench (its name contains "bench"), so that the data
+// people work with can never be replaced by mistake.
+func seedBench(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
+	start := time.Now()
+	log := newLogger(cfg, stderr)
+	if cfg.DatabaseURL != "" {
+		pc, err := pgx.ParseConfig(cfg.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("seed bench: DATABASE_URL: %w", err)
+		}
+		if !strings.HasSuffix(pc.Database, "_bench") {
+			return fmt.Errorf("seed bench: DATABASE_URL names database %q: the bench data set replaces its database, so it must be one whose name ends in _bench (e.g. inspectrack_bench)", pc.Database)
+		}
+		if err := recreateDatabase(ctx, cfg.DatabaseURL, pc.Database); err != nil {
+			return err
+		}
+	} else if !strings.Contains(filepath.Base(filepath.Clean(cfg.DataDir)), "bench") {
+		return fmt.Errorf("seed bench: the embedded cluster in %q is not a bench one: set INSPECTRACK_DATA_DIR to a folder whose name contains bench (e.g. .data/bench)", cfg.DataDir)
+	}
+	e, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if e.cluster != nil {
+		if err := recreateDatabase(ctx, e.connStr, "inspectrack"); err != nil {
+			return err
+		}
+	}
+	if err := e.migrateUp(); err != nil {
+		return err
+	}
+	if err := e.connect(ctx); err != nil {
+		return err
+	}
+	// Building a million rows, and walking them, takes longer than the
+	// pool's statement timeout allows a request: a pool without it.
+	pcfg, err := pgxpool.ParseConfig(e.connStr)
+	if err != nil {
+		return err
+	}
+	pcfg.ConnConfig.RuntimeParams["statement_timeout"] = "0"
+	pcfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	bpool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return err
+	}
+	defer bpool.Close()
+	bst := store.New(bpool)
+	password := cfg.DemoPassword
+	if password == "" {
+		password = auth.GeneratePassword()
+	}
+	res, err := seed.Bench(ctx, bst, password, auth.DefaultParams, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, st := range res.Steps {
+		fmt.Fprintf(stdout, "  %-34s %8.1fs\n", st.Name, st.Took.Seconds())
+	}
+	verifyStart := time.Now()
+	v, err := bst.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if v.BrokenID != 0 {
+		return fmt.Errorf("seed bench: audit chain broken at event %d: %s", v.BrokenID, v.Problem)
+	}
+	fmt.Fprintf(stdout, "  %-34s %8.1fs\n", "audit chain verified", time.Since(verifyStart).Seconds())
+	fmt.Fprintf(stdout, "bench data set: %d forces, %d reports, %d recommendations, %d cases, %d submissions with %d documents, %d assessments, %d follow-ups, %d audit events (chain intact) in %s\n",
+		res.Forces, res.Reports, res.Recommendations, res.Cases, res.Submissions, res.Documents, res.Assessments,
+		res.FollowUps, v.Checked, time.Since(start).Round(time.Second))
+	var sampleCase int64
+	const sample = `SELECT c.id FROM cases c JOIN forces f ON f.id = c.force_id
+		WHERE f.code = 'leicestershire' ORDER BY c.id LIMIT 1 OFFSET 200`
+	if err := e.pool.QueryRow(ctx, sample).Scan(&sampleCase); err != nil {
+		return fmt.Errorf("seed bench: sample case: %w", err)
+	}
+	fmt.Fprintf(stdout, "bench sample: case=%d force=leicestershire\n", sampleCase)
+	printDemoLogins(stdout, password)
+	return nil
+}
+
+// recreateDatabase drops and creates database name on the server of
+// connStr, through its maintenance database.
+func recreateDatabase(ctx context.Context, connStr, name string) error {
+	pc, err := pgx.ParseConfig(connStr)
+	if err != nil {
+		return err
+	}
+	pc.Database = "postgres"
+	conn, err := pgx.ConnectConfig(ctx, pc)
+	if err != nil {
+		return fmt.Errorf("seed bench: connect to the maintenance database: %w", err)
+	}
+	defer conn.Close(ctx)
+	id := pgx.Identifier{name}.Sanitize()
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+id+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("seed bench: drop %s: %w", name, err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+id); err != nil {
+		return fmt.Errorf("seed bench: create %s: %w", name, err)
+	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -26,7 +27,10 @@ var ErrConflict = errors.New("store: conflict")
 // so that a Store made by InTx runs them all inside one transaction.
 type Store struct {
 	pool *pgxpool.Pool
-	tx   pgx.Tx // set by InTx
+	// assessDays is the INSPECTRACK_ASSESS_DAYS the dashboard's items were
+	// last made to count (0: not checked yet); see syncAssessDays.
+	assessDays atomic.Int64
+	tx         pgx.Tx // set by InTx
 }
 
 // dbConn is what a pool and a transaction both offer.

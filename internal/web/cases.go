@@ -114,7 +114,7 @@ func (s *Server) casesShow(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) caseActions(r *http.Request, c store.Case) []components.Link {
 	links := submissionActions(r, c)
 	links = append(links, s.assessmentActions(r, c)...)
-	return links
+	return append(links, s.followUpActions(r, c)...)
 }
 
 func derefDate(d *time.Time) time.Time {
@@ -132,7 +132,7 @@ type timelineSource func(ctx context.Context, sc store.Scope, c store.Case) ([]c
 // the portal that records something about a case (a submission, an
 // assessment, a letter, a follow-up) adds its source here.
 func (s *Server) timelineSources() []timelineSource {
-	return []timelineSource{s.reportTimeline, s.requestTimeline, s.dateChangeTimeline, s.submissionTimeline, s.assessmentTimeline}
+	return []timelineSource{s.reportTimeline, s.requestTimeline, s.dateChangeTimeline, s.submissionTimeline, s.assessmentTimeline, s.followUpTimeline}
 }
 
 // caseTimeline collects and sorts the entries of every source.
@@ -176,8 +176,10 @@ func (s *Server) requestTimeline(ctx context.Context, _ store.Scope, c store.Cas
 
 // dateFieldLabels name the case dates a date change can be about.
 var dateFieldLabels = map[string]string{
-	"plan_due_on":     "Plan due date",
-	"request_sent_on": "Request date",
+	"plan_due_on":          "Plan due date",
+	"request_sent_on":      "Request date",
+	"follow_up_planned_on": "Follow-up date",
+	"closed_on":            "Closure date",
 }
 
 func (s *Server) dateChangeTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {

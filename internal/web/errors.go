@@ -160,6 +160,7 @@ func statusAdvice(status int) string {
 // leave half a page behind a 200.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
 	var buf bytes.Buffer
+	buf.Grow(64 << 10) // most pages fit: no copying as it grows
 	if err := c.Render(r.Context(), &buf); err != nil {
 		return err
 	}

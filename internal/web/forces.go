@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -66,10 +67,15 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 		ShowCases: auth.Allowed(u, auth.ViewCases), CanEdit: auth.Allowed(u, auth.EditForces),
 		Flash: s.sessions.PopString(ctx, "flash")}
 	if v.ShowCases {
-		list, err := s.store.ListCases(ctx, sc, store.CaseFilter{ForceCode: code, AsOf: today, Sort: "reference", PerPage: 200})
+		// A page at a time: a force may have hundreds of cases.
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		page = max(page, 1)
+		list, err := s.store.ListCases(ctx, sc, store.CaseFilter{ForceCode: code, AsOf: today, Sort: "reference",
+			Page: page, PerPage: casesPerPage})
 		if err != nil {
 			return err
 		}
+		v.CasesPage = pagination(r.URL, page, casesPerPage, len(list.Cases), list.Total)
 		for _, c := range list.Cases {
 			v.Cases = append(v.Cases, components.CaseRow{ID: c.ID, ReportTitle: c.ReportTitle, Reference: c.Reference,
 				PlanDue: derefDate(c.PlanDueOn), Stage: caseStage(c, today)})

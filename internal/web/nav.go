@@ -14,6 +14,7 @@ var navItems = []struct {
 	perm        auth.Permission
 	roles       []auth.Role // empty: every role with perm
 }{
+	{"Dashboard", "/dashboard", auth.ViewDashboard, nil},
 	{"Cases", "/cases", auth.ViewCases, nil},
 	{"Assessments", "/assessments", auth.ViewAssessments, nil},
 	{"Reports", "/reports", auth.ViewReports, nil},
@@ -23,6 +24,7 @@ var navItems = []struct {
 	{"Published letters", "/publications", auth.Public, []auth.Role{auth.RoleLiaison}},
 	{"Users", "/admin/users", auth.ManageUsers, nil},
 	{"Audit trail", "/audit", auth.ViewAudit, nil},
+	{"Settings", "/settings", auth.UseCalendar, nil},
 }
 
 // navFor builds the navigation for u, marking the item path falls under.

@@ -27,6 +27,9 @@ func (s *Server) routes() {
 	s.raw(m, http.MethodGet, "/favicon.ico", auth.Public, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, static.Path("images/favicon.ico"), http.StatusMovedPermanently)
 	})
+	// A calendar program sends no cookie: the secret token in the path is
+	// the credential, and the handler applies UseCalendar to its owner.
+	s.raw(m, http.MethodGet, "/calendar/{token}.ics", auth.Public, s.handle(s.calendarShow))
 
 	m.Group(func(r chi.Router) {
 		r.Use(s.sessions.LoadAndSave, s.loadUser, noStore)
@@ -93,6 +96,26 @@ func (s *Server) routes() {
 		s.route(r, http.MethodGet, "/plans", auth.ReadPlans, s.plansOverview)
 		s.route(r, http.MethodGet, "/recommendations/{id}/plans", auth.ReadPlans, s.plansForRecommendation)
 
+		s.route(r, http.MethodGet, "/dashboard", auth.ViewDashboard, s.dashboardShow)
+		s.route(r, http.MethodGet, "/dashboard.csv", auth.ViewDashboard, s.dashboardCSV)
+
+		s.route(r, http.MethodGet, "/cases/{id}/follow-ups", auth.ViewCases, s.followUpsList)
+		s.route(r, http.MethodGet, "/cases/{id}/follow-ups/new", auth.EditCases, s.followUpsNew)
+		s.route(r, http.MethodPost, "/cases/{id}/follow-ups", auth.EditCases, s.followUpsCreate)
+		s.route(r, http.MethodGet, "/follow-ups/{id}/record", auth.EditCases, s.followUpsRecordForm)
+		s.route(r, http.MethodPost, "/follow-ups/{id}/record", auth.EditCases, s.followUpsRecordPost)
+		s.route(r, http.MethodGet, "/follow-ups/{id}/move", auth.EditCases, s.followUpsMoveForm)
+		s.route(r, http.MethodPost, "/follow-ups/{id}/move", auth.EditCases, s.followUpsMovePost)
+		s.route(r, http.MethodGet, "/recommendations/{id}/follow-ups/new", auth.EditCases, s.followUpsBulkNew)
+		s.route(r, http.MethodPost, "/recommendations/{id}/follow-ups", auth.EditCases, s.followUpsBulkCreate)
+		s.route(r, http.MethodGet, "/cases/{id}/close", auth.EditCases, s.casesCloseForm)
+		s.route(r, http.MethodPost, "/cases/{id}/close", auth.EditCases, s.casesClosePost)
+		s.route(r, http.MethodGet, "/cases/{id}/reopen", auth.EditCases, s.casesReopenForm)
+		s.route(r, http.MethodPost, "/cases/{id}/reopen", auth.EditCases, s.casesReopenPost)
+
+		s.route(r, http.MethodGet, "/settings", auth.SignedIn, s.settingsShow)
+		s.route(r, http.MethodPost, "/settings/calendar", auth.UseCalendar, s.settingsCalendarPost)
+		s.route(r, http.MethodPost, "/settings/calendar/revoke", auth.UseCalendar, s.settingsCalendarRevoke)
 		s.route(r, http.MethodGet, "/assessments", auth.ViewAssessments, s.assessmentsList)
 		s.route(r, http.MethodGet, "/cases/{id}/assessment", auth.ViewAssessments, s.assessmentsShow)
 		s.route(r, http.MethodGet, "/cases/{id}/assessment/edit", auth.Assess, s.assessmentsEdit)

@@ -1,0 +1,18 @@
+DROP TRIGGER forces_dashboard ON forces;
+DROP TRIGGER findings_dashboard ON findings;
+DROP TRIGGER cases_dashboard_update ON cases;
+DROP TRIGGER cases_dashboard_insert ON cases;
+DROP TABLE dashboard_today;
+DROP TABLE dashboard_items;
+DROP TABLE dashboard_state;
+DROP FUNCTION dashboard_force_renamed();
+DROP FUNCTION dashboard_set_assess_days(integer);
+DROP FUNCTION dashboard_snapshot(date);
+DROP FUNCTION dashboard_items_counted();
+DROP FUNCTION dashboard_lock_key();
+DROP FUNCTION dashboard_deadline_changed();
+DROP FUNCTION dashboard_cases_changed();
+DROP FUNCTION dashboard_refresh(bigint[]);
+DROP FUNCTION dashboard_case_items(cases, date, integer);
+DROP FUNCTION dashboard_span(date, date);
+DROP TABLE follow_ups;
