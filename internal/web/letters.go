@@ -231,6 +231,11 @@ func (s *Server) lettersSave(w http.ResponseWriter, r *http.Request) error {
 	if f.ContactEmail == "" {
 		f.Errors.Add("contact_email", "Enter the contact’s email address")
 	}
+	// The letter offers the contact by telephone too ("or on ..."): a letter
+	// must never go out with the number missing.
+	if f.ContactPhone == "" {
+		f.Errors.Add("contact_phone", "Enter the contact’s telephone number")
+	}
 	if f.SignatoryName == "" {
 		f.Errors.Add("signatory_name", "Enter the name of the person who signs the letter")
 	}

@@ -113,13 +113,14 @@ func TestLetterDetailsAreValidatedSavedAndDraftPDFSaysDraft(t *testing.T) {
 	wantStatus(t, inspector.get(path(f.sussex, "/letter/edit")), http.StatusOK)
 	bad := letterForm(a.version, "")
 	bad.Set("contact_email", "not-an-email")
+	bad.Set("contact_phone", "")
 	bad.Set("letter_date-day", "30")
 	bad.Set("letter_date-month", "2")
 	bad.Set("letter_date-year", "2024")
 	res := inspector.post(path(f.sussex, "/letter"), bad)
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	summary := res.doc(t).Find(".govuk-error-summary").Text()
-	for _, want := range []string{"Enter the name of the contact", "Enter an email address in the correct format", "must be a real date"} {
+	for _, want := range []string{"Enter the name of the contact", "Enter an email address in the correct format", "Enter the contact’s telephone number", "must be a real date"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("error summary lacks %q", want)
 		}
