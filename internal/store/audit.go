@@ -123,17 +123,30 @@ type VerifyResult struct {
 
 // VerifyAudit walks the whole chain in id order, recomputing every hash,
 // and reports the first event whose stored hash or link does not match.
-func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
+//
+// It reads one snapshot (repeatable read), so events appended while it runs
+// neither break nor extend what it checks, and lifts the statement timeout:
+// at national scale the walk takes longer than any page query may.
+func (s *Store) VerifyAudit(ctx context.Context) (res VerifyResult, err error) {
+	tx, err := s.db().Begin(ctx)
+	if err != nil {
+		return res, fmt.Errorf("store: verify audit: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	for _, q := range []string{`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`, `SET LOCAL statement_timeout = 0`} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return res, fmt.Errorf("store: verify audit: %w", err)
+		}
+	}
 	const q = `
 		SELECT id, occurred_at, COALESCE(actor_id, 0), actor_email, action, object_type, object_id,
 			COALESCE(force_id, 0), summary, request_id, client_addr, prev_hash, hash
 		FROM audit_events ORDER BY id`
-	rows, err := s.db().Query(ctx, q)
+	rows, err := tx.Query(ctx, q)
 	if err != nil {
-		return VerifyResult{}, fmt.Errorf("store: verify audit: %w", err)
+		return res, fmt.Errorf("store: verify audit: %w", err)
 	}
 	defer rows.Close()
-	var res VerifyResult
 	prev := make([]byte, sha256.Size)
 	for rows.Next() {
 		var e AuditEvent
@@ -159,7 +172,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	const head = `SELECT last_id, hash FROM audit_head`
 	var lastID int64
 	var headHash []byte
-	if err := s.db().QueryRow(ctx, head).Scan(&lastID, &headHash); err != nil {
+	if err := tx.QueryRow(ctx, head).Scan(&lastID, &headHash); err != nil {
 		return res, fmt.Errorf("store: verify audit: head: %w", err)
 	}
 	if !bytes.Equal(headHash, prev) {
