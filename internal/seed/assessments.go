@@ -246,8 +246,8 @@ func demoAssessment(ctx context.Context, st *store.Store, author, approver store
 			in.Findings = append(in.Findings, store.AssessmentFinding{CriterionID: ac.Criteria[j].ID, Finding: f, Narrative: n})
 		}
 	}
-	// The submissions the force sent (none in the demo data: issue 5's
-	// tests replay the sending of the story's plans on its cases).
+	// The submissions the force sent by the deadline (storyPlans): the
+	// late force's plan came after the review's cut-off.
 	for _, sub := range ac.Submissions {
 		if !domain.LondonDate(sub.SubmittedAt).After(storyReviewedUpTo) {
 			in.SubmissionIDs = append(in.SubmissionIDs, sub.ID)

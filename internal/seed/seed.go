@@ -106,9 +106,16 @@ func Demo(ctx context.Context, st *store.Store, password string, params auth.Par
 	if err := Story(ctx, st); err != nil {
 		return res, err
 	}
-	// One transaction for the 43 assessments: a commit each would cost a
-	// disk flush each, seconds in all.
-	if err := st.InTx(ctx, func(st *store.Store) error { return demoAssessments(ctx, st) }); err != nil {
+	// One transaction for the 43 plans and the 43 assessments: a commit
+	// each would cost a disk flush each, seconds in all. The plans come
+	// first, so that each assessment lists the plan it reviewed.
+	err = st.InTx(ctx, func(st *store.Store) error {
+		if err := storyPlans(ctx, st); err != nil {
+			return err
+		}
+		return demoAssessments(ctx, st)
+	})
+	if err != nil {
 		return res, err
 	}
 	return res, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
@@ -108,5 +109,78 @@ func TestStoryLeavesInspectorsEditsAlone(t *testing.T) {
 	}
 	if f.ChiefOfficerName != "Rob Nixon" {
 		t.Errorf("chief officer = %q, want the edit kept", f.ChiefOfficerName)
+	}
+}
+
+// TestStoryRecordsEveryForcesPlanOnce: every force sent its plan for the
+// story's recommendation (one late), each with one document, through the
+// portal's own path (case dates kept, audit written), and seeding twice
+// adds none; so today's dashboard shows no 2017 plan as overdue.
+func TestStoryRecordsEveryForcesPlanOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.Pool(t)
+	st := store.New(pool)
+	for range 2 {
+		if _, err := seed.Demo(ctx, st, "pw for the test", cheap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts := map[string]int{
+		`SELECT count(*) FROM submissions WHERE kind = 'plan' AND version = 1`:                                                           43,
+		`SELECT count(*) FROM submissions`:                                                                                               43,
+		`SELECT count(*) FROM documents WHERE content_type = 'application/pdf' AND size > 0`:                                             43,
+		`SELECT count(*) FROM blobs`:                                                                                                     43,
+		`SELECT count(*) FROM cases WHERE first_submitted_at IS NOT NULL AND last_submitted_at = first_submitted_at`:                     43,
+		`SELECT count(*) FROM audit_events WHERE action = 'submission.create'`:                                                           43,
+		`SELECT count(*) FROM submissions s JOIN users u ON u.id = s.submitted_by WHERE u.role = 'liaison'`:                              2,
+		`SELECT count(*) FROM submissions WHERE (submitted_at AT TIME ZONE 'Europe/London')::date BETWEEN '2017-05-22' AND '2017-05-31'`: 42,
+		`SELECT count(*) FROM assessment_submissions`:                                                                                    42,
+	}
+	for q, want := range counts {
+		var got int
+		if err := pool.QueryRow(ctx, q).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got != want {
+			t.Errorf("%s = %d, want %d", q, got, want)
+		}
+	}
+
+	rec, err := seed.StoryRecommendation(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.CaseFor(ctx, store.Scope{}, rec.ID, "leicestershire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, err := st.CaseSubmissions(ctx, store.Scope{}, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(subs) != 1 || subs[0].SubmitterName != "Lee Liaison (Leicestershire)" || !subs[0].SubmittedAt.Equal(seed.StoryLeicestershirePlanAt) ||
+		len(subs[0].Documents) != 1 || subs[0].Documents[0].Name != "Leicestershire Police - plan for abuse of position for a sexual purpose.pdf" {
+		t.Fatalf("Leicestershire's submissions = %+v", subs)
+	}
+	late, err := st.CaseFor(ctx, store.Scope{}, rec.ID, seed.StoryLateForce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for day, want := range map[int]domain.Stage{20: domain.StageAwaitingPlan, 32: domain.StagePlanOverdue} {
+		if got := domain.DeriveStage(late.Facts(), domain.Date(2017, 5, day)); got != want {
+			t.Errorf("late force's stage on day %d of May 2017 = %s, want %s", day, got, want)
+		}
+	}
+
+	today := domain.Today(time.Now())
+	for _, f := range []store.DashboardFilter{{AsOf: today, Today: today, AssessDays: 90}, {AsOf: today, Today: today, AssessDays: 90, FindingID: rec.ID}} {
+		d, err := st.Dashboard(ctx, store.Scope{}, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := d.Totals[domain.KindPlanOverdue]; n != 0 {
+			t.Errorf("dashboard (recommendation %d) shows %d plans overdue, want none", f.FindingID, n)
+		}
 	}
 }

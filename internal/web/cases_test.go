@@ -45,12 +45,18 @@ func (ts *testServer) storyRecommendation() store.Finding {
 	return rec
 }
 
-func TestSeededLeicestershireCaseStageAsOf(t *testing.T) {
+// TestSeededLateCaseStageAsOf: the seeded force whose plan came late (2
+// June 2017) was awaiting its plan, then overdue, as the seed has it: no
+// state is rebuilt by the test.
+func TestSeededLateCaseStageAsOf(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	leics := ts.storyCase("leicestershire")
-	kent := ts.storyCase("kent")
-	for _, id := range []int64{leics, kent} {
+	c, err := ts.store.CaseFor(context.Background(), store.Scope{}, ts.storyRecommendation().ID, seed.StoryLateForce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := c.ID
+	for _, id := range []int64{late} {
 		for _, tc := range []struct{ asOf, stage, reason string }{
 			{"2017-05-20", "Awaiting plan", "Plan due 31 May 2017, 11 days left"},
 			{"2017-05-31", "Awaiting plan", "Plan due today, 31 May 2017"},
@@ -75,11 +81,20 @@ func TestSeededLeicestershireCaseStageAsOf(t *testing.T) {
 		}
 	}
 	// Before the request, the timeline has only the report.
-	doc := ts.as("inspector@demo.test").get(fmt.Sprintf("/cases/%d?asof=2017-05-01", leics)).doc(t)
+	doc := ts.as("inspector@demo.test").get(fmt.Sprintf("/cases/%d?asof=2017-05-01", late)).doc(t)
 	if doc.Find(`[data-testid="timeline-request"]`).Length() != 0 || doc.Find(`[data-testid="timeline-report"]`).Length() != 1 {
 		t.Error("as of 1 May 2017 the timeline shows the request of 16 May")
 	}
-	if got := doc.Find(`[data-testid="timeline-hidden"]`).Text(); !strings.Contains(got, "1 later entry") {
+	// Later: everything on today's timeline but the report, among them the
+	// request of 16 May and the plan of 2 June 2017.
+	today := ts.as("inspector@demo.test").get(fmt.Sprintf("/cases/%d", late)).doc(t)
+	for _, kind := range []string{"request", "plan"} {
+		if n := today.Find(`[data-testid="timeline-` + kind + `"]`).Length(); n != 1 {
+			t.Errorf("today's timeline has %d %s entries, want 1", n, kind)
+		}
+	}
+	later := today.Find(`.moj-timeline__item`).Length() - 1
+	if got := doc.Find(`[data-testid="timeline-hidden"]`).Text(); !strings.Contains(got, fmt.Sprintf("%d later entries", later)) {
 		t.Errorf("hidden note = %q", got)
 	}
 }
@@ -127,7 +142,6 @@ func TestLiaisonCannotSeeOtherForcesCase(t *testing.T) {
 func TestCaseListFiltersSortsAndPages(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	ts.storyCase("leicestershire")
 	c := ts.as("manager@demo.test")
 	doc := c.get("/cases?asof=2017-06-01").doc(t)
 	if got := doc.Find(`[data-testid="case-total"]`).Text(); got != "43" {
@@ -140,10 +154,18 @@ func TestCaseListFiltersSortsAndPages(t *testing.T) {
 	if n := doc.Find(`[data-testid="case-row"]`).Length(); n != 43-casesPerPage {
 		t.Errorf("second page has %d rows", n)
 	}
-	doc = c.get("/cases?asof=2017-06-01&stage=plan_overdue&region=" + url.QueryEscape("East Midlands")).doc(t)
+	// Every force but one sent its plan by 31 May 2017 (seed.StoryLateForce,
+	// in the South West, sent it on 2 June).
+	doc = c.get("/cases?asof=2017-06-01&stage=plan_overdue&region=" + url.QueryEscape("South West")).doc(t)
 	rows := doc.Find(`[data-testid="case-row"]`)
-	if rows.Length() != 5 {
-		t.Errorf("East Midlands plan overdue on 1 June 2017: %d cases, want 5", rows.Length())
+	if rows.Length() != 1 || rows.AttrOr("data-force", "") != seed.StoryLateForce {
+		t.Errorf("South West plan overdue on 1 June 2017: %d cases, first %q, want 1, %s", rows.Length(), rows.AttrOr("data-force", ""), seed.StoryLateForce)
+	}
+	if n := c.get("/cases?asof=2017-06-01&stage=plan_overdue&region=" + url.QueryEscape("East Midlands")).doc(t).Find(`[data-testid="case-row"]`).Length(); n != 0 {
+		t.Errorf("East Midlands plan overdue on 1 June 2017: %d cases, want 0", n)
+	}
+	if n := c.get("/cases?asof=2017-06-02&stage=plan_overdue").doc(t).Find(`[data-testid="case-row"]`).Length(); n != 0 {
+		t.Errorf("plan overdue on 2 June 2017: %d cases, want 0", n)
 	}
 	if n := c.get("/cases?asof=2017-05-20&stage=plan_overdue").doc(t).Find(`[data-testid="case-row"]`).Length(); n != 0 {
 		t.Errorf("plan overdue on 20 May 2017: %d cases, want 0", n)

@@ -15,6 +15,9 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"inspectrack/internal/domain"
+	"inspectrack/internal/seed"
+	"inspectrack/internal/store"
 	"inspectrack/internal/upload/uploadtest"
 )
 
@@ -22,12 +25,49 @@ import (
 // for on 16 May 2017, due 31 May 2017) and three of its 43 cases.
 type planStory struct {
 	finding, leics, sussex, kent int64
+	// storyLeics and storySussex are the seeded story's cases of the two
+	// forces with a demo liaison, which already have their plans of May
+	// 2017: a liaison's home lists them too.
+	storyLeics, storySussex int64
 }
 
+// newPlanStory adds a fresh recommendation to the story's report, applied
+// to every police force and requested as the story's was (16 May 2017, due
+// 31 May 2017), so that no force has sent anything for it yet: the seeded
+// story's cases already have their plans of May 2017.
 func (ts *testServer) newPlanStory() planStory {
 	ts.t.Helper()
-	return planStory{finding: ts.storyRecommendation().ID, leics: ts.storyCase("leicestershire"),
-		sussex: ts.storyCase("sussex"), kent: ts.storyCase("kent")}
+	ctx := context.Background()
+	story := ts.storyRecommendation()
+	sys := store.Actor{Email: "test", RequestID: "test-plan-story"}
+	id, err := ts.store.CreateFinding(ctx, sys, story.ReportID, store.FindingInput{Kind: domain.FindingRecommendation,
+		ParentID: story.ParentID, Reference: "Recommendation 2 (test)", Body: story.Body, Scope: store.ScopeAllPolice,
+		Criteria: []store.NewCriterion{{Title: "A plan", Description: "The force has a plan."}}})
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if _, err := ts.store.ApplyFinding(ctx, sys, id); err != nil {
+		ts.t.Fatal(err)
+	}
+	if _, err := ts.store.RecordRequest(ctx, sys, id, seed.StoryRequestSentOn, seed.StoryPlanDueOn); err != nil {
+		ts.t.Fatal(err)
+	}
+	caseOf := func(force string) int64 {
+		c, err := ts.store.CaseFor(ctx, store.Scope{}, id, force)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		return c.ID
+	}
+	storyCaseOf := func(force string) int64 {
+		c, err := ts.store.CaseFor(ctx, store.Scope{}, story.ID, force)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		return c.ID
+	}
+	return planStory{finding: id, leics: caseOf("leicestershire"), sussex: caseOf("sussex"), kent: caseOf("kent"),
+		storyLeics: storyCaseOf("leicestershire"), storySussex: storyCaseOf("sussex")}
 }
 
 // filePart is one file of a multipart upload. disposition overrides the
@@ -111,11 +151,19 @@ type stored struct {
 func (ts *testServer) stored() stored {
 	ts.t.Helper()
 	var s stored
-	err := ts.store.Pool().QueryRow(context.Background(), `SELECT
-		(SELECT count(*) FROM submissions), (SELECT count(*) FROM documents),
-		(SELECT count(*) FROM blobs), (SELECT count(*) FROM blob_chunks),
-		(SELECT count(*) FROM audit_events WHERE action = 'submission.create'),
-		EXISTS (SELECT 1 FROM cases WHERE first_submitted_at IS NOT NULL OR last_submitted_at IS NOT NULL)`).
+	// The seeded story's plans of May 2017 are left out: what counts is
+	// what the test stored.
+	err := ts.store.Pool().QueryRow(context.Background(), `WITH seeded AS (
+			SELECT s.id, d.blob_id FROM submissions s JOIN documents d ON d.submission_id = s.id
+			JOIN cases c ON c.id = s.case_id WHERE c.finding_id = $1)
+		SELECT
+		(SELECT count(*) FROM submissions WHERE id NOT IN (SELECT id FROM seeded)),
+		(SELECT count(*) FROM documents WHERE blob_id NOT IN (SELECT blob_id FROM seeded)),
+		(SELECT count(*) FROM blobs WHERE id NOT IN (SELECT blob_id FROM seeded)),
+		(SELECT count(*) FROM blob_chunks WHERE blob_id NOT IN (SELECT blob_id FROM seeded)),
+		(SELECT count(*) FROM audit_events WHERE action = 'submission.create' AND object_id NOT IN (SELECT id::text FROM seeded)),
+		EXISTS (SELECT 1 FROM cases WHERE finding_id <> $1 AND (first_submitted_at IS NOT NULL OR last_submitted_at IS NOT NULL))`,
+		ts.storyRecommendation().ID).
 		Scan(&s.submissions, &s.documents, &s.blobs, &s.chunks, &s.audits, &s.firstSubmitted)
 	if err != nil {
 		ts.t.Fatal(err)
@@ -331,7 +379,8 @@ func TestHostileFileNamesAreStoredAndServedSafely(t *testing.T) {
 	)
 	wantStatus(t, res, http.StatusSeeOther)
 
-	rows, err := ts.store.Pool().Query(context.Background(), `SELECT id, display_name FROM documents ORDER BY position`)
+	rows, err := ts.store.Pool().Query(context.Background(), `SELECT d.id, d.display_name FROM documents d JOIN submissions s ON s.id = d.submission_id
+		WHERE s.case_id = $1 ORDER BY d.position`, st.leics)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,12 +470,15 @@ func TestSussexLiaisonCannotReachLeicestershiresPlans(t *testing.T) {
 	home := sussex.get("/")
 	wantStatus(t, home, http.StatusOK)
 	cards := home.doc(t).Find(`[data-testid="liaison-case"]`)
-	if cards.Length() != 1 || strings.Contains(home.Body, "Leicestershire") {
+	if cards.Length() != 2 || strings.Contains(home.Body, "Leicestershire") {
 		t.Errorf("Sussex's home shows %d cases, or Leicestershire's", cards.Length())
 	}
-	// Sussex's own case is there, and theirs to send to.
-	if id, _ := cards.Attr("data-case-id"); id != fmt.Sprint(st.sussex) {
-		t.Errorf("Sussex's home lists case %s, want %d", id, st.sussex)
+	// Sussex's own cases are there (the seeded story's and the test's),
+	// and theirs to send to.
+	var ids []string
+	cards.Each(func(_ int, card *goquery.Selection) { id, _ := card.Attr("data-case-id"); ids = append(ids, id) })
+	if want := []string{fmt.Sprint(st.storySussex), fmt.Sprint(st.sussex)}; strings.Join(ids, ",") != strings.Join(want, ",") {
+		t.Errorf("Sussex's home lists cases %v, want %v", ids, want)
 	}
 	// An admin holds no permission to read documents at all.
 	wantStatus(t, ts.as("admin@demo.test").get(fmt.Sprintf("/documents/%d", docID)), http.StatusNotFound)
@@ -624,9 +676,15 @@ func TestLiaisonHomeShowsTheirForcesCases(t *testing.T) {
 	if got := doc.Find(`[data-testid="force-name"]`).Text(); got != "Leicestershire Police" {
 		t.Errorf("force %q", got)
 	}
-	card := doc.Find(`[data-testid="liaison-case"]`)
+	// The seeded story's case, whose plan was sent on 31 May 2017, and the
+	// test's, to which nothing has been sent.
+	if n := doc.Find(`[data-testid="liaison-case"]`).Length(); n != 2 {
+		t.Fatalf("%d cases", n)
+	}
+	testCase := fmt.Sprintf(`[data-testid="liaison-case"][data-case-id="%d"]`, st.leics)
+	card := doc.Find(testCase)
 	if card.Length() != 1 {
-		t.Fatalf("%d cases", card.Length())
+		t.Fatalf("the test's case %d is not listed", st.leics)
 	}
 	for sel, want := range map[string]string{
 		`[data-testid="asked"]`:      "within six months, all forces should have started to implement a plan",
@@ -642,7 +700,7 @@ func TestLiaisonHomeShowsTheirForcesCases(t *testing.T) {
 	ts.setClock(time.Date(2017, 6, 12, 9, 0, 0, 0, time.UTC))
 	c = ts.as(leicsLiaison) // three weeks on, the session has timed out
 	home = c.get("/")
-	card = home.doc(t).Find(`[data-testid="liaison-case"]`)
+	card = home.doc(t).Find(testCase)
 	if got := card.Find(`.app-tag-detail`).Text(); got != "12 days past the due date" {
 		t.Errorf("overdue detail %q", got)
 	}
@@ -650,7 +708,7 @@ func TestLiaisonHomeShowsTheirForcesCases(t *testing.T) {
 		t.Error("the overdue plan is not counted")
 	}
 	wantStatus(t, c.send(fmt.Sprintf("/cases/%d/submissions", st.leics), "", file("plan.pdf", uploadtest.PDF("x"))), http.StatusSeeOther)
-	card = c.get("/").doc(t).Find(`[data-testid="liaison-case"]`)
+	card = c.get("/").doc(t).Find(testCase)
 	if got := card.Find(`[data-testid="sent"]`).Text(); !strings.Contains(got, "Plan: 1 version, the latest sent 12 June 2017 at 10am") {
 		t.Errorf("sent %q", got)
 	}
@@ -701,7 +759,15 @@ func TestInspectorsSeeWhichForcesSentPlans(t *testing.T) {
 		if href, _ := c.get(fmt.Sprintf("/findings/%d", st.finding)).doc(t).Find(`[data-testid="plans-link"]`).Attr("href"); href != fmt.Sprintf("/recommendations/%d/plans", st.finding) {
 			t.Errorf("%s: the recommendation's page links to %q for its plans", who, href)
 		}
-		overview := c.get("/plans").doc(t)
+		// The test's recommendation's row of the overview (the seeded
+		// story's has its own).
+		overview := c.get("/plans").doc(t).Find(`[data-testid="recommendation-row"]`).FilterFunction(func(_ int, row *goquery.Selection) bool {
+			href, _ := row.Find("a").Attr("href")
+			return href == fmt.Sprintf("/recommendations/%d/plans", st.finding)
+		})
+		if overview.Length() != 1 {
+			t.Fatalf("%s: the overview has %d rows for the test's recommendation", who, overview.Length())
+		}
 		for key, want := range map[string]string{"missing": "41", "sent_late": "1", "sent_on_time": "1", "awaited": "0"} {
 			if got := overview.Find(`[data-testid="count-` + key + `"]`).Text(); got != want {
 				t.Errorf("%s: overview %s = %q, want %s", who, key, got, want)
@@ -764,7 +830,7 @@ func TestConcurrentSubmissionsGetConsecutiveVersions(t *testing.T) {
 	}
 	wg.Wait()
 	var versions string
-	if err := ts.store.Pool().QueryRow(context.Background(), `SELECT string_agg(version::text, ',' ORDER BY version) FROM submissions`).Scan(&versions); err != nil {
+	if err := ts.store.Pool().QueryRow(context.Background(), `SELECT string_agg(version::text, ',' ORDER BY version) FROM submissions WHERE case_id = $1`, st.leics).Scan(&versions); err != nil {
 		t.Fatal(err)
 	}
 	if versions != "1,2,3,4" {
