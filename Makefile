@@ -45,7 +45,7 @@ check-vet:
 
 .PHONY: generate
 generate: ## regenerate the templ views (*_templ.go)
-	go tool templ generate -path web/components
+	go tool templ generate
 
 .PHONY: check-generated
 check-generated: generate ## fail when the committed *_templ.go differ from the .templ files
