@@ -174,7 +174,7 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 			return fmt.Errorf("user %s: the password must be at least %d characters", action, auth.MinPasswordLength)
 		}
 	}
-	generated := password == ""
+	generated := password == "" && action != "disable"
 	if generated {
 		password = auth.GeneratePassword()
 	}
@@ -207,9 +207,13 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 	if err := e.connect(ctx); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(password, auth.DefaultParams)
-	if err != nil {
-		return err
+	// Disabling sets no password: only add and reset-password pay for the
+	// argon2id hash (64 MiB and a core).
+	var hash string
+	if action != "disable" {
+		if hash, err = auth.HashPassword(password, auth.DefaultParams); err != nil {
+			return err
+		}
 	}
 	switch action {
 	case "add":
