@@ -71,7 +71,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*env, error
 // connect opens the pool (after migrations, which use their own
 // connection).
 func (e *env) connect(ctx context.Context) error {
-	pool, err := database.Connect(ctx, e.connStr, e.log)
+	pool, err := database.Connect(ctx, e.connStr)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"time"
 
@@ -28,7 +27,7 @@ const StatementTimeout = 10 * time.Second
 // Connect opens a pool on connString (a URL or keyword/value string). It
 // does not wait for the server: a pool that starts while the database is
 // down reconnects by itself once it is back.
-func Connect(ctx context.Context, connString string, logger *slog.Logger) (*pgxpool.Pool, error) {
+func Connect(ctx context.Context, connString string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		return nil, fmt.Errorf("database: parse connection string: %w", err)

@@ -99,7 +99,7 @@ func ConnString(t testing.TB) string {
 func Pool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	cs := ConnString(t)
-	pool, err := database.Connect(context.Background(), cs, slog.New(slog.DiscardHandler))
+	pool, err := database.Connect(context.Background(), cs)
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
