@@ -67,7 +67,7 @@ func ConnString(t testing.TB) string {
 		t.Fatalf("testdb: connect admin: %v", err)
 	}
 	defer conn.Close(ctx)
-	name := "test_" + strings.ToLower(strings.TrimRight(hex.EncodeToString(randBytes(6)), "=")) + "_" + safeName(t.Name())
+	name := "test_" + hex.EncodeToString(randBytes(6)) + "_" + safeName(t.Name()) // hex is lower-case already
 	if len(name) > 63 {
 		name = name[:63]
 	}
