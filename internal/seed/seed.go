@@ -126,8 +126,15 @@ func demoUsers(ctx context.Context, st *store.Store, system store.Actor, passwor
 	if generated {
 		password = auth.GeneratePassword()
 	}
-	hash, err := auth.HashPassword(password, params)
-	if err != nil {
+	// Hashed on first need: seeding again with no password given and
+	// every demo user present sets no password, so pays for no argon2id.
+	var hash string
+	hashOnce := func() error {
+		if hash != "" {
+			return nil
+		}
+		var err error
+		hash, err = auth.HashPassword(password, params)
 		return err
 	}
 	for _, d := range DemoUsers {
@@ -135,12 +142,18 @@ func demoUsers(ctx context.Context, st *store.Store, system store.Actor, passwor
 		switch {
 		case err == nil:
 			if !generated {
+				if err := hashOnce(); err != nil {
+					return err
+				}
 				if err := st.SetPassword(ctx, system, u.ID, hash, false); err != nil {
 					return err
 				}
 				res.Password = password
 			}
 		case isNotFound(err):
+			if err := hashOnce(); err != nil {
+				return err
+			}
 			if _, err := st.CreateUser(ctx, system, store.NewUser{Email: d.Email, Name: d.Name, Role: string(d.Role),
 				ForceCode: d.ForceCode, PasswordHash: hash}); err != nil {
 				return err
