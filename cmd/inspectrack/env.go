@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -110,14 +109,7 @@ func (e *env) checkSchema() error {
 		return err
 	}
 	defer m.Close()
-	v, dirty, err := m.Version()
-	if err != nil {
-		return err
-	}
-	if dirty {
-		return fmt.Errorf("%w at version %d: repair it, then run `inspectrack migrate force %d`", database.ErrDirty, v, v)
-	}
-	return nil
+	return m.CheckClean()
 }
 
 func (e *env) close() {

@@ -133,7 +133,7 @@ func (m *Migrator) Version() (uint, bool, error) {
 // Up applies every pending migration. A dirty schema is never forced: the
 // operator must look at it and run `inspectrack migrate force V`.
 func (m *Migrator) Up() error {
-	if err := m.checkClean(); err != nil {
+	if err := m.CheckClean(); err != nil {
 		return err
 	}
 	if err := m.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
@@ -147,7 +147,7 @@ func (m *Migrator) Down(n int) error {
 	if n <= 0 {
 		return fmt.Errorf("database: migrate down: want a positive number of steps, got %d", n)
 	}
-	if err := m.checkClean(); err != nil {
+	if err := m.CheckClean(); err != nil {
 		return err
 	}
 	if err := m.m.Steps(-n); err != nil {
@@ -165,7 +165,9 @@ func (m *Migrator) Force(v int) error {
 	return nil
 }
 
-func (m *Migrator) checkClean() error {
+// CheckClean returns ErrDirty, with how to repair it, when an earlier
+// migration failed part-way.
+func (m *Migrator) CheckClean() error {
 	v, dirty, err := m.Version()
 	if err != nil {
 		return err
