@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -73,7 +74,7 @@ func causeID(ctx context.Context, tx pgx.Tx, reportID int64, ref string, created
 	const q = `SELECT id FROM findings WHERE report_id = $1 AND lower(reference) = lower($2) AND kind = 'cause_of_concern'`
 	var id int64
 	if err := tx.QueryRow(ctx, q, reportID, strings.TrimSpace(ref)).Scan(&id); err != nil {
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return 0, ErrBadParent
 		}
 		return 0, fmt.Errorf("store: cause of concern %q: %w", ref, err)
