@@ -29,8 +29,9 @@ func (s *Store) ImportFindings(ctx context.Context, a Actor, reportID int64, row
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		// Lock the report so two imports into it run one after the other
 		// and the references they check stay unique.
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM reports WHERE id = $1 FOR UPDATE`, reportID); err != nil {
-			return fmt.Errorf("store: import into report %d: %w", reportID, err)
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM reports WHERE id = $1 FOR UPDATE`, reportID).Scan(&one); err != nil {
+			return notFound(err, "store: import into report %d", reportID)
 		}
 		created := map[string]int64{}
 		for pass := range 2 {
