@@ -40,8 +40,7 @@ type AssessmentCase struct {
 // AssessmentCase returns case id, in sc, with what its assessment needs.
 func (s *Store) AssessmentCase(ctx context.Context, sc Scope, id int64) (AssessmentCase, error) {
 	const q = `
-		SELECT c.id, f.id, f.code, f.name, f.kind, f.region, f.chief_officer_title, f.chief_officer_name,
-			f.chief_officer_honours, f.oversight_body, f.oversight_holder_name, f.liaison_contacts, f.updated_at,
+		SELECT c.id, ` + forceColumnsF + `,
 			fi.id, fi.reference, fi.body, fi.terminology_note, COALESCE(cc.body, ''),
 			r.id, r.title, r.published_on, c.request_sent_on, c.plan_due_on
 		FROM cases c
@@ -51,11 +50,10 @@ func (s *Store) AssessmentCase(ctx context.Context, sc Scope, id int64) (Assessm
 		LEFT JOIN findings cc ON cc.id = fi.parent_id
 		WHERE c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
 	var ac AssessmentCase
-	f := &ac.Force
-	err := s.db().QueryRow(ctx, q, id, sc.ForceArg()).Scan(&ac.CaseID, &f.ID, &f.Code, &f.Name, &f.Kind, &f.Region,
-		&f.ChiefOfficerTitle, &f.ChiefOfficerName, &f.ChiefOfficerHonours, &f.OversightBody, &f.OversightHolderName,
-		&f.LiaisonContacts, &f.UpdatedAt, &ac.FindingID, &ac.Reference, &ac.Recommendation, &ac.Term, &ac.CauseOfConcern,
+	dest := append([]any{&ac.CaseID}, forceDest(&ac.Force)...)
+	dest = append(dest, &ac.FindingID, &ac.Reference, &ac.Recommendation, &ac.Term, &ac.CauseOfConcern,
 		&ac.ReportID, &ac.ReportTitle, &ac.ReportPublished, &ac.RequestSentOn, &ac.PlanDueOn)
+	err := s.db().QueryRow(ctx, q, id, sc.ForceArg()).Scan(dest...)
 	if err != nil {
 		return ac, notFound(err, "store: case %d", id)
 	}

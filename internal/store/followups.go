@@ -268,7 +268,7 @@ func (s *Store) MoveFollowUp(ctx context.Context, a Actor, sc Scope, id int64, t
 // recordDateChange keeps the history of a lifecycle date of a case.
 func recordDateChange(ctx context.Context, tx pgx.Tx, a Actor, caseID int64, field string, from, to *time.Time, reason string) error {
 	const q = `INSERT INTO date_changes (case_id, field, old_value, new_value, reason, changed_by)
-		VALUES ($1, $2, $3, $4, $5, $6)`
+		VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0))`
 	if _, err := tx.Exec(ctx, q, caseID, field, from, to, reason, a.UserID); err != nil {
 		return fmt.Errorf("store: case %d: %s change: %w", caseID, field, err)
 	}

@@ -29,10 +29,15 @@ type Force struct {
 const forceColumns = `id, code, name, kind, region, chief_officer_title, chief_officer_name,
 	chief_officer_honours, oversight_body, oversight_holder_name, liaison_contacts, updated_at`
 
+// forceDest is where a row of forceColumns (or forceColumnsF) scans to.
+func forceDest(f *Force) []any {
+	return []any{&f.ID, &f.Code, &f.Name, &f.Kind, &f.Region, &f.ChiefOfficerTitle, &f.ChiefOfficerName,
+		&f.ChiefOfficerHonours, &f.OversightBody, &f.OversightHolderName, &f.LiaisonContacts, &f.UpdatedAt}
+}
+
 func scanForce(r pgx.Row) (Force, error) {
 	var f Force
-	err := r.Scan(&f.ID, &f.Code, &f.Name, &f.Kind, &f.Region, &f.ChiefOfficerTitle, &f.ChiefOfficerName,
-		&f.ChiefOfficerHonours, &f.OversightBody, &f.OversightHolderName, &f.LiaisonContacts, &f.UpdatedAt)
+	err := r.Scan(forceDest(&f)...)
 	return f, err
 }
 
@@ -135,10 +140,7 @@ func (s *Store) forceSummaries(ctx context.Context, sc Scope, region, code strin
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ForceSummary, error) {
 		var fs ForceSummary
-		f := &fs.Force
-		err := r.Scan(&f.ID, &f.Code, &f.Name, &f.Kind, &f.Region, &f.ChiefOfficerTitle, &f.ChiefOfficerName,
-			&f.ChiefOfficerHonours, &f.OversightBody, &f.OversightHolderName, &f.LiaisonContacts, &f.UpdatedAt,
-			&fs.Open, &fs.Overdue)
+		err := r.Scan(append(forceDest(&fs.Force), &fs.Open, &fs.Overdue)...)
 		return fs, err
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -28,8 +29,9 @@ func (s *Store) ImportFindings(ctx context.Context, a Actor, reportID int64, row
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		// Lock the report so two imports into it run one after the other
 		// and the references they check stay unique.
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM reports WHERE id = $1 FOR UPDATE`, reportID); err != nil {
-			return fmt.Errorf("store: import into report %d: %w", reportID, err)
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM reports WHERE id = $1 FOR UPDATE`, reportID).Scan(&one); err != nil {
+			return notFound(err, "store: import into report %d", reportID)
 		}
 		created := map[string]int64{}
 		for pass := range 2 {
@@ -73,7 +75,7 @@ func causeID(ctx context.Context, tx pgx.Tx, reportID int64, ref string, created
 	const q = `SELECT id FROM findings WHERE report_id = $1 AND lower(reference) = lower($2) AND kind = 'cause_of_concern'`
 	var id int64
 	if err := tx.QueryRow(ctx, q, reportID, strings.TrimSpace(ref)).Scan(&id); err != nil {
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return 0, ErrBadParent
 		}
 		return 0, fmt.Errorf("store: cause of concern %q: %w", ref, err)

@@ -147,10 +147,8 @@ func (s *Store) ChangeDueDate(ctx context.Context, a Actor, sc Scope, caseID int
 		if _, err := tx.Exec(ctx, `UPDATE cases SET plan_due_on = $2 WHERE id = $1`, caseID, due); err != nil {
 			return fmt.Errorf("store: case %d due date: %w", caseID, err)
 		}
-		const dc = `INSERT INTO date_changes (case_id, field, old_value, new_value, reason, changed_by)
-			VALUES ($1, 'plan_due_on', $2, $3, $4, NULLIF($5, 0))`
-		if _, err := tx.Exec(ctx, dc, caseID, c.PlanDueOn, due, reason, a.UserID); err != nil {
-			return fmt.Errorf("store: case %d due date change: %w", caseID, err)
+		if err := recordDateChange(ctx, tx, a, caseID, "plan_due_on", c.PlanDueOn, &due, reason); err != nil {
+			return err
 		}
 		return Audit(ctx, tx, a.Event("case.due_date.change", "case", caseID, c.ForceID,
 			fmt.Sprintf("%s -> %s: %s", fmtDate(c.PlanDueOn), domain.FormatLong(due), reason)))

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -129,7 +130,7 @@ func forceIDByCode(ctx context.Context, tx pgx.Tx, code string) (int64, error) {
 	}
 	var id int64
 	if err := tx.QueryRow(ctx, `SELECT id FROM forces WHERE code = $1`, code).Scan(&id); err != nil {
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return 0, ErrUnknownForce
 		}
 		return 0, fmt.Errorf("store: force %q: %w", code, err)
