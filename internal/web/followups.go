@@ -54,19 +54,16 @@ func followUpRows(fs []store.FollowUp, u *auth.User, today time.Time) []componen
 
 func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
+	c, sc, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(ctx, scope(r), id)
+	id := c.ID
+	fs, err := s.store.FollowUps(ctx, sc, id)
 	if err != nil {
 		return err
 	}
-	fs, err := s.store.FollowUps(ctx, scope(r), id)
-	if err != nil {
-		return err
-	}
-	changes, err := s.store.CaseDateChanges(ctx, scope(r), id)
+	changes, err := s.store.CaseDateChanges(ctx, sc, id)
 	if err != nil {
 		return err
 	}
@@ -174,11 +171,7 @@ func scheduleForm(c store.Case, today time.Time) components.FollowUpForm {
 }
 
 func (s *Server) followUpsNew(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
@@ -186,14 +179,11 @@ func (s *Server) followUpsNew(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) followUpsCreate(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	f := scheduleForm(c, domain.Today(s.now()))
 	f.Date = dateForm(r, "planned")
 	f.Date.Legend = "Planned date of the follow-up inspection"
@@ -434,14 +424,11 @@ func closeForm(c store.Case, today time.Time) components.FollowUpForm {
 }
 
 func (s *Server) casesCloseForm(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	if c.ClosedOn != nil {
 		return s.backToCase(w, r, id, "The case is already closed.")
 	}
@@ -449,14 +436,11 @@ func (s *Server) casesCloseForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) casesClosePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	today := domain.Today(s.now())
 	f := closeForm(c, today)
 	f.Choice.Value = r.PostFormValue("reason")
@@ -486,14 +470,11 @@ func reopenForm(c store.Case, today time.Time) components.FollowUpForm {
 }
 
 func (s *Server) casesReopenForm(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	if c.ClosedOn == nil {
 		return s.backToCase(w, r, id, "The case is open.")
 	}
@@ -501,14 +482,11 @@ func (s *Server) casesReopenForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) casesReopenPost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	f := reopenForm(c, domain.Today(s.now()))
 	reason := textField(r, &f.Text, &f.Errors, "Enter why the case is reopening")
 	if f.Errors.Any() {
