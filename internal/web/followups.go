@@ -27,7 +27,7 @@ func caseHeading(c store.Case, today time.Time) components.CaseHeading {
 }
 
 func followUpsPath(caseID int64) string {
-	return "/cases/" + strconv.FormatInt(caseID, 10) + "/follow-ups"
+	return caseHref(caseID, "/follow-ups")
 }
 
 // followUpRows lists follow-ups with the actions u may take on them.
@@ -93,9 +93,9 @@ func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 		planned := c.FollowUpPlannedOn != nil && c.FollowUpDoneOn == nil
 		switch {
 		case v.Closed:
-			v.ReopenURL = "/cases/" + strconv.FormatInt(id, 10) + "/reopen"
+			v.ReopenURL = caseHref(id, "/reopen")
 		default:
-			v.CloseURL = "/cases/" + strconv.FormatInt(id, 10) + "/close"
+			v.CloseURL = caseHref(id, "/close")
 			if !planned {
 				v.ScheduleURL = base + "/new"
 			}
@@ -416,7 +416,7 @@ func closeForm(c store.Case, today time.Time) components.FollowUpForm {
 	for _, cr := range domain.ClosedReasons() {
 		reasons = append(reasons, components.Option{Value: string(cr), Label: cr.Label(), Hint: hints[cr]})
 	}
-	return components.FollowUpForm{Case: caseHeading(c, today), Action: "/cases/" + strconv.FormatInt(c.ID, 10) + "/close",
+	return components.FollowUpForm{Case: caseHeading(c, today), Action: caseHref(c.ID, "/close"),
 		Choice:  components.Input{Name: "reason", Label: "Why is the case closing?", Options: reasons},
 		Text:    components.Input{Name: "note", Label: "Note (optional)", Hint: "Kept with the closure and in the audit trail."},
 		Submit:  "Close the case",
@@ -464,7 +464,7 @@ func (s *Server) casesClosePost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func reopenForm(c store.Case, today time.Time) components.FollowUpForm {
-	return components.FollowUpForm{Case: caseHeading(c, today), Action: "/cases/" + strconv.FormatInt(c.ID, 10) + "/reopen",
+	return components.FollowUpForm{Case: caseHeading(c, today), Action: caseHref(c.ID, "/reopen"),
 		Text:   components.Input{Name: "reason", Label: "Why is the case reopening?", Hint: "Kept in the case's history with your name."},
 		Submit: "Reopen the case"}
 }
@@ -504,7 +504,7 @@ func (s *Server) casesReopenPost(w http.ResponseWriter, r *http.Request) error {
 
 // followUpActions are the case page's buttons for follow-ups and closure.
 func (s *Server) followUpActions(r *http.Request, c store.Case) []components.Link {
-	base := "/cases/" + strconv.FormatInt(c.ID, 10)
+	base := caseHref(c.ID, "")
 	links := []components.Link{{Href: base + "/follow-ups", Label: "Follow-ups and closure"}}
 	if !auth.Allowed(auth.UserFrom(r.Context()), auth.EditCases) {
 		return links
