@@ -104,12 +104,13 @@ func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, components.FollowUpsPage(s.page(r, "Follow-ups and closure"), v))
 }
 
-// dateForm reads the three boxes of the date input name.
-func dateForm(r *http.Request, name string) components.DateField {
-	return components.DateField{Name: name,
-		Day:   strings.TrimSpace(r.PostFormValue(name + "-day")),
-		Month: strings.TrimSpace(r.PostFormValue(name + "-month")),
-		Year:  strings.TrimSpace(r.PostFormValue(name + "-year"))}
+// dateForm fills d, a form's empty date input, with its three posted
+// boxes; its name, legend and hint stay.
+func dateForm(r *http.Request, d components.DateField) components.DateField {
+	d.Day = strings.TrimSpace(r.PostFormValue(d.Name + "-day"))
+	d.Month = strings.TrimSpace(r.PostFormValue(d.Name + "-month"))
+	d.Year = strings.TrimSpace(r.PostFormValue(d.Name + "-year"))
+	return d
 }
 
 // parseDateField parses a date input, recording its error (in GOV.UK
@@ -185,8 +186,7 @@ func (s *Server) followUpsCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := c.ID
 	f := scheduleForm(c, domain.Today(s.now()))
-	f.Date = dateForm(r, "planned")
-	f.Date.Legend = "Planned date of the follow-up inspection"
+	f.Date = dateForm(r, f.Date)
 	planned, _ := parseDateField(&f.Date, &f.Errors, "the planned date")
 	notes := textField(r, &f.Text, &f.Errors, "")
 	if f.Errors.Any() {
@@ -254,8 +254,7 @@ func (s *Server) followUpsBulkCreate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	f := bulkForm(fb)
-	f.Date = dateForm(r, "planned")
-	f.Date.Legend = "Planned date of the follow-up inspections"
+	f.Date = dateForm(r, f.Date)
 	planned, _ := parseDateField(&f.Date, &f.Errors, "the planned date")
 	notes := textField(r, &f.Notes, &f.Errors, "")
 	if f.Errors.Any() {
@@ -333,9 +332,7 @@ func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) err
 	}
 	today := domain.Today(s.now())
 	form := recordForm(f, c, today)
-	hint := form.Date.Hint
-	form.Date = dateForm(r, "done")
-	form.Date.Legend, form.Date.Hint = "Date the follow-up inspection happened", hint
+	form.Date = dateForm(r, form.Date)
 	doneOn, ok := parseDateField(&form.Date, &form.Errors, "the date the follow-up happened")
 	if ok && doneOn.After(today) {
 		form.Date.Error = "The date the follow-up happened must be today or in the past"
@@ -382,9 +379,7 @@ func (s *Server) followUpsMovePost(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	form := moveForm(f, c, domain.Today(s.now()))
-	hint := form.Date.Hint
-	form.Date = dateForm(r, "planned")
-	form.Date.Legend, form.Date.Hint = "New planned date", hint
+	form.Date = dateForm(r, form.Date)
 	to, ok := parseDateField(&form.Date, &form.Errors, "the new planned date")
 	if ok && to.Equal(f.PlannedOn) {
 		form.Date.Error = "Enter a date different from the one planned"
