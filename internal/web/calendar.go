@@ -171,10 +171,12 @@ func (w *icsWriter) line(name, value string) {
 	}
 }
 
+// icsEscaper escapes a TEXT value (RFC 5545 3.3.11); built once, it is
+// safe for concurrent use.
+var icsEscaper = strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`)
+
 // icsText escapes a TEXT value (RFC 5545 3.3.11).
-func icsText(s string) string {
-	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`).Replace(s)
-}
+func icsText(s string) string { return icsEscaper.Replace(s) }
 
 // newCalendarToken is a fresh secret for a calendar URL.
 func newCalendarToken() string { return auth.RandomToken(calendarTokenBytes) }

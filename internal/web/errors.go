@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 
 	"github.com/a-h/templ"
 
@@ -181,5 +180,3 @@ func (s *Server) page(r *http.Request, title string) components.Page {
 	p.Nav = navFor(u, r.URL.Path)
 	return p
 }
-
-func stack() []byte { return debug.Stack() }

@@ -27,7 +27,7 @@ func caseHeading(c store.Case, today time.Time) components.CaseHeading {
 }
 
 func followUpsPath(caseID int64) string {
-	return "/cases/" + strconv.FormatInt(caseID, 10) + "/follow-ups"
+	return caseHref(caseID, "/follow-ups")
 }
 
 // followUpRows lists follow-ups with the actions u may take on them.
@@ -54,19 +54,16 @@ func followUpRows(fs []store.FollowUp, u *auth.User, today time.Time) []componen
 
 func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
+	c, sc, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(ctx, scope(r), id)
+	id := c.ID
+	fs, err := s.store.FollowUps(ctx, sc, id)
 	if err != nil {
 		return err
 	}
-	fs, err := s.store.FollowUps(ctx, scope(r), id)
-	if err != nil {
-		return err
-	}
-	changes, err := s.store.CaseDateChanges(ctx, scope(r), id)
+	changes, err := s.store.CaseDateChanges(ctx, sc, id)
 	if err != nil {
 		return err
 	}
@@ -96,9 +93,9 @@ func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 		planned := c.FollowUpPlannedOn != nil && c.FollowUpDoneOn == nil
 		switch {
 		case v.Closed:
-			v.ReopenURL = "/cases/" + strconv.FormatInt(id, 10) + "/reopen"
+			v.ReopenURL = caseHref(id, "/reopen")
 		default:
-			v.CloseURL = "/cases/" + strconv.FormatInt(id, 10) + "/close"
+			v.CloseURL = caseHref(id, "/close")
 			if !planned {
 				v.ScheduleURL = base + "/new"
 			}
@@ -107,12 +104,13 @@ func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, components.FollowUpsPage(s.page(r, "Follow-ups and closure"), v))
 }
 
-// dateForm reads the three boxes of the date input name.
-func dateForm(r *http.Request, name string) components.DateField {
-	return components.DateField{Name: name,
-		Day:   strings.TrimSpace(r.PostFormValue(name + "-day")),
-		Month: strings.TrimSpace(r.PostFormValue(name + "-month")),
-		Year:  strings.TrimSpace(r.PostFormValue(name + "-year"))}
+// dateForm fills d, a form's empty date input, with its three posted
+// boxes; its name, legend and hint stay.
+func dateForm(r *http.Request, d components.DateField) components.DateField {
+	d.Day = strings.TrimSpace(r.PostFormValue(d.Name + "-day"))
+	d.Month = strings.TrimSpace(r.PostFormValue(d.Name + "-month"))
+	d.Year = strings.TrimSpace(r.PostFormValue(d.Name + "-year"))
+	return d
 }
 
 // parseDateField parses a date input, recording its error (in GOV.UK
@@ -174,11 +172,7 @@ func scheduleForm(c store.Case, today time.Time) components.FollowUpForm {
 }
 
 func (s *Server) followUpsNew(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
@@ -186,17 +180,13 @@ func (s *Server) followUpsNew(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) followUpsCreate(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	f := scheduleForm(c, domain.Today(s.now()))
-	f.Date = dateForm(r, "planned")
-	f.Date.Legend = "Planned date of the follow-up inspection"
+	f.Date = dateForm(r, f.Date)
 	planned, _ := parseDateField(&f.Date, &f.Errors, "the planned date")
 	notes := textField(r, &f.Text, &f.Errors, "")
 	if f.Errors.Any() {
@@ -264,8 +254,7 @@ func (s *Server) followUpsBulkCreate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	f := bulkForm(fb)
-	f.Date = dateForm(r, "planned")
-	f.Date.Legend = "Planned date of the follow-up inspections"
+	f.Date = dateForm(r, f.Date)
 	planned, _ := parseDateField(&f.Date, &f.Errors, "the planned date")
 	notes := textField(r, &f.Notes, &f.Errors, "")
 	if f.Errors.Any() {
@@ -343,9 +332,7 @@ func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) err
 	}
 	today := domain.Today(s.now())
 	form := recordForm(f, c, today)
-	hint := form.Date.Hint
-	form.Date = dateForm(r, "done")
-	form.Date.Legend, form.Date.Hint = "Date the follow-up inspection happened", hint
+	form.Date = dateForm(r, form.Date)
 	doneOn, ok := parseDateField(&form.Date, &form.Errors, "the date the follow-up happened")
 	if ok && doneOn.After(today) {
 		form.Date.Error = "The date the follow-up happened must be today or in the past"
@@ -392,9 +379,7 @@ func (s *Server) followUpsMovePost(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	form := moveForm(f, c, domain.Today(s.now()))
-	hint := form.Date.Hint
-	form.Date = dateForm(r, "planned")
-	form.Date.Legend, form.Date.Hint = "New planned date", hint
+	form.Date = dateForm(r, form.Date)
 	to, ok := parseDateField(&form.Date, &form.Errors, "the new planned date")
 	if ok && to.Equal(f.PlannedOn) {
 		form.Date.Error = "Enter a date different from the one planned"
@@ -426,7 +411,7 @@ func closeForm(c store.Case, today time.Time) components.FollowUpForm {
 	for _, cr := range domain.ClosedReasons() {
 		reasons = append(reasons, components.Option{Value: string(cr), Label: cr.Label(), Hint: hints[cr]})
 	}
-	return components.FollowUpForm{Case: caseHeading(c, today), Action: "/cases/" + strconv.FormatInt(c.ID, 10) + "/close",
+	return components.FollowUpForm{Case: caseHeading(c, today), Action: caseHref(c.ID, "/close"),
 		Choice:  components.Input{Name: "reason", Label: "Why is the case closing?", Options: reasons},
 		Text:    components.Input{Name: "note", Label: "Note (optional)", Hint: "Kept with the closure and in the audit trail."},
 		Submit:  "Close the case",
@@ -434,14 +419,11 @@ func closeForm(c store.Case, today time.Time) components.FollowUpForm {
 }
 
 func (s *Server) casesCloseForm(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	if c.ClosedOn != nil {
 		return s.backToCase(w, r, id, "The case is already closed.")
 	}
@@ -449,14 +431,11 @@ func (s *Server) casesCloseForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) casesClosePost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	today := domain.Today(s.now())
 	f := closeForm(c, today)
 	f.Choice.Value = r.PostFormValue("reason")
@@ -480,20 +459,17 @@ func (s *Server) casesClosePost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func reopenForm(c store.Case, today time.Time) components.FollowUpForm {
-	return components.FollowUpForm{Case: caseHeading(c, today), Action: "/cases/" + strconv.FormatInt(c.ID, 10) + "/reopen",
+	return components.FollowUpForm{Case: caseHeading(c, today), Action: caseHref(c.ID, "/reopen"),
 		Text:   components.Input{Name: "reason", Label: "Why is the case reopening?", Hint: "Kept in the case's history with your name."},
 		Submit: "Reopen the case"}
 }
 
 func (s *Server) casesReopenForm(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	if c.ClosedOn == nil {
 		return s.backToCase(w, r, id, "The case is open.")
 	}
@@ -501,14 +477,11 @@ func (s *Server) casesReopenForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) casesReopenPost(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Case(r.Context(), scope(r), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	f := reopenForm(c, domain.Today(s.now()))
 	reason := textField(r, &f.Text, &f.Errors, "Enter why the case is reopening")
 	if f.Errors.Any() {
@@ -526,7 +499,7 @@ func (s *Server) casesReopenPost(w http.ResponseWriter, r *http.Request) error {
 
 // followUpActions are the case page's buttons for follow-ups and closure.
 func (s *Server) followUpActions(r *http.Request, c store.Case) []components.Link {
-	base := "/cases/" + strconv.FormatInt(c.ID, 10)
+	base := caseHref(c.ID, "")
 	links := []components.Link{{Href: base + "/follow-ups", Label: "Follow-ups and closure"}}
 	if !auth.Allowed(auth.UserFrom(r.Context()), auth.EditCases) {
 		return links

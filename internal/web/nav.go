@@ -1,6 +1,7 @@
 package web
 
 import (
+	"slices"
 	"strings"
 
 	"inspectrack/internal/auth"
@@ -34,20 +35,11 @@ func navFor(u *auth.User, path string) []components.NavItem {
 	}
 	var items []components.NavItem
 	for _, n := range navItems {
-		if !auth.Allowed(u, n.perm) || (len(n.roles) > 0 && !hasRole(u, n.roles)) {
+		if !auth.Allowed(u, n.perm) || (len(n.roles) > 0 && !slices.Contains(n.roles, u.Role)) {
 			continue
 		}
 		current := path == n.href || strings.HasPrefix(path, n.href+"/")
 		items = append(items, components.NavItem{Label: n.label, Href: n.href, Current: current})
 	}
 	return items
-}
-
-func hasRole(u *auth.User, roles []auth.Role) bool {
-	for _, r := range roles {
-		if u.Role == r {
-			return true
-		}
-	}
-	return false
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 
 	"inspectrack/internal/auth"
@@ -50,5 +49,3 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	_, _ = w.Write([]byte("ready\n"))
 }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }

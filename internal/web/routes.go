@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/go-chi/chi/v5"
 
@@ -177,7 +178,7 @@ func (s *Server) require(p auth.Permission) func(http.Handler) http.Handler {
 			}
 			if u == nil {
 				if r.Method == http.MethodGet {
-					http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 					return
 				}
 				s.renderStatus(w, r, http.StatusForbidden)
