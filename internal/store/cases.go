@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -205,6 +206,21 @@ type CaseList struct {
 
 // ListCases returns one page of the cases in sc matching f.
 func (s *Store) ListCases(ctx context.Context, sc Scope, f CaseFilter) (CaseList, error) {
+	q, args := listCasesQuery(sc, f, true)
+	rows, err := s.db().Query(ctx, q, args)
+	if err != nil {
+		return CaseList{}, fmt.Errorf("store: list cases: %w", err)
+	}
+	list, err := scanCaseList(rows, true)
+	if err != nil {
+		return list, fmt.Errorf("store: list cases: %w", err)
+	}
+	return list, nil
+}
+
+// listCasesQuery is the statement of ListCases, with the total of matching
+// cases in a last column when withTotal.
+func listCasesQuery(sc Scope, f CaseFilter, withTotal bool) (string, pgx.NamedArgs) {
 	if f.PerPage <= 0 || f.PerPage > 200 {
 		f.PerPage = 50
 	}
@@ -219,43 +235,64 @@ func (s *Store) ListCases(ctx context.Context, sc Scope, f CaseFilter) (CaseList
 	if f.Desc {
 		dir = " DESC NULLS LAST"
 	}
+	// The statement names only the filters set, and its LIMIT and OFFSET
+	// are numbers, not parameters: PostgreSQL then keeps one good plan per
+	// shape of filter. With "(@x = '' OR col = @x)" for every filter its
+	// cached plan walked every recommendation to find one force's cases,
+	// and with a parameter for LIMIT it planned every execution anew: 3 ms
+	// a force page at national scale instead of 0.5 ms.
+	where := ` WHERE true`
+	for _, c := range []struct {
+		set  bool
+		cond string
+	}{
+		{sc.ForceID != 0, `c.force_id = @force`},
+		{f.ReportID != 0, `fi.report_id = @report`},
+		{f.FindingID != 0, `c.finding_id = @finding`},
+		{f.ForceCode != "", `f.code = @code`},
+		{f.Region != "", `f.region = @region`},
+		{f.Stage != "", stageSQL + ` = @stage`},
+	} {
+		if c.set {
+			where += ` AND ` + c.cond
+		}
+	}
+	orderBy := ` ORDER BY ` + order + dir + `, f.name, fi.reference, c.id`
 	// The page is chosen on narrow rows and only its cases are read whole;
 	// the total is a count of its own: sorting every matching case with its
 	// recommendation's words, to count them in a window, cost a force page
 	// (400 cases at national scale) twice as much.
-	where := `
-		WHERE (@force::bigint IS NULL OR c.force_id = @force)
-		  AND (@report::bigint = 0 OR fi.report_id = @report)
-		  AND (@finding::bigint = 0 OR c.finding_id = @finding)
-		  AND (@code::text = '' OR f.code = @code)
-		  AND (@region::text = '' OR f.region = @region)
-		  AND (@stage::text = '' OR ` + stageSQL + ` = @stage)`
-	orderBy := ` ORDER BY ` + order + dir + `, f.name, fi.reference, c.id`
-	q := `WITH page AS (SELECT c.id` + caseFrom + where + orderBy + ` LIMIT @limit OFFSET @offset)
-		SELECT ` + caseColumns + `, (SELECT count(*)` + caseFrom + where + `)` + caseFrom + `
+	total := ``
+	if withTotal {
+		total = `, (SELECT count(*)` + caseFrom + where + `)`
+	}
+	q := `WITH page AS (SELECT c.id` + caseFrom + where + orderBy +
+		` LIMIT ` + strconv.Itoa(f.PerPage) + ` OFFSET ` + strconv.Itoa((f.Page-1)*f.PerPage) + `)
+		SELECT ` + caseColumns + total + caseFrom + `
 		WHERE c.id IN (SELECT id FROM page)` + orderBy
 	args := pgx.NamedArgs{
 		"force": sc.ForceArg(), "report": f.ReportID, "finding": f.FindingID, "code": f.ForceCode,
 		"region": f.Region, "stage": string(f.Stage), "asof": f.AsOf, "stages": stageKeys(),
-		"limit": f.PerPage, "offset": (f.Page - 1) * f.PerPage,
 	}
-	rows, err := s.db().Query(ctx, q, args)
-	if err != nil {
-		return CaseList{}, fmt.Errorf("store: list cases: %w", err)
-	}
+	return q, args
+}
+
+// scanCaseList reads the rows of listCasesQuery.
+func scanCaseList(rows pgx.Rows, withTotal bool) (CaseList, error) {
 	defer rows.Close()
 	var list CaseList
 	for rows.Next() {
 		var c Case
-		if err := rows.Scan(append(caseDest(&c), &list.Total)...); err != nil {
-			return list, fmt.Errorf("store: list cases: %w", err)
+		dest := caseDest(&c)
+		if withTotal {
+			dest = append(dest, &list.Total)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return list, err
 		}
 		list.Cases = append(list.Cases, c)
 	}
-	if err := rows.Err(); err != nil {
-		return list, fmt.Errorf("store: list cases: %w", err)
-	}
-	return list, nil
+	return list, rows.Err()
 }
 
 // CaseStageCounts counts a recommendation's cases in sc by stage as of

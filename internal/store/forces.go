@@ -100,6 +100,7 @@ func UpsertForces(ctx context.Context, tx pgx.Tx, forces []ForceSeed) (int, erro
 // ForceSummary is a force with its case counts as of a day.
 type ForceSummary struct {
 	Force
+	Cases   int // every case, closed or not
 	Open    int // cases not closed
 	Overdue int // cases at an overdue stage
 }
@@ -125,7 +126,18 @@ func (s *Store) ForceSummaryByCode(ctx context.Context, sc Scope, code string, a
 }
 
 func (s *Store) forceSummaries(ctx context.Context, sc Scope, region, code string, asOf time.Time) ([]ForceSummary, error) {
-	const q = `SELECT ` + forceColumnsF + `,
+	rows, err := s.db().Query(ctx, forceSummariesQuery, forceSummariesArgs(sc, region, code, asOf))
+	if err != nil {
+		return nil, fmt.Errorf("store: force summaries: %w", err)
+	}
+	out, err := scanForceSummaries(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: force summaries: %w", err)
+	}
+	return out, nil
+}
+
+const forceSummariesQuery = `SELECT ` + forceColumnsF + `, count(c.id),
 			count(c.id) FILTER (WHERE ` + stageSQL + ` <> 'closed'),
 			count(c.id) FILTER (WHERE ` + stageSQL + ` = ANY(@overdue::text[]))
 		FROM forces f LEFT JOIN cases c ON c.force_id = f.id
@@ -133,20 +145,47 @@ func (s *Store) forceSummaries(ctx context.Context, sc Scope, region, code strin
 		  AND (@code::text = '' OR f.code = @code)
 		GROUP BY f.id
 		ORDER BY f.name`
-	rows, err := s.db().Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region, "code": code,
-		"asof": asOf, "overdue": overdueStageKeys()})
-	if err != nil {
-		return nil, fmt.Errorf("store: force summaries: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ForceSummary, error) {
+
+func forceSummariesArgs(sc Scope, region, code string, asOf time.Time) pgx.NamedArgs {
+	return pgx.NamedArgs{"force": sc.ForceArg(), "region": region, "code": code,
+		"asof": asOf, "overdue": overdueStageKeys()}
+}
+
+func scanForceSummaries(rows pgx.Rows) ([]ForceSummary, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ForceSummary, error) {
 		var fs ForceSummary
-		err := r.Scan(append(forceDest(&fs.Force), &fs.Open, &fs.Overdue)...)
+		err := r.Scan(append(forceDest(&fs.Force), &fs.Cases, &fs.Open, &fs.Overdue)...)
 		return fs, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: force summaries: %w", err)
+}
+
+// ForcePage returns what a force's page shows, in one round trip: the
+// force with code in sc and its counts as of asOf, and the page (from 1)
+// of its cases by reference, perPage at a time, their total being the
+// force's count of cases.
+func (s *Store) ForcePage(ctx context.Context, sc Scope, code string, asOf time.Time, page, perPage int) (ForceSummary, CaseList, error) {
+	var fs []ForceSummary
+	var list CaseList
+	b := &pgx.Batch{}
+	b.Queue(forceSummariesQuery, forceSummariesArgs(sc, "", code, asOf)).Query(func(rows pgx.Rows) error {
+		var err error
+		fs, err = scanForceSummaries(rows)
+		return err
+	})
+	q, args := listCasesQuery(sc, CaseFilter{ForceCode: code, AsOf: asOf, Sort: "reference", Page: page, PerPage: perPage}, false)
+	b.Queue(q, args).Query(func(rows pgx.Rows) error {
+		var err error
+		list, err = scanCaseList(rows, false)
+		return err
+	})
+	if err := s.sendBatch(ctx, b).Close(); err != nil {
+		return ForceSummary{}, CaseList{}, fmt.Errorf("store: force page %q: %w", code, err)
 	}
-	return out, nil
+	if len(fs) == 0 {
+		return ForceSummary{}, CaseList{}, fmt.Errorf("store: force %q: %w", code, ErrNotFound)
+	}
+	list.Total = fs[0].Cases
+	return fs[0], list, nil
 }
 
 // forceColumnsF is forceColumns qualified by the alias f.

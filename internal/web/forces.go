@@ -56,25 +56,28 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 	sc := scope(r)
 	code := chi.URLParam(r, "code")
 	today := domain.Today(s.now())
-	f, err := s.store.ForceSummaryByCode(ctx, sc, code, today)
+	u := auth.UserFrom(ctx)
+	showCases := auth.Allowed(u, auth.ViewCases)
+	var f store.ForceSummary
+	var list store.CaseList
+	var err error
+	// A page at a time: a force may have hundreds of cases.
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	if showCases {
+		f, list, err = s.store.ForcePage(ctx, sc, code, today, page, casesPerPage)
+	} else {
+		f, err = s.store.ForceSummaryByCode(ctx, sc, code, today)
+	}
 	if err != nil {
 		return err
 	}
-	u := auth.UserFrom(ctx)
 	v := components.ForceView{Code: f.Code, Name: f.Name, Kind: forceKind(f.Kind), Region: f.Region,
 		ChiefOfficer: chiefOfficer(f.Force), OversightBody: f.OversightBody, OversightHolder: f.OversightHolderName,
 		LiaisonContacts: lines(f.LiaisonContacts), Open: f.Open, Overdue: f.Overdue,
-		ShowCases: auth.Allowed(u, auth.ViewCases), CanEdit: auth.Allowed(u, auth.EditForces),
+		ShowCases: showCases, CanEdit: auth.Allowed(u, auth.EditForces),
 		Flash: s.sessions.PopString(ctx, "flash")}
-	if v.ShowCases {
-		// A page at a time: a force may have hundreds of cases.
-		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-		page = max(page, 1)
-		list, err := s.store.ListCases(ctx, sc, store.CaseFilter{ForceCode: code, AsOf: today, Sort: "reference",
-			Page: page, PerPage: casesPerPage})
-		if err != nil {
-			return err
-		}
+	if showCases {
 		v.CasesPage = pagination(r.URL, page, casesPerPage, len(list.Cases), list.Total)
 		for _, c := range list.Cases {
 			v.Cases = append(v.Cases, components.CaseRow{ID: c.ID, ReportTitle: c.ReportTitle, Reference: c.Reference,
