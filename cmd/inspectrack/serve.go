@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"inspectrack/internal/web"
@@ -27,6 +28,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if getenv("GOGC") == "" {
+		// A page view leaves only short-lived garbage over a live heap of
+		// a few tens of MiB: collecting when the heap reaches five times
+		// it instead of twice cost 15% less CPU per page (make bench).
+		debug.SetGCPercent(400)
+	}
 	e, err := open(ctx, cfg, log)
 	if err != nil {
 		return err

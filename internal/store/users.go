@@ -31,10 +31,15 @@ const userColumns = `u.id, u.email, u.name, u.role, COALESCE(u.force_id, 0), COA
 
 const userFrom = ` FROM users u LEFT JOIN forces f ON f.id = u.force_id `
 
+// userDest is where a row of userColumns scans to.
+func userDest(u *User) []any {
+	return []any{&u.ID, &u.Email, &u.Name, &u.Role, &u.ForceID, &u.ForceCode, &u.ForceName,
+		&u.PasswordHash, &u.SessionEpoch, &u.CalendarToken, &u.DisabledAt, &u.CreatedAt}
+}
+
 func scanUser(r pgx.Row) (User, error) {
 	var u User
-	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.ForceID, &u.ForceCode, &u.ForceName,
-		&u.PasswordHash, &u.SessionEpoch, &u.CalendarToken, &u.DisabledAt, &u.CreatedAt)
+	err := r.Scan(userDest(&u)...)
 	return u, err
 }
 

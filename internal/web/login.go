@@ -13,7 +13,7 @@ import (
 
 // Session keys.
 const (
-	sessionUserID = "user_id"
+	sessionUserID = store.SessionUserID
 	sessionEpoch  = "epoch"
 	sessionSeen   = "seen" // unix seconds of the last request, to a minute
 )

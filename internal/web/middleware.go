@@ -185,10 +185,20 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	return cop.Handler(next)
 }
 
+// readSessionUser has the session store read the session's user with the
+// session, for loadUser.
+func readSessionUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(store.WithSessionUser(r.Context())))
+	})
+}
+
 // loadUser puts the signed-in user in the context. A session idle for
 // longer than the idle timeout ends here (the absolute lifetime is the
-// session's expiry in scs); so does one whose user is disabled, or whose epoch is older than the user's (role, force or
-// password changed), is destroyed and the request goes on signed out.
+// session's expiry in scs); so does one whose user is disabled, or whose
+// epoch is older than the user's (role, force or password changed): it is
+// destroyed and the request goes on signed out. The user is the one the
+// session store read with the session (readSessionUser), else read here.
 func (s *Server) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -207,7 +217,11 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		u, err := s.store.UserByID(ctx, id)
+		u, ok := store.SessionUserFrom(ctx)
+		var err error
+		if !ok || u.ID != id {
+			u, err = s.store.UserByID(ctx, id)
+		}
 		switch {
 		case err == nil && u.DisabledAt == nil && u.SessionEpoch == s.sessions.GetInt(ctx, sessionEpoch):
 			if now-seen >= seenResolution {

@@ -33,7 +33,7 @@ func (s *Server) routes() {
 	s.raw(m, http.MethodGet, "/calendar/{token}.ics", auth.Public, s.handle(s.calendarShow))
 
 	m.Group(func(r chi.Router) {
-		r.Use(s.sessions.LoadAndSave, s.loadUser, noStore)
+		r.Use(readSessionUser, s.sessions.LoadAndSave, s.loadUser, noStore)
 
 		s.route(r, http.MethodGet, "/", auth.Public, s.home)
 		s.route(r, http.MethodGet, "/accessibility", auth.Public, s.accessibility)

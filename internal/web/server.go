@@ -74,6 +74,7 @@ func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Option
 func newSessions(cfg config.Config, st *store.Store) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = st.Sessions()
+	sm.Codec = store.SessionCodec{}
 	// The idle timeout is enforced by loadUser, not scs: scs would rewrite
 	// the session row on every request to push its expiry forward.
 	sm.IdleTimeout = 0
