@@ -400,27 +400,27 @@ type AssessmentEvent struct {
 
 // AssessmentEvents returns the steps of assessment id, oldest first.
 func (s *Store) AssessmentEvents(ctx context.Context, sc Scope, id int64) ([]AssessmentEvent, error) {
-	const q = `
-		SELECT e.id, e.action, COALESCE(e.from_state, ''), e.to_state, e.version, u.name, e.comment, e.occurred_at
+	const q = `SELECT ` + assessmentEventColumns + assessmentEventFrom + `
+		WHERE e.assessment_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
+		ORDER BY e.id`
+	var b Batch
+	var events []AssessmentEvent
+	queryRows(&b, fmt.Sprintf("events of assessment %d", id), &events, scanAssessmentEvent, q, id, sc.ForceArg())
+	return events, s.Send(ctx, &b)
+}
+
+const assessmentEventColumns = `e.id, e.action, COALESCE(e.from_state, ''), e.to_state, e.version, u.name, e.comment, e.occurred_at`
+
+const assessmentEventFrom = `
 		FROM assessment_events e
 		JOIN users u ON u.id = e.actor_id
 		JOIN assessments a ON a.id = e.assessment_id
-		JOIN cases c ON c.id = a.case_id
-		WHERE e.assessment_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
-		ORDER BY e.id`
-	rows, err := s.db().Query(ctx, q, id, sc.ForceArg())
-	if err != nil {
-		return nil, fmt.Errorf("store: events of assessment %d: %w", id, err)
-	}
-	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AssessmentEvent, error) {
-		var e AssessmentEvent
-		err := r.Scan(&e.ID, &e.Action, &e.FromState, &e.ToState, &e.Version, &e.ActorName, &e.Comment, &e.OccurredAt)
-		return e, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: events of assessment %d: %w", id, err)
-	}
-	return events, nil
+		JOIN cases c ON c.id = a.case_id`
+
+func scanAssessmentEvent(r pgx.Row) (AssessmentEvent, error) {
+	var e AssessmentEvent
+	err := r.Scan(&e.ID, &e.Action, &e.FromState, &e.ToState, &e.Version, &e.ActorName, &e.Comment, &e.OccurredAt)
+	return e, err
 }
 
 // Recommendation is a recommendation as the assessment pages list them.

@@ -108,8 +108,7 @@ func LockCase(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (Case, error) 
 }
 
 func caseByID(ctx context.Context, q querier, sc Scope, id int64, lock string) (Case, error) {
-	query := `SELECT ` + caseColumns + caseFrom + `
-		WHERE c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)` + lock
+	query := caseByIDQuery + lock
 	var c Case
 	if err := q.QueryRow(ctx, query, id, sc.ForceArg()).Scan(caseDest(&c)...); err != nil {
 		return c, notFound(err, "store: case %d", id)

@@ -51,18 +51,10 @@ func scanFollowUp(r pgx.Row) (FollowUp, error) {
 
 // FollowUps returns the follow-ups of a case in sc, oldest first.
 func (s *Store) FollowUps(ctx context.Context, sc Scope, caseID int64) ([]FollowUp, error) {
-	const q = `SELECT ` + followUpColumns + followUpFrom + `
-		WHERE fu.case_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
-		ORDER BY fu.id`
-	rows, err := s.db().Query(ctx, q, caseID, sc.ForceArg())
-	if err != nil {
-		return nil, fmt.Errorf("store: follow-ups of case %d: %w", caseID, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (FollowUp, error) { return scanFollowUp(r) })
-	if err != nil {
-		return nil, fmt.Errorf("store: follow-ups of case %d: %w", caseID, err)
-	}
-	return out, nil
+	var b Batch
+	var out []FollowUp
+	b.FollowUps(sc, caseID, &out)
+	return out, s.Send(ctx, &b)
 }
 
 // FollowUp returns one follow-up in sc.

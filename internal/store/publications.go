@@ -81,15 +81,15 @@ func (s *Store) PublicationByID(ctx context.Context, id int64) (Publication, err
 
 // PublicationOfCase returns the published letter of case caseID in sc.
 func (s *Store) PublicationOfCase(ctx context.Context, sc Scope, caseID int64) (Publication, error) {
-	const q = `SELECT ` + publicationColumns + `, l.composed_text, l.composed` + publicationFrom + `
-		AND c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
-	var text string
-	var composed []byte
-	p, err := scanPublication(s.db().QueryRow(ctx, q, caseID, sc.ForceArg()), &text, &composed)
-	if err != nil {
-		return p, notFound(err, "store: publication of case %d", caseID)
+	var b Batch
+	var p Publication
+	b.PublicationOfCase(sc, caseID, &p)
+	if err := s.Send(ctx, &b); err != nil {
+		return p, err
 	}
-	p.Text, p.Composed = text, composed
+	if p.ID == 0 {
+		return p, fmt.Errorf("store: publication of case %d: %w", caseID, ErrNotFound)
+	}
 	return p, nil
 }
 

@@ -26,12 +26,14 @@ type Request struct {
 
 // RequestFor returns the request recorded for a recommendation.
 func (s *Store) RequestFor(ctx context.Context, findingID int64) (Request, error) {
-	const q = `SELECT rq.id, rq.finding_id, rq.sent_on, rq.due_on, COALESCE(u.name, ''), rq.created_at, rq.updated_at
-		FROM requests rq LEFT JOIN users u ON u.id = rq.created_by WHERE rq.finding_id = $1`
+	var b Batch
 	var r Request
-	err := s.db().QueryRow(ctx, q, findingID).Scan(&r.ID, &r.FindingID, &r.SentOn, &r.DueOn, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt)
-	if err != nil {
-		return r, notFound(err, "store: request of finding %d", findingID)
+	b.RequestFor(findingID, &r)
+	if err := s.Send(ctx, &b); err != nil {
+		return r, err
+	}
+	if r.ID == 0 {
+		return r, fmt.Errorf("store: request of finding %d: %w", findingID, ErrNotFound)
 	}
 	return r, nil
 }
@@ -167,33 +169,27 @@ type DateChange struct {
 
 // CaseDateChanges returns the date changes of a case in sc, oldest first.
 func (s *Store) CaseDateChanges(ctx context.Context, sc Scope, caseID int64) ([]DateChange, error) {
-	const q = `SELECT d.id, d.field, d.old_value, d.new_value, d.reason, COALESCE(u.name, ''), d.changed_at
-		FROM date_changes d JOIN cases c ON c.id = d.case_id LEFT JOIN users u ON u.id = d.changed_by
-		WHERE d.case_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
-		ORDER BY d.changed_at, d.id`
-	return s.dateChanges(ctx, q, caseID, sc.ForceArg())
+	var b Batch
+	var out []DateChange
+	b.CaseDateChanges(sc, caseID, &out)
+	return out, s.Send(ctx, &b)
 }
 
 // FindingDateChanges returns the date changes of a recommendation itself
 // (its deadline, its request), oldest first.
 func (s *Store) FindingDateChanges(ctx context.Context, findingID int64) ([]DateChange, error) {
-	const q = `SELECT d.id, d.field, d.old_value, d.new_value, d.reason, COALESCE(u.name, ''), d.changed_at
+	const q = `SELECT ` + dateChangeColumns + `
 		FROM date_changes d LEFT JOIN users u ON u.id = d.changed_by
 		WHERE d.finding_id = $1 ORDER BY d.changed_at, d.id`
-	return s.dateChanges(ctx, q, findingID)
+	var b Batch
+	var out []DateChange
+	queryRows(&b, fmt.Sprintf("date changes of finding %d", findingID), &out, scanDateChange, q, findingID)
+	return out, s.Send(ctx, &b)
 }
 
-func (s *Store) dateChanges(ctx context.Context, q string, args ...any) ([]DateChange, error) {
-	rows, err := s.db().Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: date changes: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DateChange, error) {
-		var d DateChange
-		return d, r.Scan(&d.ID, &d.Field, &d.Old, &d.New, &d.Reason, &d.ChangedBy, &d.ChangedAt)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: date changes: %w", err)
-	}
-	return out, nil
+const dateChangeColumns = `d.id, d.field, d.old_value, d.new_value, d.reason, COALESCE(u.name, ''), d.changed_at`
+
+func scanDateChange(r pgx.Row) (DateChange, error) {
+	var d DateChange
+	return d, r.Scan(&d.ID, &d.Field, &d.Old, &d.New, &d.Reason, &d.ChangedBy, &d.ChangedAt)
 }

@@ -146,18 +146,10 @@ func scanSubmission(r pgx.Row) (Submission, error) {
 // CaseSubmissions returns every submission of case caseID within sc,
 // newest first, with their documents. A case outside sc has none.
 func (s *Store) CaseSubmissions(ctx context.Context, sc Scope, caseID int64) ([]Submission, error) {
-	const q = `SELECT ` + submissionColumns + submissionFrom + `
-		WHERE s.case_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
-		ORDER BY s.submitted_at DESC, s.id DESC`
-	rows, err := s.db().Query(ctx, q, caseID, sc.ForceArg())
-	if err != nil {
-		return nil, fmt.Errorf("store: submissions of case %d: %w", caseID, err)
-	}
-	subs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Submission, error) { return scanSubmission(r) })
-	if err != nil {
-		return nil, fmt.Errorf("store: submissions of case %d: %w", caseID, err)
-	}
-	return subs, s.attachDocuments(ctx, subs)
+	var b Batch
+	var subs []Submission
+	b.CaseSubmissions(sc, caseID, &subs)
+	return subs, s.Send(ctx, &b)
 }
 
 // Submission returns submission id within sc, with its documents.
@@ -169,37 +161,44 @@ func (s *Store) Submission(ctx context.Context, sc Scope, id int64) (Submission,
 		return sub, notFound(err, "store: submission %d", id)
 	}
 	subs := []Submission{sub}
-	if err := s.attachDocuments(ctx, subs); err != nil {
+	if err := s.loadDocuments(ctx, subs); err != nil {
 		return sub, err
 	}
 	return subs[0], nil
 }
 
-// attachDocuments loads the documents of subs in one query. The
+// loadDocuments reads the documents of subs in one query. The
 // submissions were read within scope, so their documents are too.
-func (s *Store) attachDocuments(ctx context.Context, subs []Submission) error {
+func (s *Store) loadDocuments(ctx context.Context, subs []Submission) error {
 	if len(subs) == 0 {
 		return nil
 	}
 	ids := make([]int64, len(subs))
-	at := make(map[int64]int, len(subs))
 	for i, sub := range subs {
-		ids[i], at[sub.ID] = sub.ID, i
+		ids[i] = sub.ID
 	}
 	const q = `SELECT ` + documentColumns + documentFrom + `WHERE d.submission_id = ANY($1) ORDER BY d.submission_id, d.position`
-	rows, err := s.db().Query(ctx, q, ids)
-	if err != nil {
-		return fmt.Errorf("store: documents: %w", err)
+	var b Batch
+	var docs []Document
+	queryRows(&b, "documents", &docs, scanDocument, q, ids)
+	if err := s.Send(ctx, &b); err != nil {
+		return err
 	}
-	docs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Document, error) { return scanDocument(r) })
-	if err != nil {
-		return fmt.Errorf("store: documents: %w", err)
+	attachDocuments(subs, docs)
+	return nil
+}
+
+// attachDocuments gives each of subs its documents of docs.
+func attachDocuments(subs []Submission, docs []Document) {
+	at := make(map[int64]int, len(subs))
+	for i, sub := range subs {
+		at[sub.ID] = i
 	}
 	for _, d := range docs {
-		i := at[d.SubmissionID]
-		subs[i].Documents = append(subs[i].Documents, d)
+		if i, ok := at[d.SubmissionID]; ok {
+			subs[i].Documents = append(subs[i].Documents, d)
+		}
 	}
-	return nil
 }
 
 // NewSubmission is what sending a plan version or a progress update needs.

@@ -39,47 +39,40 @@ func (s *Server) assessmentActions(r *http.Request, c store.Case) []components.L
 // assessmentTimeline gives the case's timeline the steps of its assessment
 // for the inspectorate, and for everyone else (a liaison) only its
 // publication, with the published letter: never a draft.
-func (s *Server) assessmentTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {
-	if c.AssessmentStartedOn == nil {
-		return nil, nil
-	}
+func assessmentTimeline(ctx context.Context, b *store.Batch, sc store.Scope, caseID int64, c *store.Case) func() []components.TimelineItem {
 	if !auth.Allowed(auth.UserFrom(ctx), auth.ViewAssessments) {
-		if c.AssessmentPublishedOn == nil {
-			return nil, nil
+		var pub store.Publication
+		b.PublicationOfCase(sc, caseID, &pub)
+		return func() []components.TimelineItem {
+			if pub.ID == 0 {
+				return nil // no letter published
+			}
+			return []components.TimelineItem{{On: domain.LondonDate(pub.PublishedAt), At: pub.PublishedAt,
+				Title: "Assessment published", Kind: "assessment",
+				Lines: []string{"The inspectorate published its letter dated " + domain.FormatLong(pub.LetterDate) + "."},
+				Links: []components.Link{{Href: publicationHref(pub.ID, ""), Label: "Read the letter"}}}}
 		}
-		pub, err := s.store.PublicationOfCase(ctx, sc, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		return []components.TimelineItem{{On: domain.LondonDate(pub.PublishedAt), At: pub.PublishedAt,
-			Title: "Assessment published", Kind: "assessment",
-			Lines: []string{"The inspectorate published its letter dated " + domain.FormatLong(pub.LetterDate) + "."},
-			Links: []components.Link{{Href: publicationHref(pub.ID, ""), Label: "Read the letter"}}}}, nil
 	}
-	a, err := s.store.AssessmentByCase(ctx, sc, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	events, err := s.store.AssessmentEvents(ctx, sc, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	var items []components.TimelineItem
-	for _, e := range historyItems(events) {
-		if e.Kind == "edit" {
-			continue // changes that leave the state alone are on the assessment's page
+	var events []store.AssessmentEvent
+	b.AssessmentEventsOfCase(sc, caseID, &events)
+	return func() []components.TimelineItem {
+		var items []components.TimelineItem
+		for _, e := range historyItems(events) {
+			if e.Kind == "edit" {
+				continue // changes that leave the state alone are on the assessment's page
+			}
+			it := components.TimelineItem{On: domain.LondonDate(e.At), At: e.At, Title: e.Label, By: e.By, Kind: "assessment",
+				Links: []components.Link{{Href: caseHref(c.ID, "/assessment"), Label: "See the assessment"}}}
+			if e.Comment != "" {
+				it.Lines = []string{e.Comment}
+			}
+			if e.Kind == "publish" {
+				it.Links = append(it.Links, components.Link{Href: caseHref(c.ID, "/letter"), Label: "Read the letter"})
+			}
+			items = append(items, it)
 		}
-		it := components.TimelineItem{On: domain.LondonDate(e.At), At: e.At, Title: e.Label, By: e.By, Kind: "assessment",
-			Links: []components.Link{{Href: caseHref(c.ID, "/assessment"), Label: "See the assessment"}}}
-		if e.Comment != "" {
-			it.Lines = []string{e.Comment}
-		}
-		if e.Kind == "publish" {
-			it.Links = append(it.Links, components.Link{Href: caseHref(c.ID, "/letter"), Label: "Read the letter"})
-		}
-		items = append(items, it)
+		return items
 	}
-	return items, nil
 }
 
 // workflowActor is the signed-in user as the workflow rules see them.

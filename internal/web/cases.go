@@ -81,16 +81,24 @@ func pathID(r *http.Request, name string) (int64, error) {
 }
 
 func (s *Server) casesShow(w http.ResponseWriter, r *http.Request) error {
-	c, sc, err := s.caseFrom(r)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
+	}
+	ctx, sc := r.Context(), scope(r)
+	// The case and every record on its timeline, in one round trip.
+	var b store.Batch
+	var c store.Case
+	b.Case(sc, id, &c)
+	timeline := queueTimeline(ctx, &b, sc, id, &c)
+	if err := s.store.Send(ctx, &b); err != nil {
+		return err
+	}
+	if c.ID == 0 {
+		return fmt.Errorf("web: case %d: %w", id, store.ErrNotFound)
 	}
 	asOf, field, isToday, asOfErr := s.asOfDate(r)
-	items, err := s.caseTimeline(r.Context(), sc, c)
-	if err != nil {
-		return err
-	}
-	items, hidden := components.CutTimeline(items, asOf)
+	items, hidden := components.CutTimeline(timeline(), asOf)
 	u := auth.UserFrom(r.Context())
 	v := components.CaseView{
 		ID: c.ID, ForceCode: c.ForceCode, ForceName: c.ForceName, Region: c.Region,
@@ -124,54 +132,63 @@ func derefDate(d *time.Time) time.Time {
 	return *d
 }
 
-// timelineSource gives the timeline entries of one kind of record of a
-// case. The case page shows the entries of every source, newest first.
-type timelineSource func(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error)
+// timelineSource gives the timeline entries of one kind of record of the
+// case caseID: it queues on b the reads it needs, and the function it
+// returns makes the entries from them and the case c once b has been sent
+// (c is read in the same batch, so a source cannot look at it before).
+// The case page shows the entries of every source, newest first, all read
+// in one round trip.
+type timelineSource func(ctx context.Context, b *store.Batch, sc store.Scope, caseID int64, c *store.Case) func() []components.TimelineItem
 
 // timelineSources are every kind of record on a case's timeline. A part of
 // the portal that records something about a case (a submission, an
 // assessment, a letter, a follow-up) adds its source here.
-func (s *Server) timelineSources() []timelineSource {
-	return []timelineSource{s.reportTimeline, s.requestTimeline, s.dateChangeTimeline, s.submissionTimeline, s.assessmentTimeline, s.followUpTimeline}
+func timelineSources() []timelineSource {
+	return []timelineSource{reportTimeline, requestTimeline, dateChangeTimeline, submissionTimeline, assessmentTimeline, followUpTimeline}
 }
 
-// caseTimeline collects and sorts the entries of every source.
-func (s *Server) caseTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {
-	var items []components.TimelineItem
-	for _, src := range s.timelineSources() {
-		more, err := src(ctx, sc, c)
-		if err != nil {
-			return nil, err
+// queueTimeline queues on b the reads of every source and returns what
+// collects and sorts their entries once b has been sent.
+func queueTimeline(ctx context.Context, b *store.Batch, sc store.Scope, caseID int64, c *store.Case) func() []components.TimelineItem {
+	var makers []func() []components.TimelineItem
+	for _, src := range timelineSources() {
+		makers = append(makers, src(ctx, b, sc, caseID, c))
+	}
+	return func() []components.TimelineItem {
+		var items []components.TimelineItem
+		for _, entries := range makers {
+			items = append(items, entries()...)
 		}
-		items = append(items, more...)
+		components.SortTimeline(items)
+		return items
 	}
-	components.SortTimeline(items)
-	return items, nil
 }
 
-func (s *Server) reportTimeline(_ context.Context, _ store.Scope, c store.Case) ([]components.TimelineItem, error) {
-	return []components.TimelineItem{{
-		On: c.ReportPublishedOn, Title: "Report published", Kind: "report",
-		Lines: []string{c.ReportTitle + " made this " + strings.ToLower(c.FindingKind.Label()) + "."},
-	}}, nil
+func reportTimeline(_ context.Context, _ *store.Batch, _ store.Scope, _ int64, c *store.Case) func() []components.TimelineItem {
+	return func() []components.TimelineItem {
+		return []components.TimelineItem{{
+			On: c.ReportPublishedOn, Title: "Report published", Kind: "report",
+			Lines: []string{c.ReportTitle + " made this " + strings.ToLower(c.FindingKind.Label()) + "."},
+		}}
+	}
 }
 
-func (s *Server) requestTimeline(ctx context.Context, _ store.Scope, c store.Case) ([]components.TimelineItem, error) {
-	if c.RequestSentOn == nil {
-		return nil, nil
+func requestTimeline(_ context.Context, b *store.Batch, sc store.Scope, caseID int64, c *store.Case) func() []components.TimelineItem {
+	var rq store.Request
+	b.RequestOfCase(sc, caseID, &rq)
+	return func() []components.TimelineItem {
+		if c.RequestSentOn == nil {
+			return nil
+		}
+		due := rq.DueOn
+		if due.IsZero() && c.PlanDueOn != nil {
+			due = *c.PlanDueOn
+		}
+		return []components.TimelineItem{{
+			On: *c.RequestSentOn, Title: "Request for plan sent", By: rq.CreatedBy, Kind: "request",
+			Lines: []string{fmt.Sprintf("The inspectorate wrote to %s asking for its plan by %s.", c.ForceName, domain.FormatLong(due))},
+		}}
 	}
-	rq, err := s.store.RequestFor(ctx, c.FindingID)
-	if err != nil && !isNotFound(err) {
-		return nil, err
-	}
-	due := rq.DueOn
-	if due.IsZero() && c.PlanDueOn != nil {
-		due = *c.PlanDueOn
-	}
-	return []components.TimelineItem{{
-		On: *c.RequestSentOn, Title: "Request for plan sent", By: rq.CreatedBy, Kind: "request",
-		Lines: []string{fmt.Sprintf("The inspectorate wrote to %s asking for its plan by %s.", c.ForceName, domain.FormatLong(due))},
-	}}, nil
 }
 
 // dateFieldLabels name the case dates a date change can be about.
@@ -182,26 +199,26 @@ var dateFieldLabels = map[string]string{
 	"closed_on":            "Closure date",
 }
 
-func (s *Server) dateChangeTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {
-	changes, err := s.store.CaseDateChanges(ctx, sc, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	var items []components.TimelineItem
-	for _, d := range changes {
-		if d.Old == nil {
-			continue // a date first set: the record that set it has its own entry
+func dateChangeTimeline(_ context.Context, b *store.Batch, sc store.Scope, caseID int64, _ *store.Case) func() []components.TimelineItem {
+	var changes []store.DateChange
+	b.CaseDateChanges(sc, caseID, &changes)
+	return func() []components.TimelineItem {
+		var items []components.TimelineItem
+		for _, d := range changes {
+			if d.Old == nil {
+				continue // a date first set: the record that set it has its own entry
+			}
+			label, ok := dateFieldLabels[d.Field]
+			if !ok {
+				label = d.Field
+			}
+			items = append(items, components.TimelineItem{
+				On: domain.LondonDate(d.ChangedAt), At: d.ChangedAt, Title: label + " changed", By: d.ChangedBy, Kind: "date-change",
+				Lines: []string{fmt.Sprintf("From %s to %s.", fmtDate(d.Old), fmtDate(d.New)), "Reason: " + d.Reason},
+			})
 		}
-		label, ok := dateFieldLabels[d.Field]
-		if !ok {
-			label = d.Field
-		}
-		items = append(items, components.TimelineItem{
-			On: domain.LondonDate(d.ChangedAt), At: d.ChangedAt, Title: label + " changed", By: d.ChangedBy, Kind: "date-change",
-			Lines: []string{fmt.Sprintf("From %s to %s.", fmtDate(d.Old), fmtDate(d.New)), "Reason: " + d.Reason},
-		})
+		return items
 	}
-	return items, nil
 }
 
 func fmtDate(d *time.Time) string {

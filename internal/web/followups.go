@@ -518,43 +518,40 @@ func (s *Server) followUpActions(r *http.Request, c store.Case) []components.Lin
 
 // followUpTimeline puts each follow-up (scheduled, then done) and the
 // closure of the case on its timeline.
-func (s *Server) followUpTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {
-	var items []components.TimelineItem
-	if c.ClosedOn != nil {
-		closed := components.TimelineItem{On: *c.ClosedOn, Title: "Case closed: " + c.ClosedReason.Label(), Kind: "closed"}
-		if c.ClosedNote != "" {
-			closed.Lines = []string{c.ClosedNote}
+func followUpTimeline(_ context.Context, b *store.Batch, sc store.Scope, caseID int64, c *store.Case) func() []components.TimelineItem {
+	var fs []store.FollowUp
+	b.FollowUps(sc, caseID, &fs)
+	return func() []components.TimelineItem {
+		var items []components.TimelineItem
+		if c.ClosedOn != nil {
+			closed := components.TimelineItem{On: *c.ClosedOn, Title: "Case closed: " + c.ClosedReason.Label(), Kind: "closed"}
+			if c.ClosedNote != "" {
+				closed.Lines = []string{c.ClosedNote}
+			}
+			items = append(items, closed)
 		}
-		items = append(items, closed)
-	}
-	if c.FollowUpPlannedOn == nil {
-		return items, nil // the case mirrors its latest follow-up: none ever
-	}
-	fs, err := s.store.FollowUps(ctx, sc, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	link := []components.Link{{Href: followUpsPath(c.ID), Label: "Follow-ups and closure"}}
-	for _, f := range fs {
-		scheduled := components.TimelineItem{On: domain.LondonDate(f.CreatedAt), At: f.CreatedAt,
-			Title: "Follow-up inspection scheduled", By: f.CreatedBy, Kind: "follow-up-scheduled", Links: link,
-			Lines: []string{"Planned for " + domain.FormatLong(f.PlannedOn) + "."}}
-		if f.Notes != "" && f.DoneOn == nil {
-			scheduled.Lines = append(scheduled.Lines, f.Notes)
-		}
-		items = append(items, scheduled)
-		if f.DoneOn != nil {
-			done := components.TimelineItem{On: *f.DoneOn, Title: "Follow-up inspection: " + f.Outcome.Label(),
-				By: f.RecordedBy, Kind: "follow-up-done", Links: link,
+		link := []components.Link{{Href: followUpsPath(c.ID), Label: "Follow-ups and closure"}}
+		for _, f := range fs {
+			scheduled := components.TimelineItem{On: domain.LondonDate(f.CreatedAt), At: f.CreatedAt,
+				Title: "Follow-up inspection scheduled", By: f.CreatedBy, Kind: "follow-up-scheduled", Links: link,
 				Lines: []string{"Planned for " + domain.FormatLong(f.PlannedOn) + "."}}
-			if f.RecordedAt != nil {
-				done.At = *f.RecordedAt
+			if f.Notes != "" && f.DoneOn == nil {
+				scheduled.Lines = append(scheduled.Lines, f.Notes)
 			}
-			if f.Notes != "" {
-				done.Lines = append(done.Lines, f.Notes)
+			items = append(items, scheduled)
+			if f.DoneOn != nil {
+				done := components.TimelineItem{On: *f.DoneOn, Title: "Follow-up inspection: " + f.Outcome.Label(),
+					By: f.RecordedBy, Kind: "follow-up-done", Links: link,
+					Lines: []string{"Planned for " + domain.FormatLong(f.PlannedOn) + "."}}
+				if f.RecordedAt != nil {
+					done.At = *f.RecordedAt
+				}
+				if f.Notes != "" {
+					done.Lines = append(done.Lines, f.Notes)
+				}
+				items = append(items, done)
 			}
-			items = append(items, done)
 		}
+		return items
 	}
-	return items, nil
 }

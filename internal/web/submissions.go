@@ -162,35 +162,35 @@ func submissionActions(r *http.Request, c store.Case) []components.Link {
 // submissionTimeline puts each plan version and progress update on the
 // case's timeline: when (Europe/London), by whom, late or not, the note
 // and links to the documents.
-func (s *Server) submissionTimeline(ctx context.Context, sc store.Scope, c store.Case) ([]components.TimelineItem, error) {
-	subs, err := s.store.CaseSubmissions(ctx, sc, c.ID)
-	if err != nil {
-		return nil, err
-	}
+func submissionTimeline(ctx context.Context, b *store.Batch, sc store.Scope, caseID int64, _ *store.Case) func() []components.TimelineItem {
+	var subs []store.Submission
+	b.CaseSubmissions(sc, caseID, &subs)
 	canDownload := auth.Allowed(auth.UserFrom(ctx), auth.ReadDocuments)
-	var items []components.TimelineItem
-	for _, sub := range subs {
-		it := components.TimelineItem{On: domain.LondonDate(sub.SubmittedAt), At: sub.SubmittedAt, By: sub.SubmitterName}
-		if sub.Kind == store.KindPlan {
-			it.Kind, it.Title = "plan", fmt.Sprintf("Plan received: version %d", sub.Version)
-			t := timingTag(sub)
-			it.Lines = append(it.Lines, t.Label+": "+t.Detail+".")
-		} else {
-			it.Kind, it.Title = "progress", fmt.Sprintf("Progress update %d", sub.Version)
-		}
-		if sub.Note != "" {
-			it.Lines = append(it.Lines, components.Excerpt(sub.Note, 400))
-		}
-		for _, d := range sub.Documents {
-			if canDownload {
-				it.Links = append(it.Links, components.Link{Href: fmt.Sprintf("/documents/%d", d.ID), Label: d.Name})
+	return func() []components.TimelineItem {
+		var items []components.TimelineItem
+		for _, sub := range subs {
+			it := components.TimelineItem{On: domain.LondonDate(sub.SubmittedAt), At: sub.SubmittedAt, By: sub.SubmitterName}
+			if sub.Kind == store.KindPlan {
+				it.Kind, it.Title = "plan", fmt.Sprintf("Plan received: version %d", sub.Version)
+				t := timingTag(sub)
+				it.Lines = append(it.Lines, t.Label+": "+t.Detail+".")
 			} else {
-				it.Lines = append(it.Lines, d.Name)
+				it.Kind, it.Title = "progress", fmt.Sprintf("Progress update %d", sub.Version)
 			}
+			if sub.Note != "" {
+				it.Lines = append(it.Lines, components.Excerpt(sub.Note, 400))
+			}
+			for _, d := range sub.Documents {
+				if canDownload {
+					it.Links = append(it.Links, components.Link{Href: fmt.Sprintf("/documents/%d", d.ID), Label: d.Name})
+				} else {
+					it.Lines = append(it.Lines, d.Name)
+				}
+			}
+			items = append(items, it)
 		}
-		items = append(items, it)
+		return items
 	}
-	return items, nil
 }
 
 // casePlanFrom returns the case of the URL's {id} in the user's scope,
