@@ -89,6 +89,16 @@ func (s *Server) auditAccess(r *http.Request, action, why string) {
 // serverError logs err with the request id and renders 503 when the
 // database is unreachable, else 500.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		// The client went away (a closed tab, a load test stopping) and
+		// took the request's context with it: nothing is wrong with the
+		// service and nobody reads the answer. 499 is nginx's "client
+		// closed request", for the access log.
+		s.log.InfoContext(r.Context(), "client went away", "request_id", RequestIDFrom(r.Context()),
+			"method", r.Method, "path", r.URL.Path, "err", err.Error())
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	status := http.StatusInternalServerError
 	level := slog.LevelError
 	if database.IsUnavailable(err) {
@@ -101,6 +111,8 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	s.renderStatus(w, r, status)
 }
+
+const statusClientClosed = 499
 
 // renderStatus renders the design-system page for an error status.
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int) {

@@ -1,9 +1,14 @@
 package web
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
+	"strings"
 	"testing"
 
 	"inspectrack/internal/config"
@@ -33,6 +38,36 @@ func TestClientAddressTrustsForwardedForOnlyFromConfiguredProxies(t *testing.T) 
 		h.ServeHTTP(httptest.NewRecorder(), req)
 		if got != tc.want {
 			t.Errorf("%s: client %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A client that disconnects cancels its request's context: the queries
+// fail, but that is no server error and must not page anyone.
+func TestAClientThatGoesAwayIsNotAServerError(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.as("manager@demo.test")
+	var logs bytes.Buffer
+	ts.srv.log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	base, err := url.Parse(ts.ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dashboard", "/cases/1", "/forces/leicestershire"} {
+		logs.Reset()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+		for _, ck := range c.http.Jar.Cookies(base) {
+			req.AddCookie(ck)
+		}
+		rec := httptest.NewRecorder()
+		ts.srv.ServeHTTP(rec, req)
+		if rec.Code != statusClientClosed {
+			t.Errorf("%s: status %d, want %d", path, rec.Code, statusClientClosed)
+		}
+		if strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "client went away") {
+			t.Errorf("%s: logged\n%s\nwant an info line, no error", path, logs.String())
 		}
 	}
 }
