@@ -34,7 +34,7 @@ func (b *Batch) queryRow(what string, scan func(pgx.Row) error, q string, args .
 	})
 }
 
-// queryRows queues a read of rows, each appended to dst.
+// queryRows queues a read of rows into dst.
 func queryRows[T any](b *Batch, what string, dst *[]T, scan func(pgx.Row) (T, error), q string, args ...any) {
 	b.pb.Queue(q, args...).Query(func(rows pgx.Rows) error {
 		out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
@@ -51,9 +51,6 @@ func (b *Batch) Case(sc Scope, id int64, dst *Case) {
 	b.queryRow(fmt.Sprintf("case %d", id), func(r pgx.Row) error { return r.Scan(caseDest(dst)...) },
 		caseByIDQuery, id, sc.ForceArg())
 }
-
-const caseByIDQuery = `SELECT ` + caseColumns + caseFrom + `
-	WHERE c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
 
 // RequestOfCase queues the read of the request for plans of case caseID's
 // recommendation, the case in sc, into dst (ID 0: none).

@@ -29,6 +29,9 @@ type DashboardFilter struct {
 	SortOldest bool
 	// Offset and Limit choose a page of the ranked forces; Limit 0 is all.
 	Offset, Limit int
+	// NoOptions leaves out what the filter offers (a force's page wants
+	// only its counts).
+	NoOptions bool
 }
 
 // KindCount is how many items of one rule a force (or the country) has on
@@ -145,7 +148,9 @@ func (s *Store) Dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Das
 		default:
 			b.Queue(dashboardItems+dashboardRanking, append(args, f.ReportID, f.FindingID)...).Query(collect)
 		}
-		queueDashboardOptions(b, &d.Options, f.ReportID)
+		if !f.NoOptions {
+			queueDashboardOptions(b, &d.Options, f.ReportID)
+		}
 		if err := s.sendBatch(ctx, b).Close(); err != nil {
 			return Dashboard{}, fmt.Errorf("store: dashboard: %w", err)
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -100,7 +101,6 @@ func UpsertForces(ctx context.Context, tx pgx.Tx, forces []ForceSeed) (int, erro
 // ForceSummary is a force with its case counts as of a day.
 type ForceSummary struct {
 	Force
-	Cases   int // every case, closed or not
 	Open    int // cases not closed
 	Overdue int // cases at an overdue stage
 }
@@ -109,83 +109,69 @@ type ForceSummary struct {
 // not ""), by name, each with its open and overdue cases as of asOf, the
 // stages reckoned by stageSQL.
 func (s *Store) ListForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
-	return s.forceSummaries(ctx, sc, region, "", asOf)
-}
-
-// ForceSummaryByCode returns the force with code in sc with its case
-// counts as of asOf.
-func (s *Store) ForceSummaryByCode(ctx context.Context, sc Scope, code string, asOf time.Time) (ForceSummary, error) {
-	fs, err := s.forceSummaries(ctx, sc, "", code, asOf)
-	if err != nil {
-		return ForceSummary{}, err
-	}
-	if len(fs) == 0 {
-		return ForceSummary{}, fmt.Errorf("store: force %q: %w", code, ErrNotFound)
-	}
-	return fs[0], nil
-}
-
-func (s *Store) forceSummaries(ctx context.Context, sc Scope, region, code string, asOf time.Time) ([]ForceSummary, error) {
-	rows, err := s.db().Query(ctx, forceSummariesQuery, forceSummariesArgs(sc, region, code, asOf))
+	const q = `SELECT ` + forceColumnsF + `,
+			count(c.id) FILTER (WHERE ` + stageSQL + ` <> 'closed'),
+			count(c.id) FILTER (WHERE ` + stageSQL + ` = ANY(@overdue::text[]))
+		FROM forces f LEFT JOIN cases c ON c.force_id = f.id
+		WHERE (@force::bigint IS NULL OR f.id = @force) AND (@region::text = '' OR f.region = @region)
+		GROUP BY f.id
+		ORDER BY f.name`
+	rows, err := s.db().Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region,
+		"asof": asOf, "overdue": overdueStageKeys()})
 	if err != nil {
 		return nil, fmt.Errorf("store: force summaries: %w", err)
 	}
-	out, err := scanForceSummaries(rows)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ForceSummary, error) {
+		var fs ForceSummary
+		err := r.Scan(append(forceDest(&fs.Force), &fs.Open, &fs.Overdue)...)
+		return fs, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store: force summaries: %w", err)
 	}
 	return out, nil
 }
 
-const forceSummariesQuery = `SELECT ` + forceColumnsF + `, count(c.id),
-			count(c.id) FILTER (WHERE ` + stageSQL + ` <> 'closed'),
-			count(c.id) FILTER (WHERE ` + stageSQL + ` = ANY(@overdue::text[]))
-		FROM forces f LEFT JOIN cases c ON c.force_id = f.id
-		WHERE (@force::bigint IS NULL OR f.id = @force) AND (@region::text = '' OR f.region = @region)
-		  AND (@code::text = '' OR f.code = @code)
-		GROUP BY f.id
-		ORDER BY f.name`
-
-func forceSummariesArgs(sc Scope, region, code string, asOf time.Time) pgx.NamedArgs {
-	return pgx.NamedArgs{"force": sc.ForceArg(), "region": region, "code": code,
-		"asof": asOf, "overdue": overdueStageKeys()}
+// ForcePage is what a force's page shows of its cases.
+type ForcePage struct {
+	Force Force
+	Cases int    // every case of the force
+	Open  int    // cases not closed on the day asked for
+	List  []Case // the page asked for, newest first
 }
 
-func scanForceSummaries(rows pgx.Rows) ([]ForceSummary, error) {
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ForceSummary, error) {
-		var fs ForceSummary
-		err := r.Scan(append(forceDest(&fs.Force), &fs.Cases, &fs.Open, &fs.Overdue)...)
-		return fs, err
-	})
-}
-
-// ForcePage returns what a force's page shows, in one round trip: the
-// force with code in sc and its counts as of asOf, and the page (from 1)
-// of its cases by reference, perPage at a time, their total being the
-// force's count of cases.
-func (s *Store) ForcePage(ctx context.Context, sc Scope, code string, asOf time.Time, page, perPage int) (ForceSummary, CaseList, error) {
-	var fs []ForceSummary
-	var list CaseList
-	b := &pgx.Batch{}
-	b.Queue(forceSummariesQuery, forceSummariesArgs(sc, "", code, asOf)).Query(func(rows pgx.Rows) error {
-		var err error
-		fs, err = scanForceSummaries(rows)
-		return err
-	})
-	q, args := listCasesQuery(sc, CaseFilter{ForceCode: code, AsOf: asOf, Sort: "reference", Page: page, PerPage: perPage}, false)
-	b.Queue(q, args).Query(func(rows pgx.Rows) error {
-		var err error
-		list, err = scanCaseList(rows, false)
-		return err
-	})
-	if err := s.sendBatch(ctx, b).Close(); err != nil {
-		return ForceSummary{}, CaseList{}, fmt.Errorf("store: force page %q: %w", code, err)
+// ForcePage returns the force with code in sc, how many cases it has and
+// how many are open as of asOf, and the page (from 1) of its cases, newest
+// first, perPage at a time: in one round trip, and without reading every
+// case of the force whole (counted on the index of its cases, the page
+// read off that index).
+func (s *Store) ForcePage(ctx context.Context, sc Scope, code string, asOf time.Time, page, perPage int) (ForcePage, error) {
+	var fp ForcePage
+	var b Batch
+	const force = `SELECT ` + forceColumns + ` FROM forces WHERE code = $1 AND ($2::bigint IS NULL OR id = $2)`
+	b.queryRow(fmt.Sprintf("force %q", code), func(r pgx.Row) error { return r.Scan(forceDest(&fp.Force)...) },
+		force, code, sc.ForceArg())
+	const counts = `SELECT count(*), count(*) FILTER (WHERE c.closed_on IS NULL OR c.closed_on > $3)
+		FROM cases c WHERE c.force_id = (SELECT id FROM forces WHERE code = $1 AND ($2::bigint IS NULL OR id = $2))`
+	b.queryRow(fmt.Sprintf("case counts of force %q", code), func(r pgx.Row) error { return r.Scan(&fp.Cases, &fp.Open) },
+		counts, code, sc.ForceArg(), asOf)
+	// LIMIT and OFFSET as numbers: the plan reads the page off the index
+	// on (force_id, id) backwards and stops there.
+	list := `WITH page AS (SELECT c.id FROM cases c
+			WHERE c.force_id = (SELECT id FROM forces WHERE code = $1 AND ($2::bigint IS NULL OR id = $2))
+			ORDER BY c.id DESC LIMIT ` + strconv.Itoa(perPage) + ` OFFSET ` + strconv.Itoa((max(page, 1)-1)*perPage) + `)
+		SELECT ` + caseColumns + caseFrom + ` WHERE c.id IN (SELECT id FROM page) ORDER BY c.id DESC`
+	queryRows(&b, fmt.Sprintf("cases of force %q", code), &fp.List, func(r pgx.Row) (Case, error) {
+		var c Case
+		return c, r.Scan(caseDest(&c)...)
+	}, list, code, sc.ForceArg())
+	if err := s.Send(ctx, &b); err != nil {
+		return fp, err
 	}
-	if len(fs) == 0 {
-		return ForceSummary{}, CaseList{}, fmt.Errorf("store: force %q: %w", code, ErrNotFound)
+	if fp.Force.ID == 0 {
+		return fp, fmt.Errorf("store: force %q: %w", code, ErrNotFound)
 	}
-	list.Total = fs[0].Cases
-	return fs[0], list, nil
+	return fp, nil
 }
 
 // forceColumnsF is forceColumns qualified by the alias f.

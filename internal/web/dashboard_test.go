@@ -343,3 +343,63 @@ func TestDashboardAsOfTheStoryShowsEveryForceLate(t *testing.T) {
 	href, _ := doc.Find(`[data-testid="force"]`).First().Attr("href")
 	wantStatus(t, c.get(href), http.StatusOK)
 }
+
+// A force's page shows the force's row of today's dashboard: the same
+// items and days for every rule, for every force the dashboard ranks.
+func TestForcePageShowsItsDashboardRow(t *testing.T) {
+	t.Parallel()
+	ts := newCurrentServer(t)
+	c := ts.as("manager@demo.test")
+	dash := c.get("/dashboard")
+	wantStatus(t, dash, http.StatusOK)
+	doc := dash.doc(t)
+	rows := pageRows(t, doc)
+	if len(rows) == 0 {
+		t.Fatal("no force ranked")
+	}
+	compared := 0
+	doc.Find(`[data-testid="force-row"] a[data-testid="force"]`).Each(func(i int, a *goquery.Selection) {
+		href, _ := a.Attr("href")
+		page := c.get(href)
+		wantStatus(t, page, http.StatusOK)
+		got := map[string][2]string{}
+		page.doc(t).Find(`[data-testid="behind-row"]`).Each(func(_ int, tr *goquery.Selection) {
+			days := ""
+			if m := cellDays.FindStringSubmatch(tr.Find(`[data-testid="days"]`).Text()); m != nil {
+				days = m[1]
+				if m[2] == "today" {
+					days = "0"
+				}
+			}
+			got[strings.TrimSpace(tr.Find("th").Text())] = [2]string{strings.TrimSpace(tr.Find(`[data-testid="items"]`).Text()), days}
+		})
+		for j, k := range domain.Kinds() {
+			items, days := rows[i][3+2*j], rows[i][4+2*j]
+			g, shown := got[k.Label()]
+			switch {
+			case items == "0" && shown:
+				t.Errorf("%s: %s shows %v, the dashboard none", href, k.Label(), g)
+			case items != "0" && g != [2]string{items, days}:
+				t.Errorf("%s: %s shows %v, the dashboard %s items, %s days", href, k.Label(), g, items, days)
+			case items != "0":
+				compared++
+			}
+		}
+	})
+	if compared < len(rows) {
+		t.Errorf("compared %d counts of %d forces; want one at least for each", compared, len(rows))
+	}
+
+	// A force with nothing late says so; a liaison sees their cases but not
+	// the dashboard's numbers.
+	res := ts.as("liaison.leicestershire@demo.test").get("/forces/leicestershire")
+	wantStatus(t, res, http.StatusOK)
+	ldoc := res.doc(t)
+	if ldoc.Find(`[data-testid="force-behind"]`).Length() != 0 || ldoc.Find(`[data-testid="case-row"]`).Length() == 0 {
+		t.Errorf("liaison's force page: behind %d, case rows %d; want none and some",
+			ldoc.Find(`[data-testid="force-behind"]`).Length(), ldoc.Find(`[data-testid="case-row"]`).Length())
+	}
+	if !regexp.MustCompile(`^\d+ in all, \d+ open$`).MatchString(strings.TrimSpace(ldoc.Find(`[data-testid="case-counts"]`).Text())) {
+		t.Errorf("liaison's case counts %q", ldoc.Find(`[data-testid="case-counts"]`).Text())
+	}
+}

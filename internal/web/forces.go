@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -57,31 +58,51 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 	code := chi.URLParam(r, "code")
 	today := domain.Today(s.now())
 	u := auth.UserFrom(ctx)
-	showCases := auth.Allowed(u, auth.ViewCases)
-	var f store.ForceSummary
-	var list store.CaseList
-	var err error
 	// A page at a time: a force may have hundreds of cases.
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)
-	if showCases {
-		f, list, err = s.store.ForcePage(ctx, sc, code, today, page, casesPerPage)
+	var fp store.ForcePage
+	var err error
+	if auth.Allowed(u, auth.ViewCases) {
+		fp, err = s.store.ForcePage(ctx, sc, code, today, page, casesPerPage)
 	} else {
-		f, err = s.store.ForceSummaryByCode(ctx, sc, code, today)
+		fp.Force, err = s.store.ForceByCode(ctx, sc, code)
 	}
 	if err != nil {
 		return err
 	}
+	f := fp.Force
 	v := components.ForceView{Code: f.Code, Name: f.Name, Kind: forceKind(f.Kind), Region: f.Region,
-		ChiefOfficer: chiefOfficer(f.Force), OversightBody: f.OversightBody, OversightHolder: f.OversightHolderName,
-		LiaisonContacts: lines(f.LiaisonContacts), Open: f.Open, Overdue: f.Overdue,
-		ShowCases: showCases, CanEdit: auth.Allowed(u, auth.EditForces),
+		ChiefOfficer: chiefOfficer(f), OversightBody: f.OversightBody, OversightHolder: f.OversightHolderName,
+		LiaisonContacts: lines(f.LiaisonContacts), CanEdit: auth.Allowed(u, auth.EditForces),
+		ShowCases: auth.Allowed(u, auth.ViewCases), CaseCount: fp.Cases, Open: fp.Open,
 		Flash: s.sessions.PopString(ctx, "flash")}
-	if showCases {
-		v.CasesPage = pagination(r.URL, page, casesPerPage, len(list.Cases), list.Total)
-		for _, c := range list.Cases {
+	if v.ShowCases {
+		v.CasesPage = pagination(r.URL, page, casesPerPage, len(fp.List), fp.Cases)
+		for _, c := range fp.List {
 			v.Cases = append(v.Cases, components.CaseRow{ID: c.ID, ReportTitle: c.ReportTitle, Reference: c.Reference,
 				PlanDue: derefDate(c.PlanDueOn), Stage: caseStage(c, today)})
+		}
+	}
+	if auth.Allowed(u, auth.ViewDashboard) {
+		// The force's row of today's dashboard, from the counts it keeps.
+		d, err := s.store.Dashboard(ctx, store.Scope{ForceID: f.ID}, store.DashboardFilter{AsOf: today, Today: today,
+			AssessDays: s.cfg.AssessDays, Limit: 1, NoOptions: true})
+		if err != nil {
+			return err
+		}
+		v.ShowBehind = true
+		v.DashboardHref = withQuery("/dashboard", url.Values{"region": {f.Region}})
+		for _, k := range domain.Kinds() {
+			var cell components.DashboardCell
+			if len(d.Forces) == 1 {
+				c := d.Forces[0].Count(k)
+				cell = components.DashboardCell{Items: c.Items, Days: c.Days}
+			}
+			if cell.Items > 0 {
+				v.Behind = append(v.Behind, components.ForceBehindRow{
+					Kind: components.DashboardKind{Label: k.Label(), DueSoon: k == domain.KindDueSoon}, Cell: cell})
+			}
 		}
 	}
 	p := s.page(r, f.Name)
