@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # make bench: builds the national-scale data set in a database of its own,
 # serves it, and measures /healthz, /accessibility, /dashboard, a case page
-# and a force page
-# with wrk at 32 connections, printing requests/s, p50, p99 and each page's
-# share of /healthz's throughput against the targets of issue 7.
+# and a force page with wrk at 32 connections, printing requests/s, p50, p99
+# and each page's share of /healthz's throughput against the targets of
+# issue 7.
 #
 # DATABASE_URL set: the data set goes into inspectrack_bench on that server.
 # Unset: into the embedded cluster under .data/bench.
