@@ -7,7 +7,11 @@
 #
 # DATABASE_URL set: the data set goes into inspectrack_bench on that server.
 # Unset: into the embedded cluster under .data/bench.
-# BENCH_SKIP_SEED=1 measures the data set already there.
+# BENCH_SKIP_SEED=1 measures the data sets already there.
+# BENCH_BASELINE=REV also builds the portal as of git revision REV, which
+# seeds a data set of its own (inspectrack_base_bench, or .data/bench-base)
+# and is measured in the same run, page by page in turn with this build:
+# the last column is this build's throughput as a multiple of REV's.
 set -euo pipefail
 
 bin=${BIN:-bin/inspectrack}
@@ -15,67 +19,117 @@ duration=${BENCH_DURATION:-10s}
 conns=32
 password=${INSPECTRACK_DEMO_PASSWORD:-bench-password-$(date +%s)}
 export INSPECTRACK_DEMO_PASSWORD=$password
+baseline=${BENCH_BASELINE:-}
+work=$(mktemp -d)
+servers=()
+cleanup() {
+	for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
 
+builds=(current)
+declare -A exe=([current]=$bin) dbname=([current]=inspectrack_bench) datadir=([current]=.data/bench)
+if [ -n "$baseline" ]; then
+	rev=$(git rev-parse --short "$baseline")
+	echo "== build the baseline, $rev"
+	git worktree add --quiet --detach "$work/src" "$rev"
+	(cd "$work/src" && go build -o "$work/inspectrack-$rev" ./cmd/inspectrack)
+	git worktree remove --force "$work/src"
+	builds=(base current)
+	exe[base]=$work/inspectrack-$rev dbname[base]=inspectrack_base_bench datadir[base]=.data/bench-base
+fi
+
+# data_env BUILD: the setting that points a command at BUILD's data set,
+# for env(1), which execs the command: a server's pid is then its own.
 if [ -n "${DATABASE_URL:-}" ]; then
-	export DATABASE_URL=$(printf '%s' "$DATABASE_URL" | sed -E 's#^([a-z0-9+]+://[^/]*)(/[^?]*)?#\1/inspectrack_bench#')
-	# On loopback, TLS to PostgreSQL only costs CPU the pages need.
-	case $DATABASE_URL in *sslmode=*) ;; *\?*) DATABASE_URL="$DATABASE_URL&sslmode=disable" ;; *) DATABASE_URL="$DATABASE_URL?sslmode=disable" ;; esac
-	echo "bench database: inspectrack_bench on the DATABASE_URL server"
+	server_url=$DATABASE_URL
+	echo "bench databases: on the DATABASE_URL server"
+	data_env() {
+		local url
+		url=$(printf '%s' "$server_url" | sed -E "s#^([a-z0-9+]+://[^/]*)(/[^?]*)?#\1/${dbname[$1]}#")
+		# On loopback, TLS to PostgreSQL only costs CPU the pages need.
+		case $url in *sslmode=*) ;; *\?*) url="$url&sslmode=disable" ;; *) url="$url?sslmode=disable" ;; esac
+		printf 'DATABASE_URL=%s' "$url"
+	}
 else
-	export INSPECTRACK_DATA_DIR=.data/bench
-	echo "bench database: embedded cluster in $INSPECTRACK_DATA_DIR"
+	echo "bench databases: embedded clusters under .data"
+	data_env() { printf 'INSPECTRACK_DATA_DIR=%s' "${datadir[$1]}"; }
 fi
 
-if [ "${BENCH_SKIP_SEED:-}" != 1 ]; then
-	echo "== seed bench"
-	start=$(date +%s)
-	"$bin" seed bench | tee /tmp/inspectrack-bench-seed.log | grep -v -e '^demo logins' -e '@demo.test' -e 'password'
-	echo "   built in $(( $(date +%s) - start ))s"
-	mkdir -p .data
-	grep '^bench sample:' /tmp/inspectrack-bench-seed.log | sed 's/^bench sample: //' >.data/bench-sample
-fi
-# shellcheck disable=SC1091
-. .data/bench-sample # case=N force=CODE
-
-port=$(( 20000 + RANDOM % 20000 ))
-base=http://127.0.0.1:$port
-INSPECTRACK_LOG_LEVEL=warn "$bin" serve --addr 127.0.0.1:$port >/tmp/inspectrack-bench-serve.log 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-	curl -fsS "$base/healthz" >/dev/null 2>&1 && break
-	sleep 0.2
+for b in "${builds[@]}"; do
+	sample=${datadir[$b]}-sample
+	if [ "${BENCH_SKIP_SEED:-}" != 1 ]; then
+		echo "== seed bench ($b)"
+		start=$(date +%s)
+		env "$(data_env "$b")" "${exe[$b]}" seed bench | tee "$work/seed.log" | grep -v -e '^demo logins' -e '@demo.test' -e 'password'
+		echo "   built in $(($(date +%s) - start))s"
+		mkdir -p .data
+		# What the pages measure, and the password the data set's users
+		# were given, so that BENCH_SKIP_SEED=1 can sign in later.
+		{
+			grep '^bench sample:' "$work/seed.log" | sed 's/^bench sample: //'
+			printf 'password=%q\n' "$password"
+		} >"$sample"
+	fi
 done
 
-jar=$(mktemp)
-curl -fsS -o /dev/null -c "$jar" -b "$jar" "$base/login"
-status=$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
-	--data-urlencode "email=manager@demo.test" --data-urlencode "password=$password" "$base/login")
-[ "$status" = 303 ] || { echo "sign-in failed: status $status"; exit 1; }
-cookie=$(awk '$6 ~ /inspectrack_session/ {print $6 "=" $7}' "$jar")
+# Serve each build on a port of its own and sign in as the manager.
+declare -A url cookie
+for b in "${builds[@]}"; do
+	port=$((20000 + RANDOM % 20000))
+	url[$b]=http://127.0.0.1:$port
+	env INSPECTRACK_LOG_LEVEL=warn "$(data_env "$b")" "${exe[$b]}" serve --addr 127.0.0.1:$port >"$work/serve-$b.log" 2>&1 &
+	servers+=($!)
+	for _ in $(seq 1 100); do
+		curl -fsS "${url[$b]}/healthz" >/dev/null 2>&1 && break
+		sleep 0.2
+	done
+	# shellcheck disable=SC1090
+	. "${datadir[$b]}-sample" # case=N force=CODE password=...
+	jar=$work/jar-$b
+	curl -fsS -o /dev/null -c "$jar" -b "$jar" "${url[$b]}/login"
+	status=$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+		--data-urlencode "email=manager@demo.test" --data-urlencode "password=$password" "${url[$b]}/login")
+	[ "$status" = 303 ] || { echo "$b: sign-in failed: status $status"; cat "$work/serve-$b.log"; exit 1; }
+	cookie[$b]=$(awk '$6 ~ /inspectrack_session/ {print $6 "=" $7}' "$jar")
+done
 
 # /accessibility reads nothing but the session: the floor of a signed-in
 # page, for reading the others' ratios.
-pages=("/healthz" "/accessibility" "/dashboard" "/cases/$case" "/forces/$force")
 targets=("" "" "1/20" "1/10" "1/10")
-printf '\n%-28s %10s %9s %9s %12s %8s\n' "page" "req/s" "p50" "p99" "vs healthz" "target"
-healthz_rps=
-for i in "${!pages[@]}"; do
-	path=${pages[$i]}
-	code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base$path")
-	if [ "$code" != 200 ]; then
-		printf '%-28s %s\n' "$path" "status $code: not measured"
-		continue
-	fi
-	wrk -t2 -c$conns -d2s -H "Cookie: $cookie" "$base$path" >/dev/null
-	out=$(wrk -t2 -c$conns -d"$duration" --latency -H "Cookie: $cookie" "$base$path")
-	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-	p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-	errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
-	[ -z "$healthz_rps" ] && healthz_rps=$rps
-	ratio=$(awk -v a="$rps" -v b="$healthz_rps" 'BEGIN { printf "1/%.1f", b / a }')
-	printf '%-28s %10s %9s %9s %12s %8s %s\n' "$path" "$rps" "$p50" "$p99" "$ratio" "${targets[$i]}" "$errors"
+printf '\n%-24s %-8s %10s %9s %9s %11s %7s %9s\n' "page" "build" "req/s" "p50" "p99" "vs healthz" "target" "vs base"
+declare -A healthz base_rps
+for i in "${!targets[@]}"; do
+	for b in "${builds[@]}"; do
+		# shellcheck disable=SC1090
+		. "${datadir[$b]}-sample"
+		pages=("/healthz" "/accessibility" "/dashboard" "/cases/$case" "/forces/$force")
+		path=${pages[$i]}
+		name=$b
+		[ "$b" = base ] && name=$rev
+		code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Cookie: ${cookie[$b]}" "${url[$b]}$path")
+		if [ "$code" != 200 ]; then
+			printf '%-24s %-8s %s\n' "$path" "$name" "status $code: not measured"
+			continue
+		fi
+		wrk -t2 -c$conns -d2s -H "Cookie: ${cookie[$b]}" "${url[$b]}$path" >/dev/null
+		out=$(wrk -t2 -c$conns -d"$duration" --latency -H "Cookie: ${cookie[$b]}" "${url[$b]}$path")
+		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+		p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+		p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+		errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
+		[ "$i" = 0 ] && healthz[$b]=$rps
+		ratio=$(awk -v a="$rps" -v h="${healthz[$b]}" 'BEGIN { printf "1/%.1f", h / a }')
+		vsbase=
+		if [ "$b" = base ]; then
+			base_rps[$i]=$rps
+		elif [ -n "${base_rps[$i]:-}" ]; then
+			vsbase=$(awk -v a="$rps" -v b="${base_rps[$i]}" 'BEGIN { printf "%.2fx", a / b }')
+		fi
+		printf '%-24s %-8s %10s %9s %9s %11s %7s %9s %s\n' "$path" "$name" "$rps" "$p50" "$p99" "$ratio" "${targets[$i]}" "$vsbase" "$errors"
+	done
 done
 echo
-echo "wrk -t2 -c$conns -d$duration on $(nproc) cores; the server, PostgreSQL and wrk share them."
+echo "wrk -t2 -c$conns -d$duration on $(nproc) cores; the servers, PostgreSQL and wrk share them."
