@@ -462,22 +462,35 @@ func (s *Server) casesDueDatePost(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// dateFromForm reads the GOV.UK date input name from a form, adding a
-// problem to errs when it is missing or not a real date. label is the
-// legend; inSentence is how the message names the date ("plan due date").
+// dateFromForm reads the GOV.UK date input name from a form into a new
+// field with legend label (see readDate).
 func dateFromForm(r *http.Request, name, label, inSentence string, errs *components.Errors) (time.Time, components.DateField) {
-	field := components.DateField{Name: name, Legend: label,
-		Day: r.PostFormValue(name + "-day"), Month: r.PostFormValue(name + "-month"), Year: r.PostFormValue(name + "-year")}
-	d, err := domain.ParseDate(field.Day, field.Month, field.Year)
+	field := components.DateField{Name: name, Legend: label}
+	d, _ := readDate(r, &field, errs, inSentence)
+	return d, field
+}
+
+// readDate fills the date input d (its name, legend and hint kept) with
+// its three posted boxes and parses them. A missing or impossible date is
+// an error on d and in errs, on the box at fault, in GOV.UK wording with
+// inSentence naming the date mid-sentence ("the plan due date").
+func readDate(r *http.Request, d *components.DateField, errs *components.Errors, inSentence string) (time.Time, bool) {
+	d.Day = strings.TrimSpace(r.PostFormValue(d.Name + "-day"))
+	d.Month = strings.TrimSpace(r.PostFormValue(d.Name + "-month"))
+	d.Year = strings.TrimSpace(r.PostFormValue(d.Name + "-year"))
+	t, err := domain.ParseDate(d.Day, d.Month, d.Year)
+	if err == nil {
+		return t, true
+	}
+	d.Error = "Enter a real date"
+	box := domain.DateFieldDay
 	var de *domain.DateError
 	if errors.As(err, &de) {
-		field.Error = de.Message(inSentence)
-		box := domain.DateFieldDay
+		d.Error = de.Message(inSentence)
 		if len(de.Fields) > 0 {
 			box = de.Fields[0]
 		}
-		errs.Add(name+"-"+string(box), field.Error)
-		return time.Time{}, field
 	}
-	return d, field
+	errs.Add(d.Name+"-"+string(box), d.Error)
+	return time.Time{}, false
 }

@@ -104,32 +104,6 @@ func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, components.FollowUpsPage(s.page(r, "Follow-ups and closure"), v))
 }
 
-// dateForm fills d, a form's empty date input, with its three posted
-// boxes; its name, legend and hint stay.
-func dateForm(r *http.Request, d components.DateField) components.DateField {
-	d.Day = strings.TrimSpace(r.PostFormValue(d.Name + "-day"))
-	d.Month = strings.TrimSpace(r.PostFormValue(d.Name + "-month"))
-	d.Year = strings.TrimSpace(r.PostFormValue(d.Name + "-year"))
-	return d
-}
-
-// parseDateField parses a date input, recording its error (in GOV.UK
-// wording, with label as it reads mid-sentence) on the form.
-func parseDateField(d *components.DateField, errs *components.Errors, label string) (time.Time, bool) {
-	t, err := domain.ParseDate(d.Day, d.Month, d.Year)
-	if err != nil {
-		var de *domain.DateError
-		msg := "Enter a real date"
-		if errors.As(err, &de) {
-			msg = de.Message(label)
-		}
-		d.Error = msg
-		errs.Add(d.Name+"-day", msg)
-		return t, false
-	}
-	return t, true
-}
-
 // textField reads a textarea, recording an error when it is required and
 // empty or too long.
 func textField(r *http.Request, in *components.Input, errs *components.Errors, required string) string {
@@ -186,8 +160,7 @@ func (s *Server) followUpsCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := c.ID
 	f := scheduleForm(c, domain.Today(s.now()))
-	f.Date = dateForm(r, f.Date)
-	planned, _ := parseDateField(&f.Date, &f.Errors, "the planned date")
+	planned, _ := readDate(r, &f.Date, &f.Errors, "the planned date")
 	notes := textField(r, &f.Text, &f.Errors, "")
 	if f.Errors.Any() {
 		return s.renderFollowUpForm(w, r, "Schedule a follow-up", f)
@@ -254,8 +227,7 @@ func (s *Server) followUpsBulkCreate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	f := bulkForm(fb)
-	f.Date = dateForm(r, f.Date)
-	planned, _ := parseDateField(&f.Date, &f.Errors, "the planned date")
+	planned, _ := readDate(r, &f.Date, &f.Errors, "the planned date")
 	notes := textField(r, &f.Notes, &f.Errors, "")
 	if f.Errors.Any() {
 		return s.renderBulkForm(w, r, f)
@@ -332,8 +304,7 @@ func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) err
 	}
 	today := domain.Today(s.now())
 	form := recordForm(f, c, today)
-	form.Date = dateForm(r, form.Date)
-	doneOn, ok := parseDateField(&form.Date, &form.Errors, "the date the follow-up happened")
+	doneOn, ok := readDate(r, &form.Date, &form.Errors, "the date the follow-up happened")
 	if ok && doneOn.After(today) {
 		form.Date.Error = "The date the follow-up happened must be today or in the past"
 		form.Errors.Add("done-day", form.Date.Error)
@@ -379,8 +350,7 @@ func (s *Server) followUpsMovePost(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	form := moveForm(f, c, domain.Today(s.now()))
-	form.Date = dateForm(r, form.Date)
-	to, ok := parseDateField(&form.Date, &form.Errors, "the new planned date")
+	to, ok := readDate(r, &form.Date, &form.Errors, "the new planned date")
 	if ok && to.Equal(f.PlannedOn) {
 		form.Date.Error = "Enter a date different from the one planned"
 		form.Errors.Add("planned-day", form.Date.Error)
