@@ -107,16 +107,13 @@ func (b *Batch) CaseSubmissions(sc Scope, caseID int64, dst *[]Submission) {
 }
 
 // PublicationOfCase queues the read of the published letter of a case in
-// sc into dst (ID 0: none), with its text.
+// sc into dst (ID 0: none), without the letter's text.
 func (b *Batch) PublicationOfCase(sc Scope, caseID int64, dst *Publication) {
-	const q = `SELECT ` + publicationColumns + `, l.composed_text, l.composed` + publicationFrom + `
+	const q = `SELECT ` + publicationColumns + publicationFrom + `
 		AND c.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
 	b.queryRow(fmt.Sprintf("publication of case %d", caseID), func(r pgx.Row) error {
-		p, err := scanPublication(r, &dst.Text, &dst.Composed)
-		if err == nil {
-			p.Text, p.Composed = dst.Text, dst.Composed
-			*dst = p
-		}
+		p, err := scanPublication(r)
+		*dst = p
 		return err
 	}, q, caseID, sc.ForceArg())
 }

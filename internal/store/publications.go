@@ -79,7 +79,8 @@ func (s *Store) PublicationByID(ctx context.Context, id int64) (Publication, err
 	return p, nil
 }
 
-// PublicationOfCase returns the published letter of case caseID in sc.
+// PublicationOfCase returns the published letter of case caseID in sc,
+// without its text (PublicationByID has it).
 func (s *Store) PublicationOfCase(ctx context.Context, sc Scope, caseID int64) (Publication, error) {
 	var b Batch
 	var p Publication
