@@ -25,7 +25,7 @@ $(BIN): $(GO_SOURCES) go.mod go.sum
 	go build -o $(BIN) ./cmd/inspectrack
 
 .PHONY: test
-test: check ensure-chromium ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
+test: check ensure-chromium ensure-pdftotext ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
 	go test -race -count=1 ./...
 
 .PHONY: bench-upload
@@ -80,6 +80,16 @@ ensure-chromium: ## install Debian's chromium for the browser tests when missing
 		$(APT) update -qq && $(APT) install -y -qq chromium >/dev/null; \
 	else \
 		echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; \
+	fi
+
+.PHONY: ensure-pdftotext
+ensure-pdftotext: ## install Debian's poppler-utils (pdftotext reads the letters' PDFs back in tests) when missing
+	@if command -v pdftotext >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's poppler-utils for the PDF tests"; \
+		$(APT) update -qq && $(APT) install -y -qq poppler-utils >/dev/null; \
+	else \
+		echo "The PDF tests need pdftotext: sudo apt-get install poppler-utils"; exit 1; \
 	fi
 
 .PHONY: ensure-web-deps

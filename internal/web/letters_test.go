@@ -27,10 +27,7 @@ func TestSeededLeicestershireLetterIsTheLetterOf2October2017(t *testing.T) {
 	caseID := storyCase(t, ts, "leicestershire")
 	want := lettertest.FixtureText(t)
 
-	pub, err := ts.store.PublicationOfCase(context.Background(), store.Scope{}, caseID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub := publishedLetterOf(t, ts, caseID)
 	if pub.Text != want {
 		t.Errorf("published letter differs from the fixture:\n%s", pub.Text)
 	}
@@ -223,11 +220,9 @@ func TestLetterTemplateValidatesPreviewsAndSaves(t *testing.T) {
 
 	// Published letters keep the wording they were published with.
 	caseID := storyCase(t, ts, "leicestershire")
-	pub, err := ts.store.PublicationOfCase(context.Background(), store.Scope{}, caseID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub := publishedLetterOf(t, ts, caseID)
 	var story store.LetterTemplate
+	var err error
 	if story, err = ts.store.LetterTemplate(context.Background(), pubFinding(t, ts, caseID)); err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +230,7 @@ func TestLetterTemplateValidatesPreviewsAndSaves(t *testing.T) {
 	if err := ts.store.SaveLetterTemplate(context.Background(), store.Actor{}, story, ts.now); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := ts.store.PublicationOfCase(context.Background(), store.Scope{}, caseID)
+	after := publishedLetterOf(t, ts, caseID)
 	if after.Text != pub.Text {
 		t.Error("editing the wording changed a published letter")
 	}
@@ -248,4 +243,17 @@ func TestLetterTemplateValidatesPreviewsAndSaves(t *testing.T) {
 func pubFinding(t *testing.T, ts *testServer, caseID int64) int64 {
 	t.Helper()
 	return int64(countRows(t, ts, `SELECT finding_id::int FROM cases WHERE id = $1`, caseID))
+}
+
+// publishedLetterOf returns the published letter of a case with its text.
+func publishedLetterOf(t *testing.T, ts *testServer, caseID int64) store.Publication {
+	t.Helper()
+	pub, err := ts.store.PublicationOfCase(context.Background(), store.Scope{}, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub, err = ts.store.PublicationByID(context.Background(), pub.ID); err != nil {
+		t.Fatal(err)
+	}
+	return pub
 }

@@ -70,12 +70,16 @@ func InOrder(t testing.TB, what, text string, wants ...string) {
 }
 
 // PDFText extracts a PDF's text with poppler's pdftotext, as a reader (or
-// a screen reader) gets at it; the test is skipped without pdftotext.
+// a screen reader) gets at it. Without pdftotext the test is skipped, or
+// fails when CI=true (make test installs it).
 func PDFText(t testing.TB, pdf []byte) string {
 	t.Helper()
 	bin, err := exec.LookPath("pdftotext")
 	if err != nil {
-		t.Skip("pdftotext (poppler-utils) not installed")
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext (poppler-utils) not installed: make ensure-pdftotext")
+		}
+		t.Skip("pdftotext (poppler-utils) not installed: make ensure-pdftotext")
 	}
 	cmd := exec.Command(bin, "-enc", "UTF-8", "-", "-")
 	cmd.Stdin = bytes.NewReader(pdf)
