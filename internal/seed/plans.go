@@ -5,11 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"strings"
 	"time"
 
 	"inspectrack/internal/blob"
 	"inspectrack/internal/domain"
+	"inspectrack/internal/minipdf"
 	"inspectrack/internal/store"
 )
 
@@ -95,40 +95,10 @@ func storyPlanAt(code string, i int) time.Time {
 }
 
 // storyPlanPDF is a one-page PDF saying whose plan it is: small, but a real
-// document that opens in a viewer, with a correct cross-reference table.
+// document that opens in a viewer.
 func storyPlanPDF(forceName string) []byte {
-	esc := strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`)
-	lines := []string{
-		forceName,
+	return minipdf.Text(forceName,
 		"Plan for abuse of position for a sexual purpose",
 		"In answer to the inspectorate's letter of 16 May 2017.",
-		"Demo data: a placeholder for the force's real plan.",
-	}
-	var text strings.Builder
-	text.WriteString("BT /F1 14 Tf 72 760 Td 18 TL\n")
-	for _, l := range lines {
-		fmt.Fprintf(&text, "(%s) '\n", esc.Replace(l))
-	}
-	text.WriteString("ET\n")
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", text.Len(), text.String()),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+		"Demo data: a placeholder for the force's real plan.")
 }

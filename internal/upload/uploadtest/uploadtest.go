@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"strings"
+
+	"inspectrack/internal/minipdf"
 )
 
 // zipOf writes files (name, content pairs, in order) into a ZIP archive,
@@ -127,32 +129,8 @@ func ODS() []byte { return odf("application/vnd.oasis.opendocument.spreadsheet")
 // PlainZip is a ZIP archive that is no document.
 func PlainZip() []byte { return zipOf(nil, "notes.txt", "hello", "more.txt", "world") }
 
-// PDF is a one-page PDF showing text, with a cross-reference table whose
-// offsets are right.
-func PDF(text string) []byte {
-	stream := "BT /F1 18 Tf 72 720 Td (" + strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`).Replace(text) + ") Tj ET"
-	objects := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objects))
-	for i, o := range objects {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
-	return b.Bytes()
-}
+// PDF is a one-page PDF showing text.
+func PDF(text string) []byte { return minipdf.Text(text) }
 
 // HTML is a web page with a script: what an attacker would name plan.pdf.
 func HTML() []byte {
