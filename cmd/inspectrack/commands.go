@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"inspectrack/internal/auth"
 	"inspectrack/internal/config"
@@ -311,18 +310,9 @@ func seedBench(ctx context.Context, cfg config.Config, stdout, stderr io.Writer)
 	if err := e.migrateUp(); err != nil {
 		return err
 	}
-	if err := e.connect(ctx); err != nil {
-		return err
-	}
-	// Building a million rows, and walking them, takes longer than the
-	// pool's statement timeout allows a request: a pool without it.
-	pcfg, err := pgxpool.ParseConfig(e.connStr)
-	if err != nil {
-		return err
-	}
-	pcfg.ConnConfig.RuntimeParams["statement_timeout"] = "0"
-	pcfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	bpool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	// Building a million rows, and walking them, takes longer than a
+	// request's statement timeout allows: a pool without one.
+	bpool, err := database.ConnectWithTimeout(ctx, e.connStr, 0)
 	if err != nil {
 		return err
 	}
@@ -354,7 +344,7 @@ func seedBench(ctx context.Context, cfg config.Config, stdout, stderr io.Writer)
 	var sampleCase int64
 	const sample = `SELECT c.id FROM cases c JOIN forces f ON f.id = c.force_id
 		WHERE f.code = 'leicestershire' ORDER BY c.id LIMIT 1 OFFSET 200`
-	if err := e.pool.QueryRow(ctx, sample).Scan(&sampleCase); err != nil {
+	if err := bpool.QueryRow(ctx, sample).Scan(&sampleCase); err != nil {
 		return fmt.Errorf("seed bench: sample case: %w", err)
 	}
 	fmt.Fprintf(stdout, "bench sample: case=%d force=leicestershire\n", sampleCase)

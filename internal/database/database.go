@@ -24,16 +24,23 @@ import (
 // instead of holding a request (and a connection) forever.
 const StatementTimeout = 10 * time.Second
 
-// Connect opens a pool on connString (a URL or keyword/value string). It
-// does not wait for the server: a pool that starts while the database is
-// down reconnects by itself once it is back.
+// Connect opens a pool on connString (a URL or keyword/value string),
+// each statement bounded by StatementTimeout. It does not wait for the
+// server: a pool that starts while the database is down reconnects by
+// itself once it is back.
 func Connect(ctx context.Context, connString string) (*pgxpool.Pool, error) {
+	return ConnectWithTimeout(ctx, connString, StatementTimeout)
+}
+
+// ConnectWithTimeout is Connect with statements bounded by timeout
+// instead (0: unbounded, for building a data set of a million rows).
+func ConnectWithTimeout(ctx context.Context, connString string, timeout time.Duration) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		return nil, fmt.Errorf("database: parse connection string: %w", err)
 	}
 	cfg.ConnConfig.ConnectTimeout = 3 * time.Second
-	cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(StatementTimeout.Milliseconds())
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(timeout.Milliseconds())
 	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "60000"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "inspectrack"
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
