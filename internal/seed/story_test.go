@@ -127,10 +127,10 @@ func TestStoryRecordsEveryForcesPlanOnce(t *testing.T) {
 		}
 	}
 	counts := map[string]int{
-		`SELECT count(*) FROM submissions WHERE kind = 'plan' AND version = 1`:                                                           43,
-		`SELECT count(*) FROM submissions`:                                                                                               43,
-		`SELECT count(*) FROM documents WHERE content_type = 'application/pdf' AND size > 0`:                                             43,
-		`SELECT count(*) FROM blobs`:                                                                                                     43,
+		`SELECT count(*) FROM submissions WHERE kind = 'plan' AND version = 1`: 43,
+		`SELECT count(*) FROM submissions`:                                     43,
+		`SELECT count(*) FROM documents d JOIN blobs b ON b.id = d.blob_id WHERE d.content_type = 'application/pdf' AND b.size > 0`: 43,
+		`SELECT count(*) FROM blobs`: 43,
 		`SELECT count(*) FROM cases WHERE first_submitted_at IS NOT NULL AND last_submitted_at = first_submitted_at`:                     43,
 		`SELECT count(*) FROM audit_events WHERE action = 'submission.create'`:                                                           43,
 		`SELECT count(*) FROM submissions s JOIN users u ON u.id = s.submitted_by WHERE u.role = 'liaison'`:                              2,

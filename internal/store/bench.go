@@ -247,9 +247,8 @@ func (s *Store) benchSubmissions(ctx context.Context) error {
 			`INSERT INTO blob_chunks (blob_id, seq, data) SELECT blob_id, 0, data FROM bench_docs`,
 			`INSERT INTO blobs (id, size, sha256, chunks) OVERRIDING SYSTEM VALUE
 			SELECT blob_id, octet_length(data), sha256(data), 1 FROM bench_docs`,
-			`INSERT INTO documents (submission_id, position, blob_id, display_name, content_type, size, sha256)
-			SELECT submission_id, 1, blob_id, 'plan-' || case_id || '.txt', 'text/plain; charset=utf-8',
-				octet_length(data), sha256(data)
+			`INSERT INTO documents (submission_id, position, blob_id, display_name, content_type)
+			SELECT submission_id, 1, blob_id, 'plan-' || case_id || '.txt', 'text/plain; charset=utf-8'
 			FROM bench_docs`,
 		}
 		for _, q := range steps {

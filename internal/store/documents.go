@@ -22,9 +22,10 @@ type Document struct {
 }
 
 const documentColumns = `d.id, d.submission_id, s.case_id, c.force_id, d.position, d.blob_id,
-	d.display_name, d.content_type, d.size, d.sha256`
+	d.display_name, d.content_type, b.size, b.sha256`
 
-const documentFrom = ` FROM documents d JOIN submissions s ON s.id = d.submission_id JOIN cases c ON c.id = s.case_id `
+const documentFrom = ` FROM documents d JOIN blobs b ON b.id = d.blob_id
+	JOIN submissions s ON s.id = d.submission_id JOIN cases c ON c.id = s.case_id `
 
 func scanDocument(r pgx.Row) (Document, error) {
 	var d Document

@@ -262,9 +262,9 @@ func (s *Store) CreateSubmission(ctx context.Context, a Actor, sc Scope, blobs b
 				return fmt.Errorf("store: submission %d: document %d stored %d bytes, received %d, or its hash differs", id, i+1, b.Size, d.Size)
 			}
 			const insertDoc = `
-				INSERT INTO documents (submission_id, position, blob_id, display_name, content_type, size, sha256)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`
-			if _, err := tx.Exec(ctx, insertDoc, id, i+1, b.ID, d.Name, d.ContentType, b.Size, b.SHA256[:]); err != nil {
+				INSERT INTO documents (submission_id, position, blob_id, display_name, content_type)
+				VALUES ($1, $2, $3, $4, $5)`
+			if _, err := tx.Exec(ctx, insertDoc, id, i+1, b.ID, d.Name, d.ContentType); err != nil {
 				return fmt.Errorf("store: submission %d: document %d: %w", id, i+1, err)
 			}
 			names = append(names, fmt.Sprintf("%s (%d bytes, sha256 %x)", d.Name, b.Size, b.SHA256[:6]))
