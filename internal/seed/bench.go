@@ -44,7 +44,7 @@ func benchWith(ctx context.Context, st *store.Store, password string, params aut
 	if _, err := Demo(ctx, st, password, params); err != nil {
 		return store.BenchResult{}, err
 	}
-	if err := st.BenchForces(ctx, size.Forces); err != nil {
+	if err := st.BenchForces(ctx, store.Actor{Email: "seed", RequestID: "seed-bench"}, size.Forces); err != nil {
 		return store.BenchResult{}, err
 	}
 	if _, err := StoryFollowUps(ctx, st); err != nil {

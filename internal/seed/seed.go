@@ -13,8 +13,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"inspectrack/internal/auth"
 	"inspectrack/internal/store"
 )
@@ -84,17 +82,7 @@ func Demo(ctx context.Context, st *store.Store, password string, params auth.Par
 		return res, err
 	}
 	system := store.Actor{Email: "seed", RequestID: "seed-demo"}
-	err = st.Tx(ctx, func(tx pgx.Tx) error {
-		n, err := store.UpsertForces(ctx, tx, forces)
-		if err != nil {
-			return err
-		}
-		res.ForcesAdded = n
-		if n > 0 {
-			return store.Audit(ctx, tx, system.Event("seed.forces", "force", "", 0, fmt.Sprintf("%d forces added", n)))
-		}
-		return nil
-	})
+	res.ForcesAdded, _, err = st.UpsertForces(ctx, system, forces)
 	if err != nil {
 		return res, err
 	}

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"inspectrack/internal/domain"
 	"inspectrack/internal/seed"
 	"inspectrack/internal/store"
@@ -31,7 +29,7 @@ func newRecommendation(t *testing.T) (*store.Store, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Tx(ctx, func(tx pgx.Tx) error { _, err := store.UpsertForces(ctx, tx, forces); return err }); err != nil {
+	if _, _, err := st.UpsertForces(ctx, testActor, forces); err != nil {
 		t.Fatal(err)
 	}
 	rid, err := st.CreateReport(ctx, testActor, store.NewReport{Title: "A report", Kind: store.ReportNational, PublishedOn: domain.Date(2016, 12, 8)})
@@ -111,13 +109,10 @@ func TestStageSQLAgreesWithDomain(t *testing.T) {
 		if f.ClosedReason != "" {
 			reason = string(f.ClosedReason)
 		}
-		_, err := st.Pool().Exec(ctx, `UPDATE cases SET request_sent_on = $2, plan_due_on = $3, first_submitted_at = $4,
+		testdb.Exec(t, st.Pool(), `UPDATE cases SET request_sent_on = $2, plan_due_on = $3, first_submitted_at = $4,
 			assessment_started_on = $5, assessment_published_on = $6, follow_up_planned_on = $7, follow_up_done_on = $8,
 			closed_on = $9, closed_reason = $10 WHERE id = $1`, c.ID, f.RequestSentOn, f.PlanDueOn, f.FirstSubmittedAt,
 			f.AssessmentStartedOn, f.AssessmentPublishedOn, f.FollowUpPlannedOn, f.FollowUpDoneOn, f.ClosedOn, reason)
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 	for _, asOf := range []time.Time{*d(-2), *d(-1), *d(0), *d(1), *d(2)} {
 		list, err := st.ListCases(ctx, store.Scope{}, store.CaseFilter{FindingID: fid, AsOf: asOf, PerPage: 200})
@@ -240,7 +235,7 @@ func TestCriteriaReorderAndFixedOnceCasesExist(t *testing.T) {
 	ctx := context.Background()
 	st := store.New(testdb.Pool(t))
 	forces, _ := seed.Forces()
-	if err := st.Tx(ctx, func(tx pgx.Tx) error { _, err := store.UpsertForces(ctx, tx, forces); return err }); err != nil {
+	if _, _, err := st.UpsertForces(ctx, testActor, forces); err != nil {
 		t.Fatal(err)
 	}
 	rid, _ := st.CreateReport(ctx, testActor, store.NewReport{Title: "R", Kind: store.ReportNational, PublishedOn: domain.Date(2016, 12, 8)})
@@ -302,7 +297,7 @@ func BenchmarkListCasesByStage(b *testing.B) {
 	ctx := context.Background()
 	st := store.New(testdb.Pool(b))
 	forces, _ := seed.Forces()
-	if err := st.Tx(ctx, func(tx pgx.Tx) error { _, err := store.UpsertForces(ctx, tx, forces); return err }); err != nil {
+	if _, _, err := st.UpsertForces(ctx, testActor, forces); err != nil {
 		b.Fatal(err)
 	}
 	rid, err := st.CreateReport(ctx, testActor, store.NewReport{Title: "Bench", Kind: store.ReportNational, PublishedOn: domain.Date(2016, 12, 8)})

@@ -31,46 +31,31 @@ const propRegions = 3
 
 func newWorld(t *testing.T, nForces, nReports, nFindings int) *world {
 	t.Helper()
-	ctx := context.Background()
 	pool := testdb.Pool(t)
 	w := &world{pool: pool, st: store.New(pool), regions: map[int64]string{}, reportOf: map[int64]int64{}}
 	for i := range nForces {
-		var id int64
 		region := fmt.Sprintf("Region %c", 'A'+i%propRegions)
-		err := pool.QueryRow(ctx, `INSERT INTO forces (code, name, region, chief_officer_title, oversight_body)
+		id := testdb.Exec(t, pool, `INSERT INTO forces (code, name, region, chief_officer_title, oversight_body)
 			VALUES ($1, $2, $3, 'Chief Constable', 'PCC') RETURNING id`,
-			fmt.Sprintf("force-%02d", i), fmt.Sprintf("Force %02d", i), region).Scan(&id)
-		if err != nil {
-			t.Fatal(err)
-		}
+			fmt.Sprintf("force-%02d", i), fmt.Sprintf("Force %02d", i), region)
 		w.forces = append(w.forces, id)
 		w.regions[id] = region
 	}
 	for i := range nReports {
-		var id int64
-		if err := pool.QueryRow(ctx, `INSERT INTO reports (title, kind, published_on) VALUES ($1, 'national', '2017-12-01') RETURNING id`,
-			fmt.Sprintf("Report %d", i)).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
+		id := testdb.Exec(t, pool, `INSERT INTO reports (title, kind, published_on) VALUES ($1, 'national', '2017-12-01') RETURNING id`,
+			fmt.Sprintf("Report %d", i))
 		w.reports = append(w.reports, id)
 	}
 	for i := range nFindings {
-		var id int64
 		report := w.reports[i%len(w.reports)]
-		if err := pool.QueryRow(ctx, `INSERT INTO findings (report_id, kind, reference, body) VALUES ($1, 'recommendation', $2, 'Do it') RETURNING id`,
-			report, fmt.Sprintf("R%d", i)).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
+		id := testdb.Exec(t, pool, `INSERT INTO findings (report_id, kind, reference, body) VALUES ($1, 'recommendation', $2, 'Do it') RETURNING id`,
+			report, fmt.Sprintf("R%d", i))
 		w.findings = append(w.findings, id)
 		w.reportOf[id] = report
 	}
 	for _, f := range w.findings {
 		for _, fo := range w.forces {
-			var id int64
-			if err := pool.QueryRow(ctx, `INSERT INTO cases (finding_id, force_id) VALUES ($1, $2) RETURNING id`, f, fo).Scan(&id); err != nil {
-				t.Fatal(err)
-			}
-			w.cases = append(w.cases, id)
+			w.cases = append(w.cases, testdb.Exec(t, pool, `INSERT INTO cases (finding_id, force_id) VALUES ($1, $2) RETURNING id`, f, fo))
 		}
 	}
 	return w
@@ -107,21 +92,16 @@ func (w *world) randomise(t *testing.T, rng *rand.Rand, caseID int64) {
 		r := string(domain.ClosedReasons()[rng.IntN(3)])
 		reason = &r
 	}
-	_, err := w.pool.Exec(context.Background(), `UPDATE cases SET request_sent_on = $2, plan_due_on = $3,
+	testdb.Exec(t, w.pool, `UPDATE cases SET request_sent_on = $2, plan_due_on = $3,
 		first_submitted_at = $4, assessment_started_on = $5, assessment_published_on = $6,
 		follow_up_planned_on = $7, follow_up_done_on = $8, closed_on = $9, closed_reason = $10
 		WHERE id = $1`, caseID, randomDay(rng, 4), randomDay(rng, 4), sub, randomDay(rng, 2), randomDay(rng, 2),
 		randomDay(rng, 2), randomDay(rng, 2), closed, reason)
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func (w *world) setDeadline(t *testing.T, finding int64, d *time.Time) {
 	t.Helper()
-	if _, err := w.pool.Exec(context.Background(), `UPDATE findings SET deadline_on = $2 WHERE id = $1`, finding, d); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Exec(t, w.pool, `UPDATE findings SET deadline_on = $2 WHERE id = $1`, finding, d)
 }
 
 // bruteCount is one (force, rule) count worked out case by case.
@@ -333,9 +313,7 @@ func TestDashboardEqualsBruteForce(t *testing.T) {
 			// A force moves region: the counts kept for today carry a copy.
 			force := w.forces[rng.IntN(len(w.forces))]
 			region := fmt.Sprintf("Region %c", 'A'+rng.IntN(propRegions))
-			if _, err := w.pool.Exec(context.Background(), `UPDATE forces SET region = $2 WHERE id = $1`, force, region); err != nil {
-				t.Fatal(err)
-			}
+			testdb.Exec(t, w.pool, `UPDATE forces SET region = $2 WHERE id = $1`, force, region)
 			w.regions[force] = region
 		}
 		if rng.IntN(5) == 0 {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -75,27 +76,40 @@ type ForceSeed struct {
 }
 
 // UpsertForces inserts the forces that do not exist yet and refreshes the
-// listed fields of those that do, leaving what inspectors filled in alone.
-// It returns how many were new.
-func UpsertForces(ctx context.Context, tx pgx.Tx, forces []ForceSeed) (int, error) {
+// listed fields of those that differ, leaving what inspectors filled in
+// alone, audited as one event when anything changed. It returns how many
+// forces were new and how many changed.
+func (s *Store) UpsertForces(ctx context.Context, a Actor, forces []ForceSeed) (added, changed int, err error) {
 	const q = `
 		INSERT INTO forces (code, name, kind, region, chief_officer_title, oversight_body)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (code) DO UPDATE SET
 			name = EXCLUDED.name, kind = EXCLUDED.kind, region = EXCLUDED.region,
 			chief_officer_title = EXCLUDED.chief_officer_title, oversight_body = EXCLUDED.oversight_body
+		WHERE (forces.name, forces.kind, forces.region, forces.chief_officer_title, forces.oversight_body)
+			IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.region, EXCLUDED.chief_officer_title, EXCLUDED.oversight_body)
 		RETURNING (xmax = 0) AS inserted`
-	added := 0
-	for _, f := range forces {
-		var inserted bool
-		if err := tx.QueryRow(ctx, q, f.Code, f.Name, f.Kind, f.Region, f.ChiefOfficerTitle, f.OversightBody).Scan(&inserted); err != nil {
-			return added, fmt.Errorf("store: upsert force %q: %w", f.Code, err)
+	err = s.Tx(ctx, func(tx pgx.Tx) error {
+		added, changed = 0, 0
+		for _, f := range forces {
+			var inserted bool
+			err := tx.QueryRow(ctx, q, f.Code, f.Name, f.Kind, f.Region, f.ChiefOfficerTitle, f.OversightBody).Scan(&inserted)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows): // as it was
+			case err != nil:
+				return fmt.Errorf("store: upsert force %q: %w", f.Code, err)
+			case inserted:
+				added++
+			default:
+				changed++
+			}
 		}
-		if inserted {
-			added++
+		if added+changed == 0 {
+			return nil
 		}
-	}
-	return added, nil
+		return Audit(ctx, tx, a.Event("forces.upsert", "force", "", 0, fmt.Sprintf("%d forces added, %d changed", added, changed)))
+	})
+	return added, changed, err
 }
 
 // ForceSummary is a force with its case counts as of a day.

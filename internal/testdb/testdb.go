@@ -28,6 +28,7 @@ import (
 
 	"inspectrack/internal/database"
 	"inspectrack/internal/pgembed"
+	"inspectrack/internal/store"
 	"inspectrack/migrations"
 )
 
@@ -163,10 +164,100 @@ func ensureTemplate(ctx context.Context) error {
 	if err := m.Close(); err != nil {
 		return err
 	}
+	tpl, err := pgx.Connect(ctx, withDatabase(admin, template))
+	if err != nil {
+		return fmt.Errorf("connect template: %w", err)
+	}
+	_, err = tpl.Exec(ctx, requireAudit)
+	tpl.Close(ctx)
+	if err != nil {
+		return fmt.Errorf("template: require audit: %w", err)
+	}
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{template}.Sanitize()+" WITH is_template = true ALLOW_CONNECTIONS = false"); err != nil {
 		return fmt.Errorf("mark template: %w", err)
 	}
 	return nil
+}
+
+// requireAudit makes a test database refuse to commit a transaction that
+// changed any of the portal's data without appending an audit event, which
+// moves the audit head. The design asks every change to be audited in its
+// own transaction, and the store's read cache relies on it: the newest
+// audit event is its data version (store/readcache.go). Left out: what is
+// not the portal's data (sessions, sign-in failures, the audit itself,
+// upload blobs before a submission names them) and the dashboard's kept
+// counts, which follow the audited changes or the date and settings.
+const requireAudit = `
+CREATE FUNCTION test_audit_head_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM set_config('inspectrack.audited', 'on', true);
+	RETURN NULL;
+END $$;
+CREATE TRIGGER test_audit_head_moved AFTER UPDATE ON audit_head
+	FOR EACH STATEMENT EXECUTE FUNCTION test_audit_head_moved();
+
+CREATE FUNCTION test_change_audited() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF current_setting('inspectrack.audited', true) IS DISTINCT FROM 'on' THEN
+		RAISE EXCEPTION '% of %: a change committed without an audit event', TG_OP, TG_TABLE_NAME;
+	END IF;
+	RETURN NULL;
+END $$;
+
+DO $$
+DECLARE t text;
+BEGIN
+	FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN
+		('schema_migrations', 'sessions', 'login_failures', 'audit_events', 'audit_head',
+		 'blobs', 'blob_chunks', 'dashboard_state', 'dashboard_items', 'dashboard_today')
+	LOOP
+		EXECUTE format('CREATE CONSTRAINT TRIGGER test_change_audited AFTER INSERT OR UPDATE OR DELETE ON %I
+			DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_change_audited()', t);
+	END LOOP;
+END $$;`
+
+// Change runs a test's own change to the data (a fixture, a date moved
+// back) in one transaction with an audit event, as the portal makes its
+// changes: requireAudit refuses it otherwise, and the pages' read cache,
+// filed under the newest audit event, would not see it.
+func Change(t testing.TB, db interface {
+	Begin(context.Context) (pgx.Tx, error)
+}, fn func(ctx context.Context, tx pgx.Tx) error) {
+	t.Helper()
+	ctx := context.Background()
+	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		return store.Audit(ctx, tx, store.AuditEvent{Action: "test.change", Summary: t.Name()})
+	})
+	if err != nil {
+		t.Fatalf("testdb: change: %v", err)
+	}
+}
+
+// Exec is Change for one statement; it returns the statement's first
+// column of its first row (an id it RETURNS), or 0.
+func Exec(t testing.TB, db interface {
+	Begin(context.Context) (pgx.Tx, error)
+}, q string, args ...any) int64 {
+	t.Helper()
+	var id int64
+	Change(t, db, func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if rows.Next() && len(rows.FieldDescriptions()) > 0 {
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+		}
+		rows.Close()
+		return rows.Err()
+	})
+	return id
 }
 
 // withDatabase returns cs pointing at database name.
@@ -201,6 +292,7 @@ func migrationsHash() string {
 		return nil
 	})
 	sort.Strings(names)
+	h.Write([]byte(requireAudit))
 	for _, n := range names {
 		b, _ := migrations.FS.ReadFile(n)
 		h.Write([]byte(n))

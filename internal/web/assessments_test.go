@@ -12,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"inspectrack/internal/domain"
 	"inspectrack/internal/store"
+	"inspectrack/internal/testdb"
 	"inspectrack/internal/upload/uploadtest"
 )
 
@@ -32,7 +35,6 @@ type fresh struct {
 // Sussex and Leicestershire with a request of 1 March 2024 due 15 March.
 func newRecommendation(t *testing.T, ts *testServer) fresh {
 	t.Helper()
-	ctx := context.Background()
 	db := ts.store.Pool()
 	f := fresh{categoryKeys: map[string]int64{}}
 	var reportID, concernID int64
@@ -42,23 +44,25 @@ func newRecommendation(t *testing.T, ts *testServer) fresh {
 			t.Fatal(err)
 		}
 	}
-	must(db.QueryRow(ctx, `INSERT INTO reports (title, kind, published_on) VALUES ('Test report 2024', 'national', '2024-01-10') RETURNING id`).Scan(&reportID))
-	must(db.QueryRow(ctx, `INSERT INTO findings (report_id, kind, body) VALUES ($1, 'cause_of_concern', 'Forces do not do enough.') RETURNING id`, reportID).Scan(&concernID))
-	must(db.QueryRow(ctx, `INSERT INTO findings (report_id, kind, parent_id, body, deadline_text) VALUES ($1, 'recommendation', $2,
-		'Within three months, all forces should do more.', 'within three months') RETURNING id`, reportID, concernID).Scan(&f.findingID))
-	for i, title := range []string{"Has a plan", "Has started"} {
-		var id int64
-		must(db.QueryRow(ctx, `INSERT INTO criteria (finding_id, position, title) VALUES ($1, $2, $3) RETURNING id`, f.findingID, i+1, title).Scan(&id))
-		f.criteria = append(f.criteria, id)
-	}
-	for i, c := range domain.DefaultCategories() {
-		var id int64
-		must(db.QueryRow(ctx, `INSERT INTO categories (finding_id, position, key, label) VALUES ($1, $2, $3, $4) RETURNING id`, f.findingID, i+1, c.Key, c.Label).Scan(&id))
-		f.categoryKeys[c.Key] = id
-	}
-	_, err := db.Exec(ctx, `INSERT INTO cases (finding_id, force_id, request_sent_on, plan_due_on)
-		SELECT $1, id, '2024-03-01', '2024-03-15' FROM forces WHERE code IN ('sussex', 'leicestershire')`, f.findingID)
-	must(err)
+	testdb.Change(t, db, func(ctx context.Context, tx pgx.Tx) error {
+		must(tx.QueryRow(ctx, `INSERT INTO reports (title, kind, published_on) VALUES ('Test report 2024', 'national', '2024-01-10') RETURNING id`).Scan(&reportID))
+		must(tx.QueryRow(ctx, `INSERT INTO findings (report_id, kind, body) VALUES ($1, 'cause_of_concern', 'Forces do not do enough.') RETURNING id`, reportID).Scan(&concernID))
+		must(tx.QueryRow(ctx, `INSERT INTO findings (report_id, kind, parent_id, body, deadline_text) VALUES ($1, 'recommendation', $2,
+			'Within three months, all forces should do more.', 'within three months') RETURNING id`, reportID, concernID).Scan(&f.findingID))
+		for i, title := range []string{"Has a plan", "Has started"} {
+			var id int64
+			must(tx.QueryRow(ctx, `INSERT INTO criteria (finding_id, position, title) VALUES ($1, $2, $3) RETURNING id`, f.findingID, i+1, title).Scan(&id))
+			f.criteria = append(f.criteria, id)
+		}
+		for i, c := range domain.DefaultCategories() {
+			var id int64
+			must(tx.QueryRow(ctx, `INSERT INTO categories (finding_id, position, key, label) VALUES ($1, $2, $3, $4) RETURNING id`, f.findingID, i+1, c.Key, c.Label).Scan(&id))
+			f.categoryKeys[c.Key] = id
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO cases (finding_id, force_id, request_sent_on, plan_due_on)
+			SELECT $1, id, '2024-03-01', '2024-03-15' FROM forces WHERE code IN ('sussex', 'leicestershire')`, f.findingID)
+		return err
+	})
 	f.sussex = caseOf(t, ts, f.findingID, "sussex")
 	f.leics = caseOf(t, ts, f.findingID, "leicestershire")
 	return f
@@ -297,10 +301,7 @@ func TestAuthorCannotApproveOwnAssessment(t *testing.T) {
 	// Both authors are made managers; neither may approve or return what
 	// they wrote or changed.
 	for _, email := range []string{"inspector@demo.test", "inspector2@demo.test"} {
-		if _, err := ts.store.Pool().Exec(context.Background(),
-			`UPDATE users SET role = 'manager', session_epoch = session_epoch + 1 WHERE email = $1`, email); err != nil {
-			t.Fatal(err)
-		}
+		testdb.Exec(t, ts.store.Pool(), `UPDATE users SET role = 'manager', session_epoch = session_epoch + 1 WHERE email = $1`, email)
 		promoted := ts.as(email)
 		page := promoted.get(path(f.sussex, "/assessment")).doc(t)
 		if page.Find(`[data-testid=own-approval]`).Length() != 1 || page.Find(`[data-testid=step-approve]`).Length() != 0 {

@@ -12,7 +12,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+
 	"inspectrack/internal/domain"
+	"inspectrack/internal/testdb"
 )
 
 // icsProp is one content line of an iCalendar file, unfolded.
@@ -358,10 +361,10 @@ func TestCalendarDatesAreTheCasesDates(t *testing.T) {
 	id := currentCase(t, ts, "R2", "leicestershire")
 	var due time.Time
 	// Whatever the demo drew for it, the plan is still awaited.
-	if err := ts.store.Pool().QueryRow(context.Background(), `UPDATE cases SET first_submitted_at = NULL,
-		last_submitted_at = NULL WHERE id = $1 RETURNING plan_due_on`, id).Scan(&due); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Change(t, ts.store.Pool(), func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `UPDATE cases SET first_submitted_at = NULL,
+			last_submitted_at = NULL WHERE id = $1 RETURNING plan_due_on`, id).Scan(&due)
+	})
 	path := calendarURL(t, ts.as("liaison.leicestershire@demo.test"))
 	_, events := parseICS(t, ts.anon().get(path).Body)
 	for _, ev := range events {

@@ -10,6 +10,7 @@ import (
 	"inspectrack/internal/domain"
 	"inspectrack/internal/seed"
 	"inspectrack/internal/store"
+	"inspectrack/internal/testdb"
 )
 
 // storyCase returns the id of the story recommendation's case at force,
@@ -27,12 +28,9 @@ func (ts *testServer) storyCase(force string) int64 {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	_, err = ts.store.Pool().Exec(ctx, `UPDATE cases SET first_submitted_at = NULL, last_submitted_at = NULL,
+	testdb.Exec(ts.t, ts.store.Pool(), `UPDATE cases SET first_submitted_at = NULL, last_submitted_at = NULL,
 		assessment_started_on = NULL, assessment_published_on = NULL, follow_up_planned_on = NULL,
 		follow_up_done_on = NULL, closed_on = NULL, closed_reason = NULL WHERE id = $1`, c.ID)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
 	return c.ID
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"inspectrack/internal/browsertest"
+	"inspectrack/internal/testdb"
 	"inspectrack/internal/upload/uploadtest"
 )
 
@@ -252,12 +253,12 @@ func copyFile(t *testing.T, from, to string) {
 // for Leicestershire, and returns the case.
 func (ts *testServer) extraCase(t *testing.T, title, ref, body, sent, due string) int64 {
 	t.Helper()
-	return int64(ts.count(`
+	return testdb.Exec(ts.t, ts.store.Pool(), `
 		WITH r AS (INSERT INTO reports (title, kind, published_on) VALUES ($1, 'national', '2016-12-01') RETURNING id),
 		     f AS (INSERT INTO findings (report_id, kind, reference, body) SELECT id, 'recommendation', $2, $3 FROM r RETURNING id)
 		INSERT INTO cases (finding_id, force_id, request_sent_on, plan_due_on)
 		SELECT f.id, forces.id, $4::date, $5::date FROM f, forces WHERE forces.code = 'leicestershire'
-		RETURNING id`, title, ref, body, sent, due))
+		RETURNING id`, title, ref, body, sent, due)
 }
 
 // TestBrowserSendsPlansWithKeyboardOnly is journey 1 with Tab, Enter and
