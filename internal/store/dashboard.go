@@ -121,7 +121,20 @@ type Dashboard struct {
 // filter it counts only the items that apply on that day, through the GiST
 // index on their spans or the report's items. The ranking, the page of it,
 // the headline and the regions are worked out in the same statement.
+//
+// What it reads is kept for the data version (see readcache.go).
 func (s *Store) Dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Dashboard, error) {
+	// The key holds the dates as calendar dates, so that two requests for
+	// the same day share an entry whatever clock reading they came from.
+	f.AsOf, f.Today = domain.Date(f.AsOf.Date()), domain.Date(f.Today.Date())
+	type key struct {
+		sc Scope
+		f  DashboardFilter
+	}
+	return Cached(ctx, s, key{sc, f}, func() (Dashboard, error) { return s.dashboard(ctx, sc, f) })
+}
+
+func (s *Store) dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Dashboard, error) {
 	if err := s.syncAssessDays(ctx, f.AssessDays); err != nil {
 		return Dashboard{}, err
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"inspectrack/internal/domain"
 )
 
 // Force is an inspected body: a police force (or, later, a fire and rescue
@@ -158,8 +160,22 @@ type ForcePage struct {
 // how many are open as of asOf, and the page (from 1) of its cases, newest
 // first, perPage at a time: in one round trip, and without reading every
 // case of the force whole (counted on the index of its cases, the page
-// read off that index).
+// read off that index). What it reads is kept for the data version (see
+// readcache.go).
 func (s *Store) ForcePage(ctx context.Context, sc Scope, code string, asOf time.Time, page, perPage int) (ForcePage, error) {
+	type key struct {
+		sc            Scope
+		code          string
+		asOf          time.Time
+		page, perPage int
+	}
+	asOf = domain.Date(asOf.Date())
+	return Cached(ctx, s, key{sc, code, asOf, page, perPage}, func() (ForcePage, error) {
+		return s.forcePage(ctx, sc, code, asOf, page, perPage)
+	})
+}
+
+func (s *Store) forcePage(ctx context.Context, sc Scope, code string, asOf time.Time, page, perPage int) (ForcePage, error) {
 	var fp ForcePage
 	var b Batch
 	const force = `SELECT ` + forceColumns + ` FROM forces WHERE code = $1 AND ($2::bigint IS NULL OR id = $2)`

@@ -31,6 +31,7 @@ type Store struct {
 	// last made to count (0: not checked yet); see syncAssessDays.
 	assessDays atomic.Int64
 	tx         pgx.Tx // set by InTx
+	cache      *readCache
 }
 
 // dbConn is what a pool and a transaction both offer.
@@ -59,7 +60,7 @@ func (s *Store) InTx(ctx context.Context, fn func(*Store) error) error {
 }
 
 // New returns a Store on pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, cache: &readCache{}} }
 
 // Pool exposes the pool for health checks.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

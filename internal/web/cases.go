@@ -85,20 +85,13 @@ func (s *Server) casesShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx, sc := r.Context(), scope(r)
-	// The case and every record on its timeline, in one round trip.
-	var b store.Batch
-	var c store.Case
-	b.Case(sc, id, &c)
-	timeline := queueTimeline(ctx, &b, sc, id, &c)
-	if err := s.store.Send(ctx, &b); err != nil {
+	cr, err := s.caseRecord(r.Context(), scope(r), id)
+	if err != nil {
 		return err
 	}
-	if c.ID == 0 {
-		return fmt.Errorf("web: case %d: %w", id, store.ErrNotFound)
-	}
+	c := cr.c
 	asOf, field, isToday, asOfErr := s.asOfDate(r)
-	items, hidden := components.CutTimeline(timeline(), asOf)
+	items, hidden := components.CutTimeline(cr.timeline, asOf)
 	u := auth.UserFrom(r.Context())
 	v := components.CaseView{
 		ID: c.ID, ForceCode: c.ForceCode, ForceName: c.ForceName, Region: c.Region,
@@ -114,6 +107,41 @@ func (s *Server) casesShow(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(r, c.ForceName+": "+components.ReferenceOr(c.Reference))
 	p.HasErrors = asOfErr != ""
 	return s.render(w, r, http.StatusOK, components.CasePage(p, v))
+}
+
+// caseRecord is a case and every entry of its timeline.
+type caseRecord struct {
+	c        store.Case
+	timeline []components.TimelineItem // newest first
+}
+
+// caseRecord reads the case id in sc and every record on its timeline, in
+// one round trip. What it reads is kept for the data version (see
+// store.Cached), under the scope and the role: what a timeline shows
+// depends on the user's permissions, which come from their role.
+func (s *Server) caseRecord(ctx context.Context, sc store.Scope, id int64) (caseRecord, error) {
+	type key struct {
+		sc   store.Scope
+		role auth.Role
+		id   int64
+	}
+	k := key{sc: sc, id: id}
+	if u := auth.UserFrom(ctx); u != nil {
+		k.role = u.Role
+	}
+	return store.Cached(ctx, s.store, k, func() (caseRecord, error) {
+		var b store.Batch
+		var c store.Case
+		b.Case(sc, id, &c)
+		timeline := queueTimeline(ctx, &b, sc, id, &c)
+		if err := s.store.Send(ctx, &b); err != nil {
+			return caseRecord{}, err
+		}
+		if c.ID == 0 {
+			return caseRecord{}, fmt.Errorf("web: case %d: %w", id, store.ErrNotFound)
+		}
+		return caseRecord{c: c, timeline: timeline()}, nil
+	})
 }
 
 // caseActions are the buttons the case page offers the user, in order.
