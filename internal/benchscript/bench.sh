@@ -131,5 +131,52 @@ for i in "${!targets[@]}"; do
 		printf '%-24s %-8s %10s %9s %9s %11s %7s %9s %s\n' "$path" "$name" "$rps" "$p50" "$p99" "$ratio" "${targets[$i]}" "$vsbase" "$errors"
 	done
 done
+
+# The cached pages again while the data changes: the manager moves the
+# plan due date of the case after the sample (so the sample's timeline does
+# not grow) back and forth every $write_every s, each
+# move a change with its audit event, which moves every build's data
+# version (the base keeps no cache, so its rows are as above).
+write_every=${BENCH_WRITE_EVERY:-0.1}
+printf '\nwhile the manager changes a due date every %ss (each an audited change):\n' "$write_every"
+declare -A writes_rps
+for i in 2 3 4; do
+	for b in "${builds[@]}"; do
+		# shellcheck disable=SC1090
+		. "${datadir[$b]}-sample"
+		pages=("/healthz" "/accessibility" "/dashboard" "/cases/$case" "/forces/$force")
+		path=${pages[$i]}
+		name=$b
+		[ "$b" = base ] && name=$rev
+		(
+			day=1
+			while :; do
+				curl -sS -o /dev/null -H "Cookie: ${cookie[$b]}" --data "due-day=$day&due-month=1&due-year=2099&reason=make+bench" \
+					"${url[$b]}/cases/$((case + 1))/due-date" || true
+				day=$((3 - day))
+				sleep "$write_every"
+			done
+		) &
+		writer=$!
+		out=$(wrk -t2 -c$conns -d"$duration" --latency -H "Cookie: ${cookie[$b]}" "${url[$b]}$path")
+		kill "$writer"
+		wait "$writer" 2>/dev/null || true
+		moved=$(curl -sS -H "Cookie: ${cookie[$b]}" "${url[$b]}/cases/$((case + 1))" | grep -c 'make bench' || true)
+		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+		p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+		p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+		errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
+		ratio=$(awk -v a="$rps" -v h="${healthz[$b]}" 'BEGIN { printf "1/%.1f", h / a }')
+		vsbase=
+		if [ "$b" = base ]; then
+			writes_rps[$i]=$rps
+		elif [ -n "${writes_rps[$i]:-}" ]; then
+			vsbase=$(awk -v a="$rps" -v b="${writes_rps[$i]}" 'BEGIN { printf "%.2fx", a / b }')
+		fi
+		[ "$moved" -gt 0 ] || errors="$errors (the due date did not move: no writes)"
+		printf '%-24s %-8s %10s %9s %9s %11s %7s %9s %s\n' "$path" "$name" "$rps" "$p50" "$p99" "$ratio" "${targets[$i]}" "$vsbase" "$errors"
+	done
+done
+
 echo
 echo "wrk -t2 -c$conns -d$duration on $(nproc) cores; the servers, PostgreSQL and wrk share them."
