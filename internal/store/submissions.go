@@ -2,10 +2,12 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,6 +107,88 @@ func (s *Store) CasePlans(ctx context.Context, sc Scope, f CasePlanFilter) ([]Ca
 		return nil, fmt.Errorf("store: list cases with plans: %w", err)
 	}
 	return cases, nil
+}
+
+// PlanCounts is one recommendation with how many of its forces' plans
+// stand at each status on a day.
+type PlanCounts struct {
+	FindingID   int64
+	ReportTitle string
+	Reference   string
+	Body        string
+	Forces      int
+	Counts      map[domain.PlanStatus]int
+}
+
+// PlanOverview counts, for every recommendation with cases in sc, its
+// forces' plans by status on asOf (domain.PlanStatusOf), in order of
+// report and reference. It reads only the dates the status needs, one row a case,
+// and each recommendation's text once: at national scale (100,000 cases)
+// reading every case whole took the page a second. What it reads is kept
+// for the data version (see readcache.go).
+func (s *Store) PlanOverview(ctx context.Context, sc Scope, asOf time.Time) ([]PlanCounts, error) {
+	type key struct {
+		sc   Scope
+		asOf time.Time
+	}
+	asOf = domain.Date(asOf.Date())
+	return Cached(ctx, s, key{sc, asOf}, func() ([]PlanCounts, error) { return s.planOverview(ctx, sc, asOf) })
+}
+
+func (s *Store) planOverview(ctx context.Context, sc Scope, asOf time.Time) ([]PlanCounts, error) {
+	type caseDates struct {
+		findingID int64
+		facts     domain.CaseFacts
+		lateDays  int
+	}
+	var b Batch
+	var findings []PlanCounts
+	const qFindings = `SELECT fi.id, r.title, fi.reference, fi.body FROM findings fi JOIN reports r ON r.id = fi.report_id
+		WHERE EXISTS (SELECT 1 FROM cases c WHERE c.finding_id = fi.id AND ($1::bigint IS NULL OR c.force_id = $1))`
+	queryRows(&b, "plan overview: recommendations", &findings, func(r pgx.Row) (PlanCounts, error) {
+		var p PlanCounts
+		return p, r.Scan(&p.FindingID, &p.ReportTitle, &p.Reference, &p.Body)
+	}, qFindings, sc.ForceArg())
+	var cases []caseDates
+	// The first plan version of every case in one pass over the plans,
+	// rather than a look-up per case.
+	const qCases = `SELECT c.finding_id, c.request_sent_on, c.plan_due_on, c.first_submitted_at, c.closed_on,
+			first.submitted_at, first.due_on
+		FROM cases c
+		LEFT JOIN (SELECT DISTINCT ON (case_id) case_id, submitted_at, due_on FROM submissions
+			WHERE kind = 'plan' ORDER BY case_id, version) first ON first.case_id = c.id
+		WHERE $1::bigint IS NULL OR c.force_id = $1`
+	queryRows(&b, "plan overview: cases", &cases, func(r pgx.Row) (caseDates, error) {
+		var c caseDates
+		var firstAt, firstDue *time.Time
+		err := r.Scan(&c.findingID, &c.facts.RequestSentOn, &c.facts.PlanDueOn, &c.facts.FirstSubmittedAt,
+			&c.facts.ClosedOn, &firstAt, &firstDue)
+		if err == nil && firstAt != nil {
+			c.lateDays = domain.LateDays(firstDue, *firstAt)
+		}
+		return c, err
+	}, qCases, sc.ForceArg())
+	if err := s.Send(ctx, &b); err != nil {
+		return nil, err
+	}
+	index := make(map[int64]int, len(findings))
+	for i := range findings {
+		findings[i].Counts = map[domain.PlanStatus]int{}
+		index[findings[i].FindingID] = i
+	}
+	for _, c := range cases {
+		i, ok := index[c.findingID]
+		if !ok {
+			continue // a recommendation made after the first read
+		}
+		st, _ := domain.PlanStatusOf(c.facts, c.lateDays, asOf)
+		findings[i].Forces++
+		findings[i].Counts[st]++
+	}
+	slices.SortFunc(findings, func(a, b PlanCounts) int {
+		return cmp.Or(cmp.Compare(a.ReportTitle, b.ReportTitle), cmp.Compare(a.Reference, b.Reference), cmp.Compare(a.FindingID, b.FindingID))
+	})
+	return findings, nil
 }
 
 // Submission is one plan version or progress update, with its documents.

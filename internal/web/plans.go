@@ -14,38 +14,22 @@ import (
 // plansOverview lists every recommendation with cases, and how many forces
 // have sent their plan, sent it late, or not sent it.
 func (s *Server) plansOverview(w http.ResponseWriter, r *http.Request) error {
-	cases, err := s.store.CasePlans(r.Context(), scope(r), store.CasePlanFilter{})
+	overview, err := s.store.PlanOverview(r.Context(), scope(r), s.today())
 	if err != nil {
 		return err
 	}
-	asOf := s.today()
-	byFinding := map[int64]*components.PlansOverviewRow{}
-	var rows []*components.PlansOverviewRow
-	for _, c := range cases {
-		row := byFinding[c.FindingID]
-		if row == nil {
-			row = &components.PlansOverviewRow{FindingID: c.FindingID, ReportTitle: c.ReportTitle,
-				Reference: c.Reference, Asked: components.Excerpt(c.FindingBody, 160)}
-			for _, st := range domain.PlanStatuses() {
-				row.Counts = append(row.Counts, components.PlanCount{Key: string(st), Label: st.Label(), Class: st.Tag()})
-			}
-			byFinding[c.FindingID] = row
-			rows = append(rows, row)
+	rows := make([]components.PlansOverviewRow, 0, len(overview))
+	for _, o := range overview {
+		row := components.PlansOverviewRow{FindingID: o.FindingID, ReportTitle: o.ReportTitle,
+			Reference: o.Reference, Asked: components.Excerpt(o.Body, 160), Forces: o.Forces}
+		for _, st := range domain.PlanStatuses() {
+			row.Counts = append(row.Counts, components.PlanCount{Key: string(st), Label: st.Label(), Class: st.Tag(), N: o.Counts[st]})
 		}
-		row.Forces++
-		st, _ := c.PlanStatus(asOf)
-		row.Counts[slices.Index(domain.PlanStatuses(), st)].N++
-	}
-	slices.SortFunc(rows, func(a, b *components.PlansOverviewRow) int {
-		return cmp.Or(cmp.Compare(a.ReportTitle, b.ReportTitle), cmp.Compare(a.Reference, b.Reference), cmp.Compare(a.FindingID, b.FindingID))
-	})
-	view := make([]components.PlansOverviewRow, len(rows))
-	for i, row := range rows {
-		view[i] = *row
+		rows = append(rows, row)
 	}
 	p := s.page(r, "Plans from forces")
 	p.Wide = true
-	return s.render(w, r, http.StatusOK, components.PlansOverviewPage(p, view))
+	return s.render(w, r, http.StatusOK, components.PlansOverviewPage(p, rows))
 }
 
 // plansForRecommendation says, for one recommendation, which forces have
