@@ -20,8 +20,9 @@ import (
 // its version: a request that started after a commit has a newer version,
 // so it never sees an entry read before that commit.
 
-// readCacheMax bounds the entries kept for one version (a few KiB each);
-// past it the cache starts again rather than choose what to drop.
+// readCacheMax bounds the entries kept for one version (a few KiB to a few
+// tens of KiB each); past it the cache starts again rather than choose
+// what to drop.
 const readCacheMax = 4096
 
 // readCache keeps the values read at the newest data version it has seen.
@@ -69,12 +70,12 @@ func Cached[V any](ctx context.Context, s *Store, key any, read func() (V, error
 	}
 	c := s.cache
 	c.mu.Lock()
-	if version > c.version || len(c.entries) >= readCacheMax {
-		c.version, c.entries = version, make(map[any]*readEntry)
-	}
-	if version < c.version {
+	switch {
+	case version < c.version:
 		c.mu.Unlock()
 		return read()
+	case version > c.version || c.entries == nil || len(c.entries) >= readCacheMax:
+		c.version, c.entries = version, make(map[any]*readEntry)
 	}
 	if e, ok := c.entries[key]; ok {
 		c.mu.Unlock()

@@ -98,6 +98,11 @@ func TestReadsAreKeptForTheDataVersion(t *testing.T) {
 	if got := cases(after); got != hadCases+1 {
 		t.Errorf("a request after the change: force has %d cases, want %d", got, hadCases+1)
 	}
+	// Once a newer version is kept, an older request reads the database
+	// and leaves the newer entries alone.
+	if got := planOverdue(before); got != wasOverdue+1 {
+		t.Errorf("a request older than what is kept: %d plans overdue, want %d read now", got, wasOverdue+1)
+	}
 	if got := planOverdue(ctx); got != wasOverdue+1 {
 		t.Errorf("without a session: %d plans overdue, want %d", got, wasOverdue+1)
 	}
