@@ -123,8 +123,21 @@ type ForceSummary struct {
 
 // ListForceSummaries returns the forces in sc (in one region when region is
 // not ""), by name, each with its open and overdue cases as of asOf, the
-// stages reckoned by stageSQL.
+// stages reckoned by stageSQL. It reckons every case's stage, so what it
+// reads is kept for the data version (see readcache.go).
 func (s *Store) ListForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
+	type key struct {
+		sc     Scope
+		region string
+		asOf   time.Time
+	}
+	asOf = domain.Date(asOf.Date())
+	return Cached(ctx, s, key{sc, region, asOf}, func() ([]ForceSummary, error) {
+		return s.listForceSummaries(ctx, sc, region, asOf)
+	})
+}
+
+func (s *Store) listForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
 	const q = `SELECT ` + forceColumnsF + `,
 			count(c.id) FILTER (WHERE ` + stageSQL + ` <> 'closed'),
 			count(c.id) FILTER (WHERE ` + stageSQL + ` = ANY(@overdue::text[]))
