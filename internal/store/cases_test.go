@@ -325,3 +325,104 @@ func BenchmarkListCasesByStage(b *testing.B) {
 		}
 	}
 }
+
+// TestPlanStatusSQLAgreesWithDomain proves planStatusSQL, which counts the
+// plans overview in the database, mirrors domain.PlanStatusOf: for cases
+// with random dates around the as-of days (first plans sent late at night,
+// which is the next day in London, later versions that must not count),
+// every case's status is the domain's, and the overview counts them.
+func TestPlanStatusSQLAgreesWithDomain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, fid := newRecommendation(t)
+	u, err := st.CreateUser(ctx, testActor, store.NewUser{Email: "ina@example.test", Name: "Ina", Role: "inspector", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := domain.Date(2017, 6, 10)
+	d := func(n int) *time.Time { return ptr(domain.AddDays(a, n)) }
+	// 23:30 UTC in June is 00:30 the next day in London (BST).
+	lateNight := func(n int) *time.Time { return ptr(domain.AddDays(a, n).Add(23*time.Hour + 30*time.Minute)) }
+	r := rand.New(rand.NewPCG(5, 2017))
+	maybe := func() *time.Time {
+		if r.IntN(3) == 0 {
+			return nil
+		}
+		return d(r.IntN(7) - 3)
+	}
+	list, err := st.ListCases(ctx, store.Scope{}, store.CaseFilter{FindingID: fid, AsOf: a, PerPage: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type firstPlan struct{ at, due *time.Time }
+	facts := map[int64]domain.CaseFacts{}
+	plans := map[int64]firstPlan{}
+	var ids []int64
+	for _, c := range list.Cases {
+		f := domain.CaseFacts{RequestSentOn: maybe(), PlanDueOn: maybe()}
+		if r.IntN(4) == 0 {
+			f.ClosedOn, f.ClosedReason = d(r.IntN(7)-3), domain.ClosedNotAccepted
+		}
+		if r.IntN(3) > 0 {
+			f.FirstSubmittedAt = lateNight(r.IntN(7) - 3)
+		}
+		testdb.Exec(t, st.Pool(), `UPDATE cases SET request_sent_on = $2, plan_due_on = $3, first_submitted_at = $4,
+			closed_on = $5, closed_reason = $6 WHERE id = $1`, c.ID, f.RequestSentOn, f.PlanDueOn, f.FirstSubmittedAt,
+			f.ClosedOn, nilIfEmpty(string(f.ClosedReason)))
+		if f.FirstSubmittedAt != nil && r.IntN(4) > 0 {
+			// The first plan, and sometimes a second whose lateness must
+			// not count.
+			p := firstPlan{at: f.FirstSubmittedAt, due: maybe()}
+			for v, plan := range []firstPlan{p, {at: d(3), due: d(-3)}}[:1+r.IntN(2)] {
+				testdb.Exec(t, st.Pool(), `INSERT INTO submissions (case_id, kind, version, submitted_by, submitted_at, due_on)
+					VALUES ($1, 'plan', $2, $3, $4, $5)`, c.ID, v+1, u.ID, plan.at, plan.due)
+			}
+			plans[c.ID] = p
+		}
+		facts[c.ID] = f
+		ids = append(ids, c.ID)
+	}
+	for _, asOf := range []time.Time{*d(-3), *d(-2), *d(-1), *d(0), *d(1), *d(2), *d(3)} {
+		got, err := store.PlanStatusesOf(st, ctx, ids, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[domain.PlanStatus]int{}
+		for _, id := range ids {
+			late := 0
+			if p, ok := plans[id]; ok {
+				late = domain.LateDays(p.due, *p.at)
+			}
+			w, _ := domain.PlanStatusOf(facts[id], late, asOf)
+			want[w]++
+			if got[id] != w {
+				t.Errorf("as of %s, case %d %+v, first plan %+v: SQL says %q, domain %q",
+					asOf.Format(time.DateOnly), id, facts[id], plans[id], got[id], w)
+			}
+		}
+		overview, err := st.PlanOverview(ctx, store.Scope{}, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range overview {
+			if o.FindingID != fid {
+				continue
+			}
+			for _, status := range domain.PlanStatuses() {
+				if o.Counts[status] != want[status] {
+					t.Errorf("as of %s: overview counts %d %s, domain %d", asOf.Format(time.DateOnly), o.Counts[status], status, want[status])
+				}
+			}
+			if o.Forces != len(ids) {
+				t.Errorf("overview: %d forces, want %d", o.Forces, len(ids))
+			}
+		}
+	}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -121,11 +121,10 @@ type PlanCounts struct {
 }
 
 // PlanOverview counts, for every recommendation with cases in sc, its
-// forces' plans by status on asOf (domain.PlanStatusOf), in order of
-// report and reference. It reads only the dates the status needs, one row a case,
-// and each recommendation's text once: at national scale (100,000 cases)
-// reading every case whole took the page a second. What it reads is kept
-// for the data version (see readcache.go).
+// forces' plans by status on asOf, in order of report and reference. The
+// statuses are counted in the database (planStatusSQL): at national scale
+// (100,000 cases) reading every case into Go took the page a second. What
+// it reads is kept for the data version (see readcache.go).
 func (s *Store) PlanOverview(ctx context.Context, sc Scope, asOf time.Time) ([]PlanCounts, error) {
 	type key struct {
 		sc   Scope
@@ -135,12 +134,30 @@ func (s *Store) PlanOverview(ctx context.Context, sc Scope, asOf time.Time) ([]P
 	return Cached(ctx, s, key{sc, asOf}, func() ([]PlanCounts, error) { return s.planOverview(ctx, sc, asOf) })
 }
 
+// planStatusSQL is the SQL mirror of domain.PlanStatusOf as of the date
+// @asof, for the case c and its first plan version fp (NULL when none was
+// sent). It must follow the domain rule exactly, in the same order: a
+// first submission counts on its Europe/London date; the first plan is
+// late when it came (London date) after the due date recorded with it; a
+// due date is missed only when strictly before the as-of day.
+// TestPlanStatusSQLAgreesWithDomain checks it against PlanStatusOf.
+const planStatusSQL = `(CASE
+	WHEN (c.first_submitted_at AT TIME ZONE 'Europe/London')::date <= @asof
+		AND (fp.submitted_at AT TIME ZONE 'Europe/London')::date > fp.due_on THEN 'sent_late'
+	WHEN (c.first_submitted_at AT TIME ZONE 'Europe/London')::date <= @asof THEN 'sent_on_time'
+	WHEN c.closed_on <= @asof THEN 'not_needed'
+	WHEN c.request_sent_on <= @asof IS NOT TRUE THEN 'not_requested'
+	WHEN c.plan_due_on < @asof THEN 'missing'
+	ELSE 'awaited'
+END)`
+
+// planStatusFrom is the FROM of a query over cases with planStatusSQL:
+// versions are numbered from 1 per case and kind, and never deleted, so
+// version 1 is the first plan.
+const planStatusFrom = ` FROM cases c
+	LEFT JOIN submissions fp ON fp.case_id = c.id AND fp.kind = 'plan' AND fp.version = 1 `
+
 func (s *Store) planOverview(ctx context.Context, sc Scope, asOf time.Time) ([]PlanCounts, error) {
-	type caseDates struct {
-		findingID int64
-		facts     domain.CaseFacts
-		lateDays  int
-	}
 	var b Batch
 	var findings []PlanCounts
 	const qFindings = `SELECT fi.id, r.title, fi.reference, fi.body FROM findings fi JOIN reports r ON r.id = fi.report_id
@@ -149,25 +166,19 @@ func (s *Store) planOverview(ctx context.Context, sc Scope, asOf time.Time) ([]P
 		var p PlanCounts
 		return p, r.Scan(&p.FindingID, &p.ReportTitle, &p.Reference, &p.Body)
 	}, qFindings, sc.ForceArg())
-	var cases []caseDates
-	// The first plan version of every case in one pass over the plans,
-	// rather than a look-up per case.
-	const qCases = `SELECT c.finding_id, c.request_sent_on, c.plan_due_on, c.first_submitted_at, c.closed_on,
-			first.submitted_at, first.due_on
-		FROM cases c
-		LEFT JOIN (SELECT DISTINCT ON (case_id) case_id, submitted_at, due_on FROM submissions
-			WHERE kind = 'plan' ORDER BY case_id, version) first ON first.case_id = c.id
-		WHERE $1::bigint IS NULL OR c.force_id = $1`
-	queryRows(&b, "plan overview: cases", &cases, func(r pgx.Row) (caseDates, error) {
-		var c caseDates
-		var firstAt, firstDue *time.Time
-		err := r.Scan(&c.findingID, &c.facts.RequestSentOn, &c.facts.PlanDueOn, &c.facts.FirstSubmittedAt,
-			&c.facts.ClosedOn, &firstAt, &firstDue)
-		if err == nil && firstAt != nil {
-			c.lateDays = domain.LateDays(firstDue, *firstAt)
-		}
-		return c, err
-	}, qCases, sc.ForceArg())
+	type count struct {
+		findingID int64
+		status    domain.PlanStatus
+		n         int
+	}
+	var counts []count
+	const qCounts = `SELECT c.finding_id, ` + planStatusSQL + `, count(*)` + planStatusFrom + `
+		WHERE @force::bigint IS NULL OR c.force_id = @force
+		GROUP BY 1, 2`
+	queryRows(&b, "plan overview: counts", &counts, func(r pgx.Row) (count, error) {
+		var c count
+		return c, r.Scan(&c.findingID, &c.status, &c.n)
+	}, qCounts, pgx.NamedArgs{"force": sc.ForceArg(), "asof": asOf})
 	if err := s.Send(ctx, &b); err != nil {
 		return nil, err
 	}
@@ -176,19 +187,34 @@ func (s *Store) planOverview(ctx context.Context, sc Scope, asOf time.Time) ([]P
 		findings[i].Counts = map[domain.PlanStatus]int{}
 		index[findings[i].FindingID] = i
 	}
-	for _, c := range cases {
-		i, ok := index[c.findingID]
-		if !ok {
-			continue // a recommendation made after the first read
+	for _, c := range counts {
+		if i, ok := index[c.findingID]; ok { // else made after the first read
+			findings[i].Forces += c.n
+			findings[i].Counts[c.status] += c.n
 		}
-		st, _ := domain.PlanStatusOf(c.facts, c.lateDays, asOf)
-		findings[i].Forces++
-		findings[i].Counts[st]++
 	}
 	slices.SortFunc(findings, func(a, b PlanCounts) int {
 		return cmp.Or(cmp.Compare(a.ReportTitle, b.ReportTitle), cmp.Compare(a.Reference, b.Reference), cmp.Compare(a.FindingID, b.FindingID))
 	})
 	return findings, nil
+}
+
+// planStatusesOf returns each case's plan status on asOf reckoned by
+// planStatusSQL, for the test that holds it to domain.PlanStatusOf.
+func (s *Store) planStatusesOf(ctx context.Context, caseIDs []int64, asOf time.Time) (map[int64]domain.PlanStatus, error) {
+	rows, err := s.db().Query(ctx, `SELECT c.id, `+planStatusSQL+planStatusFrom+`WHERE c.id = ANY(@ids)`,
+		pgx.NamedArgs{"ids": caseIDs, "asof": asOf})
+	if err != nil {
+		return nil, fmt.Errorf("store: plan statuses: %w", err)
+	}
+	out := map[int64]domain.PlanStatus{}
+	var id int64
+	var st domain.PlanStatus
+	_, err = pgx.ForEachRow(rows, []any{&id, &st}, func() error { out[id] = st; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("store: plan statuses: %w", err)
+	}
+	return out, nil
 }
 
 // Submission is one plan version or progress update, with its documents.
