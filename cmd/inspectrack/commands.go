@@ -252,8 +252,10 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || fs.Arg(0) != "verify" {
-		return errors.New("audit: want `audit verify`")
+	verify := fs.NArg() == 1 && fs.Arg(0) == "verify"
+	note := fs.NArg() == 2 && fs.Arg(0) == "note" && strings.TrimSpace(fs.Arg(1)) != ""
+	if !verify && !note {
+		return errors.New("audit: want `audit verify` or `audit note \"what was changed, and why\"`")
 	}
 	e, err := open(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {
@@ -262,6 +264,18 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, st
 	defer e.close()
 	if err := e.connect(ctx); err != nil {
 		return err
+	}
+	if note {
+		// A change made outside the portal (by hand in psql) is recorded
+		// here; the new event also moves the data version, so running
+		// servers read their pages afresh (store/readcache.go).
+		system := store.Actor{Email: "cli", RequestID: "cli-audit-note"}
+		ev := system.Event("manual.change", "", "", 0, strings.TrimSpace(fs.Arg(1)))
+		if err := e.store.AuditOne(ctx, ev); err != nil {
+			return fmt.Errorf("audit note: %w", err)
+		}
+		fmt.Fprintln(stdout, "noted in the audit trail")
+		return nil
 	}
 	res, err := e.store.VerifyAudit(ctx)
 	if err != nil {

@@ -31,6 +31,7 @@ commands:
   user disable EMAIL
   user reset-password EMAIL [--password-stdin]
   audit verify                    check the audit trail's hash chain
+  audit note "TEXT"               record a change made outside the portal (by hand in psql)
 
 Without DATABASE_URL every command starts (and stops) a private PostgreSQL
 cluster under INSPECTRACK_DATA_DIR (default ./.data). Run a command with -h

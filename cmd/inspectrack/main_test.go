@@ -199,10 +199,26 @@ func TestUserCommandsAndAuditVerify(t *testing.T) {
 	}
 	runOK("a long chosen password\n", "user", "reset-password", "--password-stdin", "new.person@demo.test")
 	runOK("", "user", "disable", "new.person@demo.test")
+	if out := runOK("", "audit", "note", "Kent's region corrected by hand"); !strings.Contains(out, "noted") {
+		t.Errorf("audit note: %q", out)
+	}
 	if out := runOK("", "audit", "verify"); !strings.Contains(out, "audit trail intact") {
 		t.Errorf("audit verify: %q", out)
 	}
-	err := run(ctx, []string{"inspectrack", "user", "add", "--email", "x@demo.test", "--name", "X", "--role", "liaison"}, envWith(vars), nil, io.Discard, io.Discard)
+	conn, err := pgx.Connect(ctx, vars["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var summary, actor string
+	if err := conn.QueryRow(ctx, `SELECT summary, actor_email FROM audit_events WHERE action = 'manual.change'`).Scan(&summary, &actor); err != nil ||
+		summary != "Kent's region corrected by hand" || actor != "cli" {
+		t.Errorf("the note in the audit trail: %q by %q (%v)", summary, actor, err)
+	}
+	if err := run(ctx, []string{"inspectrack", "audit", "note", "  "}, envWith(vars), nil, io.Discard, io.Discard); err == nil {
+		t.Error("an empty note was accepted")
+	}
+	err = run(ctx, []string{"inspectrack", "user", "add", "--email", "x@demo.test", "--name", "X", "--role", "liaison"}, envWith(vars), nil, io.Discard, io.Discard)
 	if err == nil {
 		t.Error("a liaison without a force was accepted")
 	}
