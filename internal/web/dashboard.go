@@ -177,14 +177,62 @@ var kindColours = map[domain.Kind]string{
 func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := s.parseDashboardQuery(r)
-	q.filter.Limit = dashboardPageSize
-	d, err := s.store.Dashboard(ctx, scope(r), q.filter)
+	flash := s.sessions.PopString(ctx, "flash")
+	content, err := s.dashboardContent(r, q)
 	if err != nil {
 		return err
 	}
+	p := s.page(r, "Dashboard")
+	p.Wide = true
+	p.HasErrors = q.errs.Any()
+	status := http.StatusOK
+	if q.errs.Any() {
+		status = http.StatusUnprocessableEntity
+	}
+	return s.render(w, r, status, components.DashboardPage(p, flash, content))
+}
+
+// dashboardContent is the HTML of the dashboard below the flash for q. It
+// depends only on the question (the query string), the user's scope and
+// role (which may schedule follow-ups) and the day, so the HTML of a
+// question without errors is kept for the data version (store.Cached):
+// rendering the page was most of its cost.
+func (s *Server) dashboardContent(r *http.Request, q dashboardQuery) (string, error) {
+	render := func() (string, error) {
+		v, err := s.dashboardView(r, q)
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		err = components.DashboardContent(v).Render(r.Context(), &b)
+		return b.String(), err
+	}
+	if q.errs.Any() {
+		return render()
+	}
+	type key struct {
+		sc    store.Scope
+		role  auth.Role
+		query string
+		today time.Time
+	}
+	k := key{sc: scope(r), query: r.URL.RawQuery, today: q.filter.Today}
+	if u := auth.UserFrom(r.Context()); u != nil {
+		k.role = u.Role
+	}
+	return store.Cached(r.Context(), s.store, k, render)
+}
+
+// dashboardView reads and lays out the dashboard for q.
+func (s *Server) dashboardView(r *http.Request, q dashboardQuery) (components.DashboardView, error) {
+	ctx := r.Context()
+	q.filter.Limit = dashboardPageSize
+	d, err := s.store.Dashboard(ctx, scope(r), q.filter)
+	if err != nil {
+		return components.DashboardView{}, err
+	}
 	regions, reports := d.Options.Regions, d.Options.Reports
 	v := components.DashboardView{
-		Flash:     s.sessions.PopString(ctx, "flash"),
 		AsOf:      components.DateField{Name: "asof", Legend: "As of", Hint: "Leave empty for today. For example, 2 10 2017", Day: q.day, Month: q.month, Year: q.year, Error: q.errs.For("asof-day")},
 		AsOfText:  components.FormatDate(q.filter.AsOf),
 		IsToday:   q.filter.AsOf.Equal(q.filter.Today),
@@ -268,7 +316,7 @@ func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 	if q.filter.FindingID != 0 {
 		counts, err := s.store.CaseStageCounts(ctx, scope(r), q.filter.FindingID, q.filter.AsOf)
 		if err != nil {
-			return err
+			return components.DashboardView{}, err
 		}
 		c := stageChart(counts, q.filter.AsOf, recLabel)
 		v.StageChart = &c
@@ -277,14 +325,7 @@ func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 
-	p := s.page(r, "Dashboard")
-	p.Wide = true
-	p.HasErrors = q.errs.Any()
-	status := http.StatusOK
-	if q.errs.Any() {
-		status = http.StatusUnprocessableEntity
-	}
-	return s.render(w, r, status, components.DashboardPage(p, v))
+	return v, nil
 }
 
 // recommendationLabel names a recommendation in a list: its reference and

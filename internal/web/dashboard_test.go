@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -284,6 +285,42 @@ func TestDashboardHeadlineLinksFilterByRule(t *testing.T) {
 	})
 	if n := doc.Find(`table[data-testid="forces"] thead th`).Length(); n != 4 {
 		t.Errorf("%d columns, want rank, force, region and the one rule", n)
+	}
+}
+
+// TestDashboardShowsAChangeAtOnce: the dashboard (kept for the data
+// version) and a force's page show a change made through the portal on the
+// very next request, for the user who made it and for another.
+func TestDashboardShowsAChangeAtOnce(t *testing.T) {
+	t.Parallel()
+	ts := newCurrentServer(t)
+	manager, inspector := ts.as("manager@demo.test"), ts.as("inspector@demo.test")
+	overdue := func(c *client) int {
+		t.Helper()
+		res := c.get("/dashboard")
+		wantStatus(t, res, http.StatusOK)
+		n, err := strconv.Atoi(res.doc(t).Find(`[data-testid="total-plan_overdue"]`).Text())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	today := domain.Today(ts.clock())
+	var id int64
+	if err := ts.store.Pool().QueryRow(context.Background(), `SELECT id FROM cases WHERE request_sent_on <= $1
+		AND plan_due_on < $1 AND first_submitted_at IS NULL AND closed_on IS NULL ORDER BY id LIMIT 1`, today).Scan(&id); err != nil {
+		t.Fatalf("a case with its plan overdue: %v", err)
+	}
+	before := overdue(manager)
+	if overdue(inspector) != before || overdue(manager) != before {
+		t.Fatal("two readings of the same data differ")
+	}
+	wantStatus(t, manager.post(fmt.Sprintf("/cases/%d/due-date", id),
+		dateValues("due", domain.AddDays(today, 30), url.Values{"reason": {"The force asked for a month more."}})), http.StatusSeeOther)
+	for who, c := range map[string]*client{"the manager": manager, "an inspector": inspector} {
+		if after := overdue(c); after != before-1 {
+			t.Errorf("%s sees %d plans overdue after one was given a month more, want %d", who, after, before-1)
+		}
 	}
 }
 
