@@ -96,85 +96,81 @@ for b in "${builds[@]}"; do
 	cookie[$b]=$(awk '$6 ~ /inspectrack_session/ {print $6 "=" $7}' "$jar")
 done
 
+# page I B: the path of page I for build B (its sample case and force).
+page() {
+	# shellcheck disable=SC1090
+	. "${datadir[$2]}-sample"
+	local pages=("/healthz" "/accessibility" "/dashboard" "/cases/$case" "/forces/$force")
+	printf '%s' "${pages[$1]}"
+}
+
+# report I B TABLE OUT [NOTE]: prints build B's row for page I from wrk's
+# output OUT. The last column compares with the base's row of the same
+# page in the same TABLE.
+declare -A healthz base_rps
+report() {
+	local i=$1 b=$2 table=$3 out=$4 note=${5:-}
+	local path name=$b rps p50 p99 errors ratio vsbase=
+	path=$(page "$i" "$b")
+	[ "$b" = base ] && name=$rev
+	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+	p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+	errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
+	[ "$i" = 0 ] && healthz[$b]=$rps
+	ratio=$(awk -v a="$rps" -v h="${healthz[$b]}" 'BEGIN { printf "1/%.1f", h / a }')
+	if [ "$b" = base ]; then
+		base_rps[$table.$i]=$rps
+	elif [ -n "${base_rps[$table.$i]:-}" ]; then
+		vsbase=$(awk -v a="$rps" -v b="${base_rps[$table.$i]}" 'BEGIN { printf "%.2fx", a / b }')
+	fi
+	printf '%-24s %-8s %10s %9s %9s %11s %7s %9s %s\n' "$path" "$name" "$rps" "$p50" "$p99" "$ratio" "${targets[$i]}" "$vsbase" "$errors$note"
+}
+
 # /accessibility reads nothing but the session: the floor of a signed-in
 # page, for reading the others' ratios.
 targets=("" "" "1/20" "1/10" "1/10")
 printf '\n%-24s %-8s %10s %9s %9s %11s %7s %9s\n' "page" "build" "req/s" "p50" "p99" "vs healthz" "target" "vs base"
-declare -A healthz base_rps
 for i in "${!targets[@]}"; do
 	for b in "${builds[@]}"; do
-		# shellcheck disable=SC1090
-		. "${datadir[$b]}-sample"
-		pages=("/healthz" "/accessibility" "/dashboard" "/cases/$case" "/forces/$force")
-		path=${pages[$i]}
-		name=$b
-		[ "$b" = base ] && name=$rev
+		path=$(page "$i" "$b")
 		code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Cookie: ${cookie[$b]}" "${url[$b]}$path")
 		if [ "$code" != 200 ]; then
-			printf '%-24s %-8s %s\n' "$path" "$name" "status $code: not measured"
+			printf '%-24s %-8s %s\n' "$path" "$([ "$b" = base ] && echo "$rev" || echo "$b")" "status $code: not measured"
 			continue
 		fi
 		wrk -t2 -c$conns -d2s -H "Cookie: ${cookie[$b]}" "${url[$b]}$path" >/dev/null
-		out=$(wrk -t2 -c$conns -d"$duration" --latency -H "Cookie: ${cookie[$b]}" "${url[$b]}$path")
-		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-		p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-		p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-		errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
-		[ "$i" = 0 ] && healthz[$b]=$rps
-		ratio=$(awk -v a="$rps" -v h="${healthz[$b]}" 'BEGIN { printf "1/%.1f", h / a }')
-		vsbase=
-		if [ "$b" = base ]; then
-			base_rps[$i]=$rps
-		elif [ -n "${base_rps[$i]:-}" ]; then
-			vsbase=$(awk -v a="$rps" -v b="${base_rps[$i]}" 'BEGIN { printf "%.2fx", a / b }')
-		fi
-		printf '%-24s %-8s %10s %9s %9s %11s %7s %9s %s\n' "$path" "$name" "$rps" "$p50" "$p99" "$ratio" "${targets[$i]}" "$vsbase" "$errors"
+		report "$i" "$b" quiet "$(wrk -t2 -c$conns -d"$duration" --latency -H "Cookie: ${cookie[$b]}" "${url[$b]}$path")"
 	done
 done
 
-# The cached pages again while the data changes: the manager moves the
-# plan due date of the case after the sample (so the sample's timeline does
-# not grow) back and forth every $write_every s, each
-# move a change with its audit event, which moves every build's data
-# version (the base keeps no cache, so its rows are as above).
+# The kept pages again while the data changes: the manager moves the plan
+# due date of the case after the sample (so the sample's timeline does not
+# grow) back and forth, $write_every s after each move returns, each move a
+# change with its audit event, which moves the data version. A move waits
+# for the loaded server, so each row says how many were made.
 write_every=${BENCH_WRITE_EVERY:-0.1}
-printf '\nwhile the manager changes a due date every %ss (each an audited change):\n' "$write_every"
-declare -A writes_rps
+printf '\nwhile the manager changes a due date, %ss after the last change returned (each an audited change):\n' "$write_every"
 for i in 2 3 4; do
 	for b in "${builds[@]}"; do
 		# shellcheck disable=SC1090
 		. "${datadir[$b]}-sample"
-		pages=("/healthz" "/accessibility" "/dashboard" "/cases/$case" "/forces/$force")
-		path=${pages[$i]}
-		name=$b
-		[ "$b" = base ] && name=$rev
+		writes=$work/writes-$b-$i
 		(
 			day=1
 			while :; do
-				curl -sS -o /dev/null -H "Cookie: ${cookie[$b]}" --data "due-day=$day&due-month=1&due-year=2099&reason=make+bench" \
-					"${url[$b]}/cases/$((case + 1))/due-date" || true
+				curl -sS -o /dev/null -w '%{http_code}\n' -H "Cookie: ${cookie[$b]}" \
+					--data "due-day=$day&due-month=1&due-year=2099&reason=make+bench" \
+					"${url[$b]}/cases/$((case + 1))/due-date" >>"$writes" || true
 				day=$((3 - day))
 				sleep "$write_every"
 			done
 		) &
 		writer=$!
-		out=$(wrk -t2 -c$conns -d"$duration" --latency -H "Cookie: ${cookie[$b]}" "${url[$b]}$path")
+		out=$(wrk -t2 -c$conns -d"$duration" --latency -H "Cookie: ${cookie[$b]}" "${url[$b]}$(page "$i" "$b")")
 		kill "$writer"
 		wait "$writer" 2>/dev/null || true
-		moved=$(curl -sS -H "Cookie: ${cookie[$b]}" "${url[$b]}/cases/$((case + 1))" | grep -c 'make bench' || true)
-		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-		p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-		p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-		errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out")
-		ratio=$(awk -v a="$rps" -v h="${healthz[$b]}" 'BEGIN { printf "1/%.1f", h / a }')
-		vsbase=
-		if [ "$b" = base ]; then
-			writes_rps[$i]=$rps
-		elif [ -n "${writes_rps[$i]:-}" ]; then
-			vsbase=$(awk -v a="$rps" -v b="${writes_rps[$i]}" 'BEGIN { printf "%.2fx", a / b }')
-		fi
-		[ "$moved" -gt 0 ] || errors="$errors (the due date did not move: no writes)"
-		printf '%-24s %-8s %10s %9s %9s %11s %7s %9s %s\n' "$path" "$name" "$rps" "$p50" "$p99" "$ratio" "${targets[$i]}" "$vsbase" "$errors"
+		report "$i" "$b" writes "$out" " ($(grep -c '^303$' "$writes" || true) changes)"
 	done
 done
 
