@@ -288,6 +288,19 @@ func TestDashboardHeadlineLinksFilterByRule(t *testing.T) {
 	}
 }
 
+// plansOverdue is the dashboard's headline count of plans overdue, as c
+// sees it today.
+func plansOverdue(t *testing.T, c *client) int {
+	t.Helper()
+	res := c.get("/dashboard")
+	wantStatus(t, res, http.StatusOK)
+	n, err := strconv.Atoi(res.doc(t).Find(`[data-testid="total-plan_overdue"]`).Text())
+	if err != nil {
+		t.Fatalf("plans overdue: %v", err)
+	}
+	return n
+}
+
 // TestDashboardShowsAChangeAtOnce: the dashboard (kept for the data
 // version) and a force's page show a change made through the portal on the
 // very next request, for the user who made it and for another.
@@ -295,16 +308,7 @@ func TestDashboardShowsAChangeAtOnce(t *testing.T) {
 	t.Parallel()
 	ts := newCurrentServer(t)
 	manager, inspector := ts.as("manager@demo.test"), ts.as("inspector@demo.test")
-	overdue := func(c *client) int {
-		t.Helper()
-		res := c.get("/dashboard")
-		wantStatus(t, res, http.StatusOK)
-		n, err := strconv.Atoi(res.doc(t).Find(`[data-testid="total-plan_overdue"]`).Text())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	overdue := func(c *client) int { return plansOverdue(t, c) }
 	today := domain.Today(ts.clock())
 	var id int64
 	if err := ts.store.Pool().QueryRow(context.Background(), `SELECT id FROM cases WHERE request_sent_on <= $1
@@ -327,12 +331,7 @@ func TestDashboardShowsAChangeAtOnce(t *testing.T) {
 func TestDashboardMovesOnWithTheClock(t *testing.T) {
 	t.Parallel()
 	ts := newCurrentServer(t)
-	overdue := func() int {
-		res := ts.as("manager@demo.test").get("/dashboard")
-		wantStatus(t, res, http.StatusOK)
-		n, _ := strconv.Atoi(res.doc(t).Find(`[data-testid="total-plan_overdue"]`).Text())
-		return n
-	}
+	overdue := func() int { return plansOverdue(t, ts.as("manager@demo.test")) }
 	before := overdue()
 	// R2's plans are due in 9 days; ten days on, those not in are overdue.
 	ts.setClock(ts.clock().Add(10 * 24 * time.Hour))
