@@ -199,24 +199,6 @@ func (s *Store) planOverview(ctx context.Context, sc Scope, asOf time.Time) ([]P
 	return findings, nil
 }
 
-// planStatusesOf returns each case's plan status on asOf reckoned by
-// planStatusSQL, for the test that holds it to domain.PlanStatusOf.
-func (s *Store) planStatusesOf(ctx context.Context, caseIDs []int64, asOf time.Time) (map[int64]domain.PlanStatus, error) {
-	rows, err := s.db().Query(ctx, `SELECT c.id, `+planStatusSQL+planStatusFrom+`WHERE c.id = ANY(@ids)`,
-		pgx.NamedArgs{"ids": caseIDs, "asof": asOf})
-	if err != nil {
-		return nil, fmt.Errorf("store: plan statuses: %w", err)
-	}
-	out := map[int64]domain.PlanStatus{}
-	var id int64
-	var st domain.PlanStatus
-	_, err = pgx.ForEachRow(rows, []any{&id, &st}, func() error { out[id] = st; return nil })
-	if err != nil {
-		return nil, fmt.Errorf("store: plan statuses: %w", err)
-	}
-	return out, nil
-}
-
 // Submission is one plan version or progress update, with its documents.
 type Submission struct {
 	ID            int64
