@@ -216,13 +216,16 @@ BEGIN
 	END LOOP;
 END $$;`
 
+// beginner is what a pool and a connection both offer.
+type beginner interface {
+	Begin(context.Context) (pgx.Tx, error)
+}
+
 // Change runs a test's own change to the data (a fixture, a date moved
 // back) in one transaction with an audit event, as the portal makes its
 // changes: requireAudit refuses it otherwise, and the pages' read cache,
 // filed under the newest audit event, would not see it.
-func Change(t testing.TB, db interface {
-	Begin(context.Context) (pgx.Tx, error)
-}, fn func(ctx context.Context, tx pgx.Tx) error) {
+func Change(t testing.TB, db beginner, fn func(ctx context.Context, tx pgx.Tx) error) {
 	t.Helper()
 	ctx := context.Background()
 	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
@@ -238,9 +241,7 @@ func Change(t testing.TB, db interface {
 
 // Exec is Change for one statement; it returns the statement's first
 // column of its first row (an id it RETURNS), or 0.
-func Exec(t testing.TB, db interface {
-	Begin(context.Context) (pgx.Tx, error)
-}, q string, args ...any) int64 {
+func Exec(t testing.TB, db beginner, q string, args ...any) int64 {
 	t.Helper()
 	var id int64
 	Change(t, db, func(ctx context.Context, tx pgx.Tx) error {
@@ -254,7 +255,6 @@ func Exec(t testing.TB, db interface {
 				return err
 			}
 		}
-		rows.Close()
 		return rows.Err()
 	})
 	return id
