@@ -25,7 +25,7 @@ $(BIN): $(GO_SOURCES) go.mod go.sum
 	go build -o $(BIN) ./cmd/inspectrack
 
 .PHONY: test
-test: check ensure-chromium ensure-pdftotext ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
+test: check vulncheck ensure-chromium ensure-pdftotext ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
 	go test -race -count=1 ./...
 
 .PHONY: bench-upload
@@ -42,6 +42,16 @@ check-fmt:
 .PHONY: check-vet
 check-vet:
 	go vet ./...
+
+# The Go vulnerability database, pinned as the module the proxy serves, so
+# govulncheck needs no internet: its data/osv folder is a database it reads.
+VULNDB := golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
+
+.PHONY: vulncheck
+vulncheck: ## govulncheck against the pinned vulnerability database: fails on a called vulnerability in a required module
+	@db=$$(go mod download -json $(VULNDB) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p'); \
+	test -d "$$db/data/osv" || { echo "vulncheck: no database at $$db/data/osv"; exit 1; }; \
+	go run golang.org/x/vuln/cmd/govulncheck@v1.9.0 -db "file://$$db/data/osv" -format json ./... | go run ./internal/devtools/vulncheck
 
 .PHONY: generate
 generate: ## regenerate the templ views (*_templ.go)
