@@ -394,8 +394,9 @@ func (s *Store) benchAudit(ctx context.Context, n int, actorID int64) (int64, er
 		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))`).Scan(&first); err != nil {
 			return err
 		}
-		src := &benchAuditRows{events: events, first: first, prev: prev, actorID: actorID, email: email, key: s.keys.Current}
-		if src.key.secret == nil {
+		key := s.keys.Current
+		src := &benchAuditRows{events: events, first: first, prev: prev, actorID: actorID, email: email, key: key, hasher: newChainHasher(key)}
+		if key.secret == nil {
 			return fmt.Errorf("store: bench audit: %w", ErrNoAuditKey)
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_events"}, []string{"id", "occurred_at", "actor_id",
@@ -423,6 +424,7 @@ type benchAuditRows struct {
 	actorID int64
 	email   string
 	key     AuditKey
+	hasher  *chainHasher
 	row     []any
 }
 
@@ -437,7 +439,7 @@ func (b *benchAuditRows) Next() bool {
 		Action: act.action, ObjectType: "case", ObjectID: strconv.FormatInt(be.caseID, 10), ForceID: int64(be.force),
 		Summary: act.summary, RequestID: "bench", ClientAddr: "127.0.0.1", KeyID: b.key.id, PrevHash: b.prev,
 	}
-	e.Hash = hashEvent(e, b.key)
+	e.Hash = b.hasher.sum(e)
 	b.prev = e.Hash
 	b.row = []any{e.ID, e.OccurredAt, e.ActorID, e.ActorEmail, e.Action, e.ObjectType, e.ObjectID, e.ForceID,
 		e.Summary, e.RequestID, e.ClientAddr, e.KeyID, e.PrevHash, e.Hash}
