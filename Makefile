@@ -28,6 +28,19 @@ $(BIN): $(GO_SOURCES) go.mod go.sum
 test: check vulncheck ensure-chromium ensure-pdftotext ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
 	go test -race -count=1 ./...
 
+# Every Fuzz function of the module, found by go test -list (none is named
+# here), each fuzzed for FUZZTIME; their seed corpora already run in `make test`.
+FUZZTIME ?= 30s
+.PHONY: fuzz
+fuzz: ## fuzz every Fuzz function of the module for FUZZTIME each (default 30s)
+	@set -o pipefail; targets=$$(go test -list '^Fuzz' ./... | awk '/^Fuzz/ { f[n++] = $$1; next } /^ok / { for (i = 0; i < n; i++) print $$2 "," f[i]; n = 0 }') || exit 1; \
+	[ -n "$$targets" ] || { echo "no Fuzz functions found"; exit 1; }; \
+	failed=""; for t in $$targets; do pkg=$${t%%,*}; fn=$${t#*,}; \
+		echo "== $$fn ($$pkg) for $(FUZZTIME)"; \
+		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$pkg" || failed="$$failed $$fn"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzzing failed:$$failed (the failing inputs are under the packages' testdata/fuzz)"; exit 1; fi
+
 .PHONY: bench-upload
 bench-upload: ## upload 100 MiB to the real server process: throughput and its peak memory
 	go test -run '^$$' -bench BenchmarkUpload100MiB -benchtime 1x ./internal/web/

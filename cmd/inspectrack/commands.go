@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -252,10 +253,28 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	verify := fs.NArg() == 1 && fs.Arg(0) == "verify"
-	note := fs.NArg() == 2 && fs.Arg(0) == "note" && strings.TrimSpace(fs.Arg(1)) != ""
-	if !verify && !note {
-		return errors.New("audit: want `audit verify` or `audit note \"what was changed, and why\"`")
+	rest := fs.Args()
+	verify := len(rest) >= 1 && rest[0] == "verify"
+	checkpoint := len(rest) == 1 && rest[0] == "checkpoint"
+	note := len(rest) == 2 && rest[0] == "note" && strings.TrimSpace(rest[1]) != ""
+	if !verify && !checkpoint && !note {
+		return errors.New("audit: want `audit verify [--checkpoint LINE_OR_FILE]...`, `audit checkpoint` or `audit note \"what was changed, and why\"`")
+	}
+	var checkpoints []store.AuditCheckpoint
+	if verify {
+		vfs := flag.NewFlagSet("inspectrack audit verify", flag.ContinueOnError)
+		vfs.SetOutput(stderr)
+		vfs.Func("checkpoint", "a line printed by `audit checkpoint`, or a file of them (repeatable)", func(v string) error {
+			cps, err := readCheckpoints(v)
+			checkpoints = append(checkpoints, cps...)
+			return err
+		})
+		if err := vfs.Parse(rest[1:]); err != nil {
+			return err
+		}
+		if vfs.NArg() != 0 {
+			return fmt.Errorf("audit verify: unexpected %q", vfs.Arg(0))
+		}
 	}
 	e, err := open(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {
@@ -265,19 +284,27 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if err := e.connect(ctx); err != nil {
 		return err
 	}
-	if note {
+	switch {
+	case note:
 		// A change made outside the portal (by hand in psql) is recorded
 		// here; the new event also moves the data version, so running
 		// servers read their pages afresh (store/readcache.go).
 		system := store.Actor{Email: "cli", RequestID: "cli-audit-note"}
-		ev := system.Event("manual.change", "", "", 0, strings.TrimSpace(fs.Arg(1)))
+		ev := system.Event("manual.change", "", "", 0, strings.TrimSpace(rest[1]))
 		if err := e.store.AuditOne(ctx, ev); err != nil {
 			return fmt.Errorf("audit note: %w", err)
 		}
 		fmt.Fprintln(stdout, "noted in the audit trail")
 		return nil
+	case checkpoint:
+		cp, err := e.store.AuditCheckpoint(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, cp.String())
+		return nil
 	}
-	res, err := e.store.VerifyAudit(ctx)
+	res, err := e.store.VerifyAudit(ctx, checkpoints...)
 	if err != nil {
 		return err
 	}
@@ -285,8 +312,42 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "audit trail BROKEN at event %d after %d events checked: %s\n", res.BrokenID, res.Checked, res.Problem)
 		return fmt.Errorf("audit verify: chain broken at event %d", res.BrokenID)
 	}
-	fmt.Fprintf(stdout, "audit trail intact: %d events verified\n", res.Checked)
+	fmt.Fprintf(stdout, "audit trail intact: %d events verified", res.Checked)
+	if res.Unkeyed > 0 {
+		fmt.Fprintf(stdout, " (the first %d from before the chain was keyed)", res.Unkeyed)
+	}
+	if len(checkpoints) > 0 {
+		fmt.Fprintf(stdout, ", passing through %d checkpoint(s)", len(checkpoints))
+	}
+	fmt.Fprintln(stdout)
 	return nil
+}
+
+// readCheckpoints reads v as one checkpoint line or, failing that, as a
+// file of them (blank lines and # comments skipped).
+func readCheckpoints(v string) ([]store.AuditCheckpoint, error) {
+	if cp, err := store.ParseAuditCheckpoint(v); err == nil {
+		return []store.AuditCheckpoint{cp}, nil
+	}
+	b, err := os.ReadFile(v)
+	if err != nil {
+		return nil, fmt.Errorf("neither a checkpoint nor a readable file: %w", err)
+	}
+	var cps []store.AuditCheckpoint
+	for line := range strings.Lines(string(b)) {
+		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		cp, err := store.ParseAuditCheckpoint(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v, err)
+		}
+		cps = append(cps, cp)
+	}
+	if len(cps) == 0 {
+		return nil, fmt.Errorf("%s holds no checkpoint", v)
+	}
+	return cps, nil
 }
 
 // seedBench builds the national-scale data set (see seed.Bench) in a
@@ -331,7 +392,11 @@ func seedBench(ctx context.Context, cfg config.Config, stdout, stderr io.Writer)
 		return err
 	}
 	defer bpool.Close()
-	bst := store.New(bpool)
+	keys, err := auditKeys(cfg)
+	if err != nil {
+		return err
+	}
+	bst := store.New(bpool, store.WithAuditKeys(keys))
 	password := cfg.DemoPassword
 	if password == "" {
 		password = auth.GeneratePassword()

@@ -68,14 +68,39 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*env, error
 }
 
 // connect opens the pool (after migrations, which use their own
-// connection).
+// connection), with a store holding the audit chain's keys.
 func (e *env) connect(ctx context.Context) error {
+	keys, err := auditKeys(e.cfg)
+	if err != nil {
+		return err
+	}
 	pool, err := database.Connect(ctx, e.connStr)
 	if err != nil {
 		return err
 	}
-	e.pool, e.store = pool, store.New(pool)
+	e.pool, e.store = pool, store.New(pool, store.WithAuditKeys(keys))
 	return nil
+}
+
+// auditKeys reads the audit chain's keys the configuration names (see
+// config.AuditKeys), generating the embedded default's key file if need be.
+func auditKeys(cfg config.Config) (store.AuditKeys, error) {
+	cur, old, err := cfg.AuditKeys()
+	if err != nil {
+		return store.AuditKeys{}, err
+	}
+	var ks store.AuditKeys
+	if ks.Current, err = store.NewAuditKey(cur); err != nil {
+		return ks, err
+	}
+	for _, o := range old {
+		k, err := store.NewAuditKey(o)
+		if err != nil {
+			return ks, err
+		}
+		ks.Old = append(ks.Old, k)
+	}
+	return ks, nil
 }
 
 // migrateUp applies pending migrations; a dirty schema stops everything.

@@ -30,7 +30,10 @@ commands:
   user add --email E --name N --role R [--force CODE] [--password-stdin]
   user disable EMAIL
   user reset-password EMAIL [--password-stdin]
-  audit verify                    check the audit trail's hash chain
+  audit verify [--checkpoint LINE_OR_FILE]...
+                                  check the audit trail's keyed hash chain (and that it
+                                  passes through each checkpoint kept elsewhere)
+  audit checkpoint                print the newest event's id, key id and keyed hash, to keep elsewhere
   audit note "TEXT"               record a change made outside the portal (by hand in psql)
 
 Without DATABASE_URL every command starts (and stops) a private PostgreSQL

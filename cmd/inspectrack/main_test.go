@@ -107,7 +107,7 @@ func get(t *testing.T, c *http.Client, u string) (int, string) {
 
 func TestServeAnswersAndStopsCleanly(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t)}
+	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t), "INSPECTRACK_AUDIT_KEY": testAuditKey}
 	base, stop := startServe(t, vars)
 	for _, path := range []string{"/", "/healthz", "/readyz", "/accessibility"} {
 		if code, body := get(t, http.DefaultClient, base+path); code != http.StatusOK {
@@ -122,7 +122,7 @@ func TestServeAnswersAndStopsCleanly(t *testing.T) {
 func TestSeedDemoTwiceLeavesExactly43Forces(t *testing.T) {
 	t.Parallel()
 	cs := testdb.ConnString(t)
-	vars := map[string]string{"DATABASE_URL": cs, "INSPECTRACK_DEMO_PASSWORD": "demo password for tests"}
+	vars := map[string]string{"DATABASE_URL": cs, "INSPECTRACK_AUDIT_KEY": testAuditKey, "INSPECTRACK_DEMO_PASSWORD": "demo password for tests"}
 	for i := 0; i < 2; i++ {
 		var out bytes.Buffer
 		if err := run(context.Background(), []string{"inspectrack", "seed", "demo"}, envWith(vars), nil, &out, io.Discard); err != nil {
@@ -158,7 +158,7 @@ func TestServeRefusesADirtySchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"serve", "--addr", "127.0.0.1:0"}, {"serve", "--no-migrate", "--addr", "127.0.0.1:0"}} {
-		err := run(context.Background(), append([]string{"inspectrack"}, args...), envWith(map[string]string{"DATABASE_URL": cs}), nil, io.Discard, io.Discard)
+		err := run(context.Background(), append([]string{"inspectrack"}, args...), envWith(map[string]string{"DATABASE_URL": cs, "INSPECTRACK_AUDIT_KEY": testAuditKey}), nil, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "migrate force") {
 			t.Errorf("%v on a dirty schema: %v; want a refusal that says how to repair", args, err)
 		}
@@ -167,7 +167,7 @@ func TestServeRefusesADirtySchema(t *testing.T) {
 
 func TestMigrateDownAndUpAgain(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t)}
+	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t), "INSPECTRACK_AUDIT_KEY": testAuditKey}
 	var out bytes.Buffer
 	for _, step := range [][]string{{"version"}, {"down", "1"}, {"up"}} {
 		out.Reset()
@@ -182,7 +182,7 @@ func TestMigrateDownAndUpAgain(t *testing.T) {
 
 func TestUserCommandsAndAuditVerify(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t)}
+	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t), "INSPECTRACK_AUDIT_KEY": testAuditKey}
 	ctx := context.Background()
 	runOK := func(stdin string, args ...string) string {
 		t.Helper()
@@ -242,7 +242,7 @@ func TestPagesAnswer503WhileTheDatabaseIsDown(t *testing.T) {
 	if err := cluster.EnsureDatabase(ctx, "inspectrack"); err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{"DATABASE_URL": cluster.ConnString("inspectrack"), "INSPECTRACK_DEMO_PASSWORD": "outage test password"}
+	vars := map[string]string{"DATABASE_URL": cluster.ConnString("inspectrack"), "INSPECTRACK_AUDIT_KEY": testAuditKey, "INSPECTRACK_DEMO_PASSWORD": "outage test password"}
 	if err := run(ctx, []string{"inspectrack", "seed", "demo"}, envWith(vars), nil, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}

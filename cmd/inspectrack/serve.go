@@ -27,6 +27,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// Refuse before starting anything: a portal that cannot extend the
+	// audit chain cannot change any data.
+	if _, err := auditKeys(cfg); err != nil {
+		return err
+	}
 	log := newLogger(cfg, stderr)
 	if getenv("GOGC") == "" {
 		// A page view leaves only short-lived garbage over a live heap of

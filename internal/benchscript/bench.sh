@@ -19,6 +19,12 @@ duration=${BENCH_DURATION:-10s}
 conns=32
 password=${INSPECTRACK_DEMO_PASSWORD:-bench-password-$(date +%s)}
 export INSPECTRACK_DEMO_PASSWORD=$password
+# The bench databases are throwaway: on a DATABASE_URL server they are keyed
+# with a fixed bench audit key unless one is given (the embedded cluster
+# generates its own key file under its data folder).
+if [ -n "${DATABASE_URL:-}" ] && [ -z "${INSPECTRACK_AUDIT_KEY:-}${INSPECTRACK_AUDIT_KEY_FILE:-}" ]; then
+	export INSPECTRACK_AUDIT_KEY=$(printf 'inspectrack bench audit key, for bench data only' | od -An -tx1 | tr -d ' \n')
+fi
 baseline=${BENCH_BASELINE:-}
 work=$(mktemp -d)
 servers=()

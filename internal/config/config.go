@@ -33,6 +33,12 @@ type Config struct {
 
 	DemoPassword string // INSPECTRACK_DEMO_PASSWORD: password of the demo users
 
+	// The audit chain's key, as configured; AuditKeys decodes it. Secret:
+	// never log a Config.
+	AuditKey     string // INSPECTRACK_AUDIT_KEY
+	AuditKeyFile string // INSPECTRACK_AUDIT_KEY_FILE
+	AuditKeysOld string // INSPECTRACK_AUDIT_KEYS_OLD: comma-separated keys retired by rotation
+
 	MaxFileBytes       int64
 	MaxSubmissionBytes int64
 	AssessDays         int // days after a plan is received before its assessment is overdue
@@ -54,6 +60,9 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"INSPECTRACK_MAX_FILE_MB", "25", "largest document a force may upload, in MiB"},
 	{"INSPECTRACK_MAX_SUBMISSION_MB", "100", "largest submission (all its documents), in MiB"},
 	{"INSPECTRACK_ASSESS_DAYS", "30", "days after a plan arrives before its assessment counts as overdue"},
+	{"INSPECTRACK_AUDIT_KEY", "(none)", "key of the audit chain's HMAC, >= 32 bytes in hex or base64; required with DATABASE_URL (or the file below)"},
+	{"INSPECTRACK_AUDIT_KEY_FILE", "(none)", "file with the audit key on its first line and old keys on the next; without DATABASE_URL, INSPECTRACK_DATA_DIR/audit.key is generated"},
+	{"INSPECTRACK_AUDIT_KEYS_OLD", "(none)", "comma-separated keys retired by rotation, kept to verify the events they keyed"},
 }
 
 // Load reads the environment through getenv, then lets flags in args
@@ -88,6 +97,9 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 	assess := int64(0)
 	fs.Int64Var(&assess, "assess-days", envInt(env("INSPECTRACK_ASSESS_DAYS", "30")), "days to assess a plan")
 	c.DemoPassword = getenv("INSPECTRACK_DEMO_PASSWORD")
+	c.AuditKey = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY"))
+	c.AuditKeyFile = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY_FILE"))
+	c.AuditKeysOld = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEYS_OLD"))
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

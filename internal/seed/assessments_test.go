@@ -13,7 +13,7 @@ func TestSeedingTwicePublishesTheStorysAssessmentsOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.Pool(t)
-	st := store.New(pool)
+	st := store.New(pool, store.WithAuditKeys(testdb.AuditKeys()))
 	for range 2 {
 		if _, err := seed.Demo(ctx, st, "pw for the test", cheap); err != nil {
 			t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 func TestBenchBuildsAWholeDataSet(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := store.New(testdb.Pool(t))
+	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
 	size := store.BenchSize{Forces: 60, Reports: 4, Recommendations: 9, PerReport: 3, AuditEvents: 5000}
 	now := time.Now()
 	if err := seed.BenchWith(ctx, st, "pw for the test", cheap, now, size); err != nil {
@@ -70,7 +70,7 @@ func TestBenchBuildsAWholeDataSet(t *testing.T) {
 func TestStoryFollowUpsFollowThe2017Categories(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := store.New(testdb.Pool(t))
+	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
 	if _, err := seed.Demo(ctx, st, "pw for the test", cheap); err != nil {
 		t.Fatal(err)
 	}

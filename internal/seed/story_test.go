@@ -21,7 +21,7 @@ func TestSeedingTwiceAddsTheStoryOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.Pool(t)
-	st := store.New(pool)
+	st := store.New(pool, store.WithAuditKeys(testdb.AuditKeys()))
 	for range 2 {
 		if _, err := seed.Demo(ctx, st, "pw for the test", cheap); err != nil {
 			t.Fatal(err)
@@ -92,7 +92,7 @@ func TestSeedingTwiceAddsTheStoryOnce(t *testing.T) {
 func TestStoryLeavesInspectorsEditsAlone(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := store.New(testdb.Pool(t))
+	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
 	if _, err := seed.Demo(ctx, st, "pw for the test", cheap); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestStoryRecordsEveryForcesPlanOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.Pool(t)
-	st := store.New(pool)
+	st := store.New(pool, store.WithAuditKeys(testdb.AuditKeys()))
 	for range 2 {
 		if _, err := seed.Demo(ctx, st, "pw for the test", cheap); err != nil {
 			t.Fatal(err)

@@ -394,10 +394,14 @@ func (s *Store) benchAudit(ctx context.Context, n int, actorID int64) (int64, er
 		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))`).Scan(&first); err != nil {
 			return err
 		}
-		src := &benchAuditRows{events: events, first: first, prev: prev, actorID: actorID, email: email}
+		key := s.keys.Current
+		src := &benchAuditRows{events: events, first: first, prev: prev, actorID: actorID, email: email, key: key, hasher: newChainHasher(key)}
+		if key.secret == nil {
+			return fmt.Errorf("store: bench audit: %w", ErrNoAuditKey)
+		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_events"}, []string{"id", "occurred_at", "actor_id",
 			"actor_email", "action", "object_type", "object_id", "force_id", "summary", "request_id", "client_addr",
-			"prev_hash", "hash"}, src); err != nil {
+			"key_id", "prev_hash", "hash"}, src); err != nil {
 			return err
 		}
 		last := first + int64(len(events)) - 1
@@ -419,6 +423,8 @@ type benchAuditRows struct {
 	prev    []byte
 	actorID int64
 	email   string
+	key     AuditKey
+	hasher  *chainHasher
 	row     []any
 }
 
@@ -431,12 +437,12 @@ func (b *benchAuditRows) Next() bool {
 	e := AuditEvent{
 		ID: b.first + int64(b.i), OccurredAt: time.UnixMicro(be.at).UTC(), ActorID: b.actorID, ActorEmail: b.email,
 		Action: act.action, ObjectType: "case", ObjectID: strconv.FormatInt(be.caseID, 10), ForceID: int64(be.force),
-		Summary: act.summary, RequestID: "bench", ClientAddr: "127.0.0.1", PrevHash: b.prev,
+		Summary: act.summary, RequestID: "bench", ClientAddr: "127.0.0.1", KeyID: b.key.id, PrevHash: b.prev,
 	}
-	e.Hash = hashEvent(e)
+	e.Hash = b.hasher.sum(e)
 	b.prev = e.Hash
 	b.row = []any{e.ID, e.OccurredAt, e.ActorID, e.ActorEmail, e.Action, e.ObjectType, e.ObjectID, e.ForceID,
-		e.Summary, e.RequestID, e.ClientAddr, e.PrevHash, e.Hash}
+		e.Summary, e.RequestID, e.ClientAddr, e.KeyID, e.PrevHash, e.Hash}
 	b.i++
 	return true
 }

@@ -24,7 +24,7 @@ var testActor = store.Actor{Email: "test", RequestID: "test"}
 func newRecommendation(t *testing.T) (*store.Store, int64) {
 	t.Helper()
 	ctx := context.Background()
-	st := store.New(testdb.Pool(t))
+	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
 	forces, err := seed.Forces()
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +233,7 @@ func TestRecordRequestThenCorrectKeepsChangedDueDates(t *testing.T) {
 func TestCriteriaReorderAndFixedOnceCasesExist(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := store.New(testdb.Pool(t))
+	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
 	forces, _ := seed.Forces()
 	if _, _, err := st.UpsertForces(ctx, testActor, forces); err != nil {
 		t.Fatal(err)
@@ -295,7 +295,7 @@ func TestCriteriaReorderAndFixedOnceCasesExist(t *testing.T) {
 // recommendations at 43 forces).
 func BenchmarkListCasesByStage(b *testing.B) {
 	ctx := context.Background()
-	st := store.New(testdb.Pool(b))
+	st := store.New(testdb.Pool(b), store.WithAuditKeys(testdb.AuditKeys()))
 	forces, _ := seed.Forces()
 	if _, _, err := st.UpsertForces(ctx, testActor, forces); err != nil {
 		b.Fatal(err)

@@ -32,7 +32,7 @@ const propRegions = 3
 func newWorld(t *testing.T, nForces, nReports, nFindings int) *world {
 	t.Helper()
 	pool := testdb.Pool(t)
-	w := &world{pool: pool, st: store.New(pool), regions: map[int64]string{}, reportOf: map[int64]int64{}}
+	w := &world{pool: pool, st: store.New(pool, store.WithAuditKeys(testdb.AuditKeys())), regions: map[int64]string{}, reportOf: map[int64]int64{}}
 	for i := range nForces {
 		region := fmt.Sprintf("Region %c", 'A'+i%propRegions)
 		id := testdb.Exec(t, pool, `INSERT INTO forces (code, name, region, chief_officer_title, oversight_body)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -30,3 +31,6 @@ func (s *Store) planStatusesOf(ctx context.Context, caseIDs []int64, asOf time.T
 	}
 	return out, nil
 }
+
+// HashEvent exposes the chain's hash, in hex, to the known-answer test.
+func HashEvent(e AuditEvent, key AuditKey) string { return hex.EncodeToString(hashEvent(e, key)) }

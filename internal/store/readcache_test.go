@@ -113,7 +113,7 @@ func TestReadsAreKeptForTheDataVersion(t *testing.T) {
 // itself.
 func TestRequestsMissingTogetherReadOnce(t *testing.T) {
 	t.Parallel()
-	st := store.New(testdb.Pool(t))
+	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
 	rctx := signedIn(t, st)()
 	for _, fail := range []bool{false, true} {
 		var mu sync.Mutex

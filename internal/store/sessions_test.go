@@ -65,7 +65,7 @@ func TestSessionCodecRefusesWhatItCannotKeepOrRead(t *testing.T) {
 
 func TestSessionIsReadWithItsUser(t *testing.T) {
 	ctx := context.Background()
-	st := store.New(testdb.Pool(t))
+	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
 	u, err := st.CreateUser(ctx, store.Actor{}, store.NewUser{Email: "ina@example.test", Name: "Ina Inspector",
 		Role: "inspector", PasswordHash: "x"})
 	if err != nil {

@@ -32,6 +32,7 @@ type Store struct {
 	assessDays atomic.Int64
 	tx         pgx.Tx // set by InTx
 	cache      *readCache
+	keys       AuditKeys // the audit chain's; see WithAuditKeys
 }
 
 // dbConn is what a pool and a transaction both offer.
@@ -55,12 +56,18 @@ func (s *Store) db() dbConn {
 // seeding, where a commit per change would cost a disk flush each.
 func (s *Store) InTx(ctx context.Context, fn func(*Store) error) error {
 	return pgx.BeginFunc(ctx, s.db(), func(tx pgx.Tx) error {
-		return fn(&Store{pool: s.pool, tx: tx})
+		return fn(&Store{pool: s.pool, tx: tx, keys: s.keys})
 	})
 }
 
 // New returns a Store on pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, cache: &readCache{}} }
+func New(pool *pgxpool.Pool, opts ...Option) *Store {
+	s := &Store{pool: pool, cache: &readCache{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // Pool exposes the pool for health checks.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
@@ -81,9 +88,12 @@ func (sc Scope) ForceArg() any {
 }
 
 // Tx runs fn in a transaction, committing when fn returns nil. Audit events
-// written through the same tx commit or roll back with the change.
+// written through the same tx commit or roll back with the change: the tx
+// carries the Store's audit key to Audit.
 func (s *Store) Tx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.db(), fn)
+	return pgx.BeginFunc(ctx, s.db(), func(tx pgx.Tx) error {
+		return fn(auditTx{Tx: tx, key: s.keys.Current})
+	})
 }
 
 // notFound maps pgx's no-rows error to ErrNotFound, wrapping with where.

@@ -232,7 +232,7 @@ func Change(t testing.TB, db beginner, fn func(ctx context.Context, tx pgx.Tx) e
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
-		return store.Audit(ctx, tx, store.AuditEvent{Action: "test.change", Summary: t.Name()})
+		return store.AuditWith(ctx, tx, AuditKeys().Current, store.AuditEvent{Action: "test.change", Summary: t.Name()})
 	})
 	if err != nil {
 		t.Fatalf("testdb: change: %v", err)
@@ -258,6 +258,23 @@ func Exec(t testing.TB, db beginner, q string, args ...any) int64 {
 		return rows.Err()
 	})
 	return id
+}
+
+// testAuditKey keys every test database's audit chain: fixed, so a test
+// can re-hash a chain as someone holding the key could.
+const testAuditKey = "inspectrack test audit key: 32 bytes or more, never used outside tests"
+
+// AuditKeySecret returns the tests' audit key itself.
+func AuditKeySecret() []byte { return []byte(testAuditKey) }
+
+// AuditKeys returns the keys test stores audit with:
+// store.New(pool, store.WithAuditKeys(testdb.AuditKeys())).
+func AuditKeys() store.AuditKeys {
+	k, err := store.NewAuditKey(AuditKeySecret())
+	if err != nil {
+		panic(err)
+	}
+	return store.AuditKeys{Current: k}
 }
 
 // withDatabase returns cs pointing at database name.

@@ -271,7 +271,10 @@ func (s *Server) casesList(w http.ResponseWriter, r *http.Request) error {
 		Desc: q.Get("dir") == "desc", AsOf: asOf, PerPage: casesPerPage}
 	f.ReportID, _ = strconv.ParseInt(q.Get("report"), 10, 64)
 	f.FindingID, _ = strconv.ParseInt(q.Get("finding"), 10, 64)
-	f.Page, _ = strconv.Atoi(q.Get("page"))
+	var err error
+	if f.Page, err = pageNumber(r); err != nil {
+		return err
+	}
 	if st := domain.Stage(q.Get("stage")); st.Valid() {
 		f.Stage = st
 	}
@@ -295,6 +298,9 @@ func (s *Server) casesList(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, col := range caseListSorts {
 		v.Headers = append(v.Headers, sortHeader(r.URL, col.label, col.key, f))
+	}
+	if err := checkPage(f.Page, casesPerPage, list.Total); err != nil {
+		return err
 	}
 	v.Page = pagination(r.URL, f.Page, casesPerPage, len(list.Cases), list.Total)
 	p := s.page(r, "Cases")
@@ -386,6 +392,36 @@ func sortHeader(u *url.URL, label, key string, f store.CaseFilter) components.So
 	}
 	h.Href = u.Path + "?" + q.Encode()
 	return h
+}
+
+// maxPage bounds page numbers: far beyond any list here, and small enough
+// that (page-1)*perPage cannot overflow an OFFSET.
+const maxPage = 1_000_000
+
+// errNoSuchPage answers 404 for a page number that names no page.
+var errNoSuchPage = fmt.Errorf("web: no such page: %w", store.ErrNotFound)
+
+// pageNumber reads the "page" query parameter of every paged list: 1 when
+// absent, else a whole number from 1 to maxPage; anything else is no page.
+func pageNumber(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("page")
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, errNoSuchPage
+	}
+	return n, nil
+}
+
+// checkPage refuses a page beyond the last of a list of total rows; page
+// 1 exists even when the list is empty.
+func checkPage(page, perPage, total int) error {
+	if page > 1 && (page-1)*perPage >= total {
+		return errNoSuchPage
+	}
+	return nil
 }
 
 // pagination builds the pager for page (from 1) of a list of total rows,

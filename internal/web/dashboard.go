@@ -22,6 +22,7 @@ type dashboardQuery struct {
 	report, rec, region string
 	kind, sort          string
 	errs                components.Errors
+	pageErr             error // the page asked for is no page (see pageNumber)
 }
 
 // dashboardPageSize is how many ranked forces a page of the dashboard
@@ -79,9 +80,8 @@ func (s *Server) parseDashboardQuery(r *http.Request) dashboardQuery {
 	} else {
 		q.kind = ""
 	}
-	if n, err := strconv.Atoi(get("page")); err == nil && n > 1 && n < 1e6 {
-		q.filter.Offset = (n - 1) * dashboardPageSize
-	}
+	page, err := pageNumber(r)
+	q.filter.Offset, q.pageErr = (page-1)*dashboardPageSize, err
 	if q.sort == "oldest" {
 		q.filter.SortOldest = true
 	} else {
@@ -177,6 +177,9 @@ var kindColours = map[domain.Kind]string{
 func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := s.parseDashboardQuery(r)
+	if q.pageErr != nil {
+		return q.pageErr
+	}
 	flash := s.sessions.PopString(ctx, "flash")
 	content, err := s.dashboardContent(r, q)
 	if err != nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -59,10 +58,11 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 	today := domain.Today(s.now())
 	u := auth.UserFrom(ctx)
 	// A page at a time: a force may have hundreds of cases.
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
+	page, err := pageNumber(r)
+	if err != nil {
+		return err
+	}
 	var fp store.ForcePage
-	var err error
 	if auth.Allowed(u, auth.ViewCases) {
 		fp, err = s.store.ForcePage(ctx, sc, code, today, page, casesPerPage)
 	} else {
@@ -78,6 +78,9 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 		ShowCases: auth.Allowed(u, auth.ViewCases), CaseCount: fp.Cases, Open: fp.Open,
 		Flash: s.sessions.PopString(ctx, "flash")}
 	if v.ShowCases {
+		if err := checkPage(page, casesPerPage, fp.Cases); err != nil {
+			return err
+		}
 		v.CasesPage = pagination(r.URL, page, casesPerPage, len(fp.List), fp.Cases)
 		for _, c := range fp.List {
 			v.Cases = append(v.Cases, components.CaseRow{ID: c.ID, ReportTitle: c.ReportTitle, Reference: c.Reference,

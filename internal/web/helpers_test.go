@@ -80,7 +80,7 @@ func newTestServer(t *testing.T) *testServer {
 func newTestServerWith(t *testing.T, cfg config.Config) *testServer {
 	t.Helper()
 	pool := testdb.Pool(t)
-	st := store.New(pool)
+	st := store.New(pool, store.WithAuditKeys(testdb.AuditKeys()))
 	if _, err := seed.Demo(context.Background(), st, demoPassword, cheapParams); err != nil {
 		t.Fatalf("seed: %v", err)
 	}

@@ -271,10 +271,15 @@ func splitBar(s string) []string {
 	return out
 }
 
-// parseImportDate reads 2017-06-08 or 8/6/2017.
+// parseImportDate reads 2017-06-08 or 8/6/2017, through the date boxes'
+// reader, so both refuse the same dates (the year 0000, 31 February).
 func parseImportDate(s string) (time.Time, error) {
-	if d, err := time.Parse("2006-01-02", s); err == nil {
-		return domain.Date(d.Date()), nil
+	if y, md, ok := strings.Cut(s, "-"); ok {
+		m, d, _ := strings.Cut(md, "-")
+		if len(y) != 4 || len(m) != 2 || len(d) != 2 {
+			return time.Time{}, errors.New("web: not a date")
+		}
+		return domain.ParseDate(d, m, y)
 	}
 	parts := strings.Split(s, "/")
 	if len(parts) != 3 {
