@@ -94,9 +94,10 @@ func TestOwnerSignsInWhileAttackerIsThrottled(t *testing.T) {
 	t.Parallel()
 	ts := newProxiedTestServer(t)
 	const owner = "manager@demo.test"
-	checked, refused := failFrom(ts, "203.0.113.66", owner, 50)
-	if checked != loginMaxFailures || refused != 50-loginMaxFailures {
-		t.Fatalf("attacker: %d checked, %d refused; want %d and %d", checked, refused, loginMaxFailures, 50-loginMaxFailures)
+	const tries = 2 * loginMaxFailures
+	checked, refused := failFrom(ts, "203.0.113.66", owner, tries)
+	if checked != loginMaxFailures || refused != tries-loginMaxFailures {
+		t.Fatalf("attacker: %d checked, %d refused; want %d and %d", checked, refused, loginMaxFailures, tries-loginMaxFailures)
 	}
 	// The attacker's client is refused even the right password, and told
 	// when to come back.
@@ -121,9 +122,7 @@ func TestOwnerSignsInWhileAttackerIsThrottled(t *testing.T) {
 
 	// More attackers, more failures for the account: a longer delay, but
 	// still no more than the bound, and the owner still gets in.
-	for _, from := range []string{"203.0.113.67", "203.0.113.68", "203.0.113.69"} {
-		failFrom(ts, from, owner, loginMaxFailures)
-	}
+	failFrom(ts, "203.0.113.67", owner, loginMaxFailures)
 	before = len(ts.sleeps())
 	wantStatus(t, signInFrom(ts, "198.51.100.8", owner, demoPassword), http.StatusSeeOther)
 	slept = ts.sleeps()[before:]
@@ -143,18 +142,22 @@ func TestOneClientFailingAcrossManyAccountsIsThrottled(t *testing.T) {
 	t.Parallel()
 	ts := newProxiedTestServer(t)
 	const sprayer = "203.0.113.90"
-	// One wrong password for each of many accounts (most do not exist):
-	// each account sees one failure, the client all of them.
-	for i := range loginMaxClientFailures {
-		email := "person" + strconv.Itoa(i) + "@demo.test"
-		if i == 0 {
-			email = "inspector@demo.test"
-		}
-		wantStatus(t, signInFrom(ts, sprayer, email, "Winter2026!"), http.StatusUnprocessableEntity)
+	// Wrong passwords spread over the demo accounts: each account stays
+	// under its limits, the client reaches its own.
+	accounts := roleEmails[1:]
+	per := loginMaxClientFailures / len(accounts)
+	if per >= loginMaxFailures || per*len(accounts) != loginMaxClientFailures {
+		t.Fatalf("cannot spread %d failures over %d accounts under %d each", loginMaxClientFailures, len(accounts), loginMaxFailures)
 	}
+	for _, email := range accounts {
+		if checked, refused := failFrom(ts, sprayer, email, per); checked != per || refused != 0 {
+			t.Fatalf("%s: %d checked, %d refused; want %d and 0", email, checked, refused, per)
+		}
+	}
+	// Now every account is refused to that client, a right password or
+	// an email that is no account alike.
 	for _, email := range []string{"manager@demo.test", "someone.else@demo.test"} {
-		res := signInFrom(ts, sprayer, email, demoPassword)
-		wantStatus(t, res, http.StatusTooManyRequests)
+		wantStatus(t, signInFrom(ts, sprayer, email, demoPassword), http.StatusTooManyRequests)
 	}
 	// Other clients are not affected, and neither are the accounts.
 	wantStatus(t, signInFrom(ts, "198.51.100.20", "inspector@demo.test", demoPassword), http.StatusSeeOther)
@@ -206,7 +209,7 @@ func TestFailedSignInsStayOutOfTheAuditTrail(t *testing.T) {
 	if n := allAuditEvents(t, ts) - start; n != 0 {
 		t.Fatalf("%d audit events for failed sign-ins, want none", n)
 	}
-	failFrom(ts, "203.0.113.11", "manager@demo.test", 40)
+	failFrom(ts, "203.0.113.11", "manager@demo.test", loginMaxFailures+5)
 	if n := countAudit(t, ts, "login.throttled"); n != 1 {
 		t.Errorf("%d login.throttled events after one tripped throttle, want 1", n)
 	}
