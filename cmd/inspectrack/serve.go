@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"inspectrack/internal/store"
 	"inspectrack/internal/web"
 )
 
@@ -109,8 +110,9 @@ func displayURL(a net.Addr) string {
 	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(tcp.Port)))
 }
 
-// housekeeping removes expired sessions every ten minutes until ctx ends.
-// Any number of instances may run it: the DELETE is idempotent.
+// housekeeping removes expired sessions and old failed sign-ins every ten
+// minutes until ctx ends. Any number of instances may run it: the DELETEs
+// are idempotent.
 func housekeeping(ctx context.Context, e *env, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -123,6 +125,11 @@ func housekeeping(ctx context.Context, e *env, log *slog.Logger) {
 				log.Warn("housekeeping", "err", err)
 			} else if n > 0 {
 				log.Debug("expired sessions removed", "count", n)
+			}
+			if n, err := e.store.DeleteLoginFailuresBefore(ctx, time.Now().Add(-store.LoginFailureRetention)); err != nil {
+				log.Warn("housekeeping", "err", err)
+			} else if n > 0 {
+				log.Debug("old failed sign-ins removed", "count", n)
 			}
 		}
 	}

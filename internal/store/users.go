@@ -232,29 +232,3 @@ func (s *Store) SetCalendarToken(ctx context.Context, a Actor, id int64, token s
 		return Audit(ctx, tx, a.Event(action, "user", id, a.ForceID, ""))
 	})
 }
-
-// LoginFailures counts failed sign-ins for email and for addr since since.
-func (s *Store) LoginFailures(ctx context.Context, email, addr string, since time.Time) (byEmail, byAddr int, err error) {
-	const q = `SELECT
-		(SELECT count(*) FROM login_failures WHERE email = $1 AND failed_at > $3),
-		(SELECT count(*) FROM login_failures WHERE client_addr = $2 AND failed_at > $3)`
-	err = s.db().QueryRow(ctx, q, NormalizeEmail(email), addr, since).Scan(&byEmail, &byAddr)
-	if err != nil {
-		err = fmt.Errorf("store: login failures: %w", err)
-	}
-	return byEmail, byAddr, err
-}
-
-// RecordLoginFailure notes a failed sign-in and audits it in one
-// transaction; old failures are pruned on the way.
-func (s *Store) RecordLoginFailure(ctx context.Context, e AuditEvent, email, addr string) error {
-	return s.Tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (email, client_addr) VALUES ($1, $2)`, NormalizeEmail(email), addr); err != nil {
-			return fmt.Errorf("store: record login failure: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'`); err != nil {
-			return fmt.Errorf("store: prune login failures: %w", err)
-		}
-		return Audit(ctx, tx, e)
-	})
-}

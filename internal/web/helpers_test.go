@@ -44,7 +44,22 @@ type testServer struct {
 	store *store.Store
 	ts    *httptest.Server
 	mu    sync.Mutex
-	now   time.Time // the server's clock: read and set it with clock and setClock
+	now   time.Time       // the server's clock: read and set it with clock and setClock
+	slept []time.Duration // sign-in slow-downs the server asked for; never waited out
+}
+
+// sleep is the server's Sleep: it records d and returns at once.
+func (ts *testServer) sleep(_ context.Context, d time.Duration) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.slept = append(ts.slept, d)
+}
+
+// sleeps are the slow-downs asked for so far, in order.
+func (ts *testServer) sleeps() []time.Duration {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return append([]time.Duration(nil), ts.slept...)
 }
 
 // clock is the server's current time.
@@ -89,7 +104,7 @@ func newTestServerWith(t *testing.T, cfg config.Config) *testServer {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	ts.srv = NewServer(logger, cfg, st, Options{PasswordParams: &cheapParams, Now: ts.clock})
+	ts.srv = NewServer(logger, cfg, st, Options{PasswordParams: &cheapParams, Now: ts.clock, Sleep: ts.sleep})
 	ts.ts = httptest.NewServer(ts.srv)
 	t.Cleanup(ts.ts.Close)
 	t.Cleanup(ts.srv.Close)

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,13 +25,44 @@ const (
 // a session row is written at most once a minute, not on every request.
 const seenResolution = 60
 
-// Throttling: at most loginMaxFailures failed sign-ins per account and per
-// client address within loginWindow; after that even the right password is
-// refused until the window has passed.
+// Throttling of sign-ins, measured on the server's clock (s.now) alone:
+//   - a client with loginMaxFailures failures for one account within
+//     loginWindow is refused that account, even its right password, until
+//     the oldest leaves the window;
+//   - a client with loginMaxClientFailures failures across accounts is
+//     refused every account likewise;
+//   - an account with loginMaxFailures failures from anywhere is slowed
+//     down (loginDelay) for every client, but never refused: its owner,
+//     from a client that has not been failing, still gets in.
+//
+// Failures are kept in their own table (store.LoginFailureRetention), not
+// the audit trail; a tripped throttle is audited once per episode.
 const (
-	loginMaxFailures = 10
-	loginWindow      = 5 * time.Minute
+	loginMaxFailures       = 10
+	loginMaxClientFailures = 30
+	loginWindow            = 5 * time.Minute
+	loginDelayBase         = time.Second
+	loginDelayMax          = 8 * time.Second
 )
+
+var loginLimits = store.LoginLimits{
+	Window:           loginWindow,
+	PerAccountClient: loginMaxFailures,
+	PerClient:        loginMaxClientFailures,
+	PerAccount:       loginMaxFailures,
+}
+
+// loginDelay is how long a sign-in to an account with failures recent
+// failures waits before its password is checked: nothing below
+// loginMaxFailures, then loginDelayBase, doubling with each further
+// loginMaxFailures, up to loginDelayMax.
+func loginDelay(failures int) time.Duration {
+	if failures < loginMaxFailures {
+		return 0
+	}
+	steps := min((failures-loginMaxFailures)/loginMaxFailures, 8)
+	return min(loginDelayBase<<steps, loginDelayMax)
+}
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 	if auth.UserFrom(r.Context()) != nil {
@@ -62,37 +96,54 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	a := actor(r)
-	a.Email = store.NormalizeEmail(f.Email)
-	byEmail, byAddr, err := s.store.LoginFailures(ctx, f.Email, a.ClientAddr, s.now().Add(-loginWindow))
+	u, err := s.store.UserByEmail(ctx, f.Email)
+	known := err == nil
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	var key store.LoginKey
+	if known {
+		key = store.NewLoginKey(u.ID, u.Email, a.ClientAddr)
+	} else {
+		key = store.NewLoginKey(0, f.Email, a.ClientAddr)
+	}
+	now := s.now()
+	claim, err := s.store.ClaimLoginAttempt(ctx, key, loginLimits, now)
 	if err != nil {
 		return err
 	}
-	if byEmail >= loginMaxFailures || byAddr >= loginMaxFailures {
-		if err := s.store.AuditOne(ctx, a.Event("login.throttled", "user", "", 0,
-			fmt.Sprintf("refused: %d failures for the account, %d from the address in %s", byEmail, byAddr, loginWindow))); err != nil {
-			return err
-		}
-		f.Errors.Add("email", "Too many failed attempts to sign in. Wait 5 minutes, then try again.")
+	if claim.ID == 0 {
+		wait := max(claim.RetryAt.Sub(now), time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		f.Errors.Add("email", "Too many failed attempts to sign in from this device. Wait "+waitText(wait)+", then try again.")
 		return s.renderLogin(w, r, http.StatusTooManyRequests, f)
 	}
+	if d := loginDelay(claim.AccountFailures); d > 0 {
+		s.sleep(ctx, d)
+	}
 
-	u, err := s.store.UserByEmail(ctx, f.Email)
 	ok, rehash := false, false
-	switch {
-	case err == nil && u.DisabledAt == nil:
+	if known && u.DisabledAt == nil {
 		ok, rehash, err = auth.CheckPassword(password, u.PasswordHash, s.pwParams)
 		if err != nil {
 			return fmt.Errorf("web: login %d: %w", u.ID, err)
 		}
-	case err == nil || isNotFound(err):
+	} else {
 		// Unknown or disabled: spend the same time as a real check, so
 		// timing does not tell which emails have accounts.
 		auth.BurnPasswordCheck(password)
-	default:
-		return err
 	}
 	if !ok {
-		if err := s.store.RecordLoginFailure(ctx, a.Event("login.failure", "user", "", 0, "wrong email or password"), f.Email, a.ClientAddr); err != nil {
+		throttled := func(t store.LoginTrips) store.AuditEvent {
+			// Only a real account's address is named: whatever else was
+			// typed into the email box (a password, even) is not kept.
+			who, id, force := "an email that is no account", any(""), int64(0)
+			if known {
+				who, id, force = u.Email, u.ID, u.ForceID
+			}
+			return a.Event("login.throttled", "user", id, force, throttleSummary(t, who, a.ClientAddr))
+		}
+		if _, err := s.store.LoginFailed(ctx, key, claim.ID, loginLimits, s.now(), throttled); err != nil {
 			return err
 		}
 		f.Errors.Add("email", "Enter a correct email address and password")
@@ -114,8 +165,8 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 	s.sessions.Put(ctx, sessionUserID, u.ID)
 	s.sessions.Put(ctx, sessionEpoch, u.SessionEpoch)
 	s.sessions.Put(ctx, sessionSeen, s.now().Unix())
-	a.UserID, a.ForceID = u.ID, u.ForceID
-	if err := s.store.AuditOne(ctx, a.Event("login.success", "user", u.ID, u.ForceID, "signed in as "+u.Role)); err != nil {
+	a.UserID, a.Email, a.ForceID = u.ID, u.Email, u.ForceID
+	if err := s.store.LoginSucceeded(ctx, claim.ID, a.Event("login.success", "user", u.ID, u.ForceID, "signed in as "+u.Role)); err != nil {
 		return err
 	}
 	http.Redirect(w, r, f.Next, http.StatusSeeOther)
@@ -135,6 +186,39 @@ func (s *Server) logoutPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// throttleSummary says, for the audit trail, which throttles a failed
+// sign-in to who's account from addr tripped.
+func throttleSummary(t store.LoginTrips, who, addr string) string {
+	var parts []string
+	if t.AccountClient {
+		parts = append(parts, fmt.Sprintf("%d failures for the account from %s: that address is refused it", t.AccountClientFailures, addr))
+	}
+	if t.Client {
+		parts = append(parts, fmt.Sprintf("%d failures from %s across accounts: that address is refused", t.ClientFailures, addr))
+	}
+	if t.Account {
+		parts = append(parts, fmt.Sprintf("%d failures for the account from anywhere: its sign-ins are slowed", t.AccountFailures))
+	}
+	return fmt.Sprintf("sign-ins to %s throttled (within %s): %s", who, loginWindow, strings.Join(parts, "; "))
+}
+
+// waitText is a wait as the error message says it: whole minutes, or
+// seconds under one.
+func waitText(d time.Duration) string {
+	if d < time.Minute {
+		n := int(math.Ceil(d.Seconds()))
+		if n == 1 {
+			return "1 second"
+		}
+		return strconv.Itoa(n) + " seconds"
+	}
+	n := int(math.Ceil(d.Minutes()))
+	if n == 1 {
+		return "1 minute"
+	}
+	return strconv.Itoa(n) + " minutes"
+}
+
 // safeNext keeps a redirect target on this site: a path, never "//host"
 // or a scheme.
 func safeNext(next string) string {
@@ -143,4 +227,14 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// sleepCtx waits d, or less if ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -25,6 +26,7 @@ type Server struct {
 	sessions *scs.SessionManager
 	pwParams auth.Params
 	now      func() time.Time
+	sleep    func(context.Context, time.Duration)
 
 	mux *chi.Mux
 	// rules records the permission every route was declared with, keyed
@@ -40,6 +42,9 @@ type Options struct {
 	PasswordParams *auth.Params
 	// Blobs stores documents' bytes. Default: in PostgreSQL, beside the rest.
 	Blobs blob.Store
+	// Sleep waits out a sign-in's slow-down (or until the request ends);
+	// tests record the delays instead. Default: a timer.
+	Sleep func(ctx context.Context, d time.Duration)
 }
 
 // NewServer builds the portal's handler. Close stops its background work.
@@ -50,10 +55,14 @@ func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Option
 		store:    st,
 		pwParams: auth.DefaultParams,
 		now:      time.Now,
+		sleep:    sleepCtx,
 		rules:    map[string]auth.Permission{},
 	}
 	if opts.Now != nil {
 		s.now = opts.Now
+	}
+	if opts.Sleep != nil {
+		s.sleep = opts.Sleep
 	}
 	if opts.PasswordParams != nil {
 		s.pwParams = *opts.PasswordParams
