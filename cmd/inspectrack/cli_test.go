@@ -152,3 +152,30 @@ func TestResetPasswordTakesFlagsAfterTheAddress(t *testing.T) {
 		t.Errorf("the password read from stdin does not sign in: %v %v", ok, err)
 	}
 }
+
+// TestWeakPasswordsAreRefusedFromTheCommandLine: the command line applies
+// the portal's one password policy, counted in characters.
+func TestWeakPasswordsAreRefusedFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t)}
+	if code, _, errOut := runCode(t, vars, "", "seed", "demo"); code != 0 {
+		t.Fatalf("seed demo: exit %d\n%s", code, errOut)
+	}
+	for _, pw := range []string{"aaaaaaaaaaaa", "éééééé", "password1234", "Inspectrack2026!", "manager@demo.test", "123456789012"} {
+		code, out, _ := runCode(t, vars, pw+"\n", "user", "reset-password", "--password-stdin", "manager@demo.test")
+		if code == 0 {
+			t.Errorf("reset-password accepted %q: %s", pw, out)
+		}
+		if pw == "manager@demo.test" {
+			pw = "new.person@demo.test" // the new user's own address
+		}
+		code, out, _ = runCode(t, vars, pw+"\n", "user", "add", "--email", "new.person@demo.test", "--name", "New Person",
+			"--role", "inspector", "--password-stdin")
+		if code == 0 {
+			t.Errorf("user add accepted %q: %s", pw, out)
+		}
+	}
+	if code, _, errOut := runCode(t, vars, "a long chosen password\n", "user", "reset-password", "--password-stdin", "manager@demo.test"); code != 0 {
+		t.Errorf("a good password was refused: exit %d\n%s", code, errOut)
+	}
+}

@@ -171,8 +171,9 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 			return fmt.Errorf("user %s: read password from stdin: %w", action, err)
 		}
 		password = strings.TrimRight(line, "\r\n")
-		if len(password) < auth.MinPasswordLength {
-			return fmt.Errorf("user %s: the password must be at least %d characters", action, auth.MinPasswordLength)
+		// The portal's one password policy (internal/auth), as on the web.
+		if err := auth.ValidatePassword(password, email); err != nil {
+			return fmt.Errorf("user %s: %w", action, err)
 		}
 	}
 	generated := password == "" && action != "disable"
