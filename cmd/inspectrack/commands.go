@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -29,7 +28,23 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return errors.New("migrate: want up, down N, version or force V")
+		return usagef("migrate: want up, down N, version or force V")
+	}
+	n := 0
+	switch rest[0] {
+	case "up", "version":
+		if len(rest) != 1 {
+			return usagef("migrate %s: takes no number", rest[0])
+		}
+	case "down", "force":
+		if len(rest) != 2 {
+			return usagef("migrate %s: want a number", rest[0])
+		}
+		if n, err = strconv.Atoi(rest[1]); err != nil {
+			return usagef("migrate %s: want a number, not %q", rest[0], rest[1])
+		}
+	default:
+		return usagef("migrate: unknown action %q: want up, down N, version or force V", rest[0])
 	}
 	e, err := open(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {
@@ -41,30 +56,13 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer m.Close()
-	number := func() (int, error) {
-		if len(rest) != 2 {
-			return 0, fmt.Errorf("migrate %s: want a number", rest[0])
-		}
-		return strconv.Atoi(rest[1])
-	}
 	switch rest[0] {
 	case "up":
 		err = m.Up()
 	case "down":
-		n, nerr := number()
-		if nerr != nil {
-			return nerr
-		}
 		err = m.Down(n)
 	case "force":
-		v, nerr := number()
-		if nerr != nil {
-			return nerr
-		}
-		err = m.Force(v)
-	case "version":
-	default:
-		return fmt.Errorf("migrate: unknown action %q: want up, down N, version or force V", rest[0])
+		err = m.Force(n)
 	}
 	if err != nil {
 		return err
@@ -90,7 +88,7 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return seedBench(ctx, cfg, stdout, stderr)
 	}
 	if fs.NArg() != 1 || fs.Arg(0) != "demo" {
-		return errors.New("seed: want `seed demo` or `seed bench`")
+		return usagef("seed: want `seed demo` or `seed bench`")
 	}
 	e, err := open(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {
@@ -140,9 +138,13 @@ func printDemoLogins(w io.Writer, password string) {
 
 func cmdUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("user: want add, disable or reset-password")
+		return usagef("user: want add, disable or reset-password")
 	}
 	action := args[0]
+	if action == "-h" || action == "--help" || action == "help" {
+		fmt.Fprint(stdout, "usage: inspectrack user add | disable | reset-password ...; inspectrack user ACTION -h for its flags\n")
+		return nil
+	}
 	var email, name, role, force string
 	var passwordStdin bool
 	cfg, fs, err := loadConfig("user "+action, args[1:], getenv, stderr, func(fs *flag.FlagSet) {
@@ -159,7 +161,7 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if action != "add" {
 		if fs.NArg() != 1 {
-			return fmt.Errorf("user %s: want one email address", action)
+			return usagef("user %s: want one email address", action)
 		}
 		email = fs.Arg(0)
 	}
@@ -170,8 +172,9 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 			return fmt.Errorf("user %s: read password from stdin: %w", action, err)
 		}
 		password = strings.TrimRight(line, "\r\n")
-		if len(password) < auth.MinPasswordLength {
-			return fmt.Errorf("user %s: the password must be at least %d characters", action, auth.MinPasswordLength)
+		// The portal's one password policy (internal/auth), as on the web.
+		if err := auth.ValidatePassword(password, email); err != nil {
+			return fmt.Errorf("user %s: %w", action, err)
 		}
 	}
 	generated := password == "" && action != "disable"
@@ -183,17 +186,17 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 	switch action {
 	case "add":
 		if !auth.Role(role).Valid() {
-			return fmt.Errorf("user add: --role must be admin, manager, inspector or liaison")
+			return usagef("user add: --role must be admin, manager, inspector or liaison")
 		}
 		if (role == string(auth.RoleLiaison)) != (force != "") {
-			return errors.New("user add: a liaison needs --force, and only a liaison takes one")
+			return usagef("user add: a liaison needs --force, and only a liaison takes one")
 		}
 		if email == "" || name == "" {
-			return errors.New("user add: --email and --name are required")
+			return usagef("user add: --email and --name are required")
 		}
 	case "disable", "reset-password":
 	default:
-		return fmt.Errorf("user: unknown action %q: want add, disable or reset-password", action)
+		return usagef("user: unknown action %q: want add, disable or reset-password", action)
 	}
 
 	e, err := open(ctx, cfg, newLogger(cfg, stderr))
@@ -249,32 +252,26 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 func cmdAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, fs, err := loadConfig("audit", args, getenv, stderr, nil)
-	if err != nil {
-		return err
-	}
-	rest := fs.Args()
-	verify := len(rest) >= 1 && rest[0] == "verify"
-	checkpoint := len(rest) == 1 && rest[0] == "checkpoint"
-	note := len(rest) == 2 && rest[0] == "note" && strings.TrimSpace(rest[1]) != ""
-	if !verify && !checkpoint && !note {
-		return errors.New("audit: want `audit verify [--checkpoint LINE_OR_FILE]...`, `audit checkpoint` or `audit note \"what was changed, and why\"`")
-	}
 	var checkpoints []store.AuditCheckpoint
-	if verify {
-		vfs := flag.NewFlagSet("inspectrack audit verify", flag.ContinueOnError)
-		vfs.SetOutput(stderr)
-		vfs.Func("checkpoint", "a line printed by `audit checkpoint`, or a file of them (repeatable)", func(v string) error {
+	cfg, fs, err := loadConfig("audit", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.Func("checkpoint", "with verify: a line printed by `audit checkpoint`, or a file of them (repeatable)", func(v string) error {
 			cps, err := readCheckpoints(v)
 			checkpoints = append(checkpoints, cps...)
 			return err
 		})
-		if err := vfs.Parse(rest[1:]); err != nil {
-			return err
-		}
-		if vfs.NArg() != 0 {
-			return fmt.Errorf("audit verify: unexpected %q", vfs.Arg(0))
-		}
+	})
+	if err != nil {
+		return err
+	}
+	rest := fs.Args()
+	verify := len(rest) == 1 && rest[0] == "verify"
+	checkpoint := len(rest) == 1 && rest[0] == "checkpoint"
+	note := len(rest) == 2 && rest[0] == "note" && strings.TrimSpace(rest[1]) != ""
+	if !verify && !checkpoint && !note {
+		return usagef("audit: want `audit verify [--checkpoint LINE_OR_FILE]...`, `audit checkpoint` or `audit note \"what was changed, and why\"`")
+	}
+	if len(checkpoints) > 0 && !verify {
+		return usagef("audit: --checkpoint goes with `audit verify`")
 	}
 	e, err := open(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"log/slog"
@@ -35,6 +36,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		extra(fs)
 	}
 	cfg, err := config.Load(getenv, fs, args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		err = usageError{err}
+	}
 	return cfg, fs, err
 }
 

@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,10 +17,37 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "inspectrack:", err)
-		os.Exit(1)
 	}
+	os.Exit(exitCode(err))
+}
+
+// exitCode is the process's exit status for run's error: 0 for none, 2
+// for a command line that cannot be run (as flag and the shells do), 1 for
+// any other failure.
+func exitCode(err error) int {
+	var u usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &u):
+		return 2
+	}
+	return 1
+}
+
+// usageError is a command line that cannot be run: an unknown command or
+// flag, or arguments missing or wrong.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+// usagef is a usageError with a message.
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
 }
 
 const usage = `usage: inspectrack <command> [flags]
@@ -35,18 +64,31 @@ commands:
                                   passes through each checkpoint kept elsewhere)
   audit checkpoint                print the newest event's id, key id and keyed hash, to keep elsewhere
   audit note "TEXT"               record a change made outside the portal (by hand in psql)
+  seed bench                      the national-scale data set, in a database of its own
+  version                         print the build: version, revision, time and Go
+  help                            print this
 
 Without DATABASE_URL every command starts (and stops) a private PostgreSQL
 cluster under INSPECTRACK_DATA_DIR (default ./.data). Run a command with -h
-for its flags.
+for its flags; flags may come before or after its arguments. Exit status: 0
+done, 1 failed, 2 the command line was wrong.
 `
 
 // run is the whole program, with its environment passed in so tests can
 // drive it as the binary would be driven.
+// A -h or --help of a command is not a failure.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, getenv, stdin, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
 		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("no command given")
+		return usagef("no command given")
 	}
 	cmd, rest := args[1], args[2:]
 	switch cmd {
@@ -60,10 +102,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdUser(ctx, rest, getenv, stdin, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, getenv, stdout, stderr)
+	case "version":
+		return cmdVersion(rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	return usagef("unknown command %q", cmd)
 }

@@ -83,7 +83,9 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 	if err != nil {
 		return c, fmt.Errorf("config: INSPECTRACK_SECURE_COOKIES: %w", err)
 	}
-	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL (empty: embedded cluster)")
+	// DATABASE_URL is read after parsing, not given as the flag's default:
+	// -h prints defaults, and this one holds a password.
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (default: $DATABASE_URL; empty: embedded cluster)")
 	fs.StringVar(&c.Addr, "addr", env("INSPECTRACK_ADDR", ":8080"), "listen address")
 	fs.StringVar(&c.DataDir, "data-dir", env("INSPECTRACK_DATA_DIR", "./.data"), "data folder")
 	fs.StringVar(&level, "log-level", env("INSPECTRACK_LOG_LEVEL", "info"), "debug, info, warn or error")
@@ -100,8 +102,11 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 	c.AuditKey = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY"))
 	c.AuditKeyFile = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY_FILE"))
 	c.AuditKeysOld = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEYS_OLD"))
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterspersed(fs, args); err != nil {
 		return c, err
+	}
+	if !isSet(fs, "database-url") {
+		c.DatabaseURL = env("DATABASE_URL", "")
 	}
 
 	var errs []error
@@ -144,6 +149,38 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 		return c, fmt.Errorf("config: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// parseInterspersed parses fs's flags wherever they stand among args
+// (`user reset-password EMAIL --password-stdin` as well as before EMAIL);
+// fs.Args() is then the arguments that are not flags, in order. After
+// "--" everything is an argument.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	// Parsing "--" and the arguments leaves them as fs.Args().
+	return fs.Parse(append([]string{"--"}, positional...))
+}
+
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // envInt reads a number from the environment, or -1 so validation names it.

@@ -59,3 +59,31 @@ func TestTrustedProxiesTakeAddressesAndCIDRs(t *testing.T) {
 		t.Fatalf("proxies %v", c.TrustedProxies)
 	}
 }
+
+func TestFlagsMayFollowArguments(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	stdin := fs.Bool("password-stdin", false, "")
+	c, err := Load(func(string) string { return "" }, fs, []string{"a@b.test", "--password-stdin", "--addr", ":9100", "--", "--not-a-flag"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !*stdin || c.Addr != ":9100" || strings.Join(fs.Args(), " ") != "a@b.test --not-a-flag" {
+		t.Fatalf("stdin %v, addr %q, args %q", *stdin, c.Addr, fs.Args())
+	}
+}
+
+func TestHelpPrintsNoDatabasePassword(t *testing.T) {
+	var out strings.Builder
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(&out)
+	_, err := Load(func(k string) string {
+		if k == "DATABASE_URL" {
+			return "postgres://u:hunter2hunter2@db/x"
+		}
+		return ""
+	}, fs, []string{"-h"})
+	if err != flag.ErrHelp || strings.Contains(out.String(), "hunter2") || !strings.Contains(out.String(), "database-url") {
+		t.Fatalf("-h: %v\n%s", err, out.String())
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -55,12 +56,12 @@ func SessionUserFrom(ctx context.Context) (User, bool) {
 func (ss *Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	const q = `SELECT s.data, (SELECT last_id FROM audit_head), u.id IS NOT NULL, ` + userNullColumns + ` FROM sessions s
 		LEFT JOIN users u ON u.id = s.user_id LEFT JOIN forces f ON f.id = u.force_id
-		WHERE s.token = $1 AND s.expiry > now()`
+		WHERE s.token_hash = $1 AND s.expiry > now()`
 	var b []byte
 	var version int64
 	var hasUser bool
 	var u User
-	err := ss.s.pool.QueryRow(ctx, q, token).Scan(append([]any{&b, &version, &hasUser}, userDest(&u)...)...)
+	err := ss.s.pool.QueryRow(ctx, q, TokenHash(token)).Scan(append([]any{&b, &version, &hasUser}, userDest(&u)...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -75,15 +76,15 @@ func (ss *Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, er
 
 // CommitCtx saves a session.
 func (ss *Sessions) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	const q = `INSERT INTO sessions (token, data, expiry, user_id) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id`
+	const q = `INSERT INTO sessions (token_hash, data, expiry, user_id) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry, user_id = EXCLUDED.user_id`
 	var userID *int64
 	if _, values, err := (SessionCodec{}).Decode(b); err == nil {
 		if id, ok := values[SessionUserID].(int64); ok {
 			userID = &id
 		}
 	}
-	if _, err := ss.s.pool.Exec(ctx, q, token, b, expiry, userID); err != nil {
+	if _, err := ss.s.pool.Exec(ctx, q, TokenHash(token), b, expiry, userID); err != nil {
 		return fmt.Errorf("store: commit session: %w", err)
 	}
 	return nil
@@ -91,10 +92,18 @@ func (ss *Sessions) CommitCtx(ctx context.Context, token string, b []byte, expir
 
 // DeleteCtx removes a session.
 func (ss *Sessions) DeleteCtx(ctx context.Context, token string) error {
-	if _, err := ss.s.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token); err != nil {
+	if _, err := ss.s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, TokenHash(token)); err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
 	return nil
+}
+
+// TokenHash is all the database keeps of a session or calendar token: its
+// SHA-256 (migration 000010), so a copy of the tables signs nobody in. The
+// tokens are 256-bit random values: a fast, unsalted hash is enough.
+func TokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
 }
 
 // Find, Commit and Delete complete scs.Store; scs calls the Ctx forms.
@@ -123,7 +132,7 @@ func (ss *Sessions) DeleteExpired(ctx context.Context) (int64, error) {
 // missing user makes every column NULL.
 const userNullColumns = `COALESCE(u.id, 0), COALESCE(u.email, ''), COALESCE(u.name, ''), COALESCE(u.role, ''),
 	COALESCE(u.force_id, 0), COALESCE(f.code, ''), COALESCE(f.name, ''), COALESCE(u.password_hash, ''),
-	COALESCE(u.session_epoch, 0), COALESCE(u.calendar_token, ''), u.disabled_at, COALESCE(u.created_at, 'epoch')`
+	COALESCE(u.session_epoch, 0), COALESCE(u.calendar_token_hash IS NOT NULL, false), u.disabled_at, COALESCE(u.created_at, 'epoch')`
 
 // SessionCodec encodes session values as scs.GobCodec does, but in a
 // plain format of its own: decoding gob, which compiles a decoder for

@@ -12,29 +12,31 @@ import (
 
 // User is an account of the portal.
 type User struct {
-	ID            int64
-	Email         string
-	Name          string
-	Role          string
-	ForceID       int64
-	ForceCode     string
-	ForceName     string
-	PasswordHash  string
-	SessionEpoch  int
-	CalendarToken string
-	DisabledAt    *time.Time
-	CreatedAt     time.Time
+	ID           int64
+	Email        string
+	Name         string
+	Role         string
+	ForceID      int64
+	ForceCode    string
+	ForceName    string
+	PasswordHash string
+	SessionEpoch int
+	// HasCalendar is whether the user has a calendar address; only its
+	// hash is kept, so the address itself is shown once, when it is made.
+	HasCalendar bool
+	DisabledAt  *time.Time
+	CreatedAt   time.Time
 }
 
 const userColumns = `u.id, u.email, u.name, u.role, COALESCE(u.force_id, 0), COALESCE(f.code, ''),
-	COALESCE(f.name, ''), u.password_hash, u.session_epoch, COALESCE(u.calendar_token, ''), u.disabled_at, u.created_at`
+	COALESCE(f.name, ''), u.password_hash, u.session_epoch, u.calendar_token_hash IS NOT NULL, u.disabled_at, u.created_at`
 
 const userFrom = ` FROM users u LEFT JOIN forces f ON f.id = u.force_id `
 
 // userDest is where a row of userColumns scans to.
 func userDest(u *User) []any {
 	return []any{&u.ID, &u.Email, &u.Name, &u.Role, &u.ForceID, &u.ForceCode, &u.ForceName,
-		&u.PasswordHash, &u.SessionEpoch, &u.CalendarToken, &u.DisabledAt, &u.CreatedAt}
+		&u.PasswordHash, &u.SessionEpoch, &u.HasCalendar, &u.DisabledAt, &u.CreatedAt}
 }
 
 func scanUser(r pgx.Row) (User, error) {
@@ -68,8 +70,8 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 
 // UserByCalendarToken returns the active user owning a calendar token.
 func (s *Store) UserByCalendarToken(ctx context.Context, token string) (User, error) {
-	const q = `SELECT ` + userColumns + userFrom + `WHERE u.calendar_token = $1 AND u.disabled_at IS NULL`
-	u, err := scanUser(s.db().QueryRow(ctx, q, token))
+	const q = `SELECT ` + userColumns + userFrom + `WHERE u.calendar_token_hash = $1 AND u.disabled_at IS NULL`
+	u, err := scanUser(s.db().QueryRow(ctx, q, TokenHash(token)))
 	if err != nil {
 		return u, notFound(err, "store: calendar token")
 	}
@@ -143,12 +145,13 @@ func forceIDByCode(ctx context.Context, tx pgx.Tx, code string) (int64, error) {
 	return id, nil
 }
 
-// DisableUser disables the user and ends all their sessions (the epoch bump
+// DisableUser disables the user and ends all their sessions and their
+// calendar address (the epoch bump
 // makes every session they hold invalid at once, and their rows are removed
 // at the next request that presents them).
 func (s *Store) DisableUser(ctx context.Context, a Actor, id int64) error {
 	return s.Tx(ctx, func(tx pgx.Tx) error {
-		const q = `UPDATE users SET disabled_at = now(), session_epoch = session_epoch + 1, updated_at = now()
+		const q = `UPDATE users SET disabled_at = now(), session_epoch = session_epoch + 1, calendar_token_hash = NULL, updated_at = now()
 			WHERE id = $1 AND disabled_at IS NULL RETURNING email, COALESCE(force_id, 0)`
 		var email string
 		var forceID int64
@@ -173,7 +176,9 @@ func (s *Store) EnableUser(ctx context.Context, a Actor, id int64) error {
 	})
 }
 
-// SetUserForce moves a liaison to another force and ends their sessions.
+// SetUserForce moves a liaison to another force and ends their sessions
+// and their calendar address, which would otherwise go on serving the new
+// force's dates to whoever holds the old one.
 func (s *Store) SetUserForce(ctx context.Context, a Actor, id int64, forceCode string) error {
 	return s.Tx(ctx, func(tx pgx.Tx) error {
 		forceID, err := forceIDByCode(ctx, tx, forceCode)
@@ -184,7 +189,7 @@ func (s *Store) SetUserForce(ctx context.Context, a Actor, id int64, forceCode s
 			return ErrUnknownForce
 		}
 		const q = `
-			UPDATE users u SET force_id = $2, session_epoch = session_epoch + 1, updated_at = now()
+			UPDATE users u SET force_id = $2, session_epoch = session_epoch + 1, calendar_token_hash = NULL, updated_at = now()
 			FROM (SELECT id, force_id FROM users WHERE id = $1 FOR UPDATE) old
 			LEFT JOIN forces f ON f.id = old.force_id
 			WHERE u.id = old.id AND u.role = 'liaison'
@@ -199,11 +204,12 @@ func (s *Store) SetUserForce(ctx context.Context, a Actor, id int64, forceCode s
 }
 
 // SetPassword replaces a user's password hash; when endSessions is set
-// (a reset) every session of theirs ends too.
+// (a reset) every session of theirs and their calendar address end too.
 func (s *Store) SetPassword(ctx context.Context, a Actor, id int64, hash string, endSessions bool) error {
 	return s.Tx(ctx, func(tx pgx.Tx) error {
 		const q = `UPDATE users SET password_hash = $2, updated_at = now(),
-				session_epoch = session_epoch + CASE WHEN $3 THEN 1 ELSE 0 END
+				session_epoch = session_epoch + CASE WHEN $3 THEN 1 ELSE 0 END,
+				calendar_token_hash = CASE WHEN $3 THEN NULL ELSE calendar_token_hash END
 			WHERE id = $1 RETURNING email, COALESCE(force_id, 0)`
 		var email string
 		var forceID int64
@@ -218,11 +224,16 @@ func (s *Store) SetPassword(ctx context.Context, a Actor, id int64, hash string,
 	})
 }
 
-// SetCalendarToken sets (or, with "", revokes) a user's calendar token.
+// SetCalendarToken sets (or, with "", revokes) a user's calendar token;
+// only its hash is kept.
 func (s *Store) SetCalendarToken(ctx context.Context, a Actor, id int64, token string) error {
 	return s.Tx(ctx, func(tx pgx.Tx) error {
-		const q = `UPDATE users SET calendar_token = NULLIF($2, ''), updated_at = now() WHERE id = $1`
-		if _, err := tx.Exec(ctx, q, id, token); err != nil {
+		const q = `UPDATE users SET calendar_token_hash = $2, updated_at = now() WHERE id = $1`
+		var hash []byte
+		if token != "" {
+			hash = TokenHash(token)
+		}
+		if _, err := tx.Exec(ctx, q, id, hash); err != nil {
 			return fmt.Errorf("store: calendar token of user %d: %w", id, err)
 		}
 		action := "user.calendar.issue"

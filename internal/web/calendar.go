@@ -180,3 +180,12 @@ func icsText(s string) string { return icsEscaper.Replace(s) }
 
 // newCalendarToken is a fresh secret for a calendar URL.
 func newCalendarToken() string { return auth.RandomToken(calendarTokenBytes) }
+
+// loggedPath is r's path as logs and the audit trail may show it: a
+// calendar address's token is its credential, so it never appears.
+func loggedPath(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/calendar/") {
+		return "/calendar/[token].ics"
+	}
+	return r.URL.Path
+}

@@ -81,7 +81,7 @@ func (s *Server) auditAccess(r *http.Request, action, why string) {
 		return
 	}
 	a := actor(r)
-	if err := s.store.AuditOne(r.Context(), a.Event(action, "path", r.Method+" "+r.URL.Path, a.ForceID, why)); err != nil {
+	if err := s.store.AuditOne(r.Context(), a.Event(action, "path", r.Method+" "+loggedPath(r), a.ForceID, why)); err != nil {
 		s.log.ErrorContext(r.Context(), "audit access", "request_id", RequestIDFrom(r.Context()), "err", err)
 	}
 }
@@ -95,7 +95,7 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 		// service and nobody reads the answer. 499 is nginx's "client
 		// closed request", for the access log.
 		s.log.InfoContext(r.Context(), "client went away", "request_id", RequestIDFrom(r.Context()),
-			"method", r.Method, "path", r.URL.Path, "err", err.Error())
+			"method", r.Method, "path", loggedPath(r), "err", err.Error())
 		w.WriteHeader(statusClientClosed)
 		return
 	}
@@ -105,7 +105,7 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 		status, level = http.StatusServiceUnavailable, slog.LevelWarn
 	}
 	s.log.Log(r.Context(), level, "request failed", "request_id", RequestIDFrom(r.Context()),
-		"method", r.Method, "path", r.URL.Path, "status", status, "err", err.Error())
+		"method", r.Method, "path", loggedPath(r), "status", status, "err", err.Error())
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "10")
 	}

@@ -219,16 +219,6 @@ func waitText(d time.Duration) string {
 	return strconv.Itoa(n) + " minutes"
 }
 
-// safeNext keeps a redirect target on this site: a path, never "//host"
-// or a scheme.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
-		strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/"
-	}
-	return next
-}
-
 // sleepCtx waits d, or less if ctx ends first.
 func sleepCtx(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)

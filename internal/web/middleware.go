@@ -125,7 +125,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		s.log.LogAttrs(r.Context(), levelFor(sw.status), "request",
 			slog.String("request_id", RequestIDFrom(r.Context())),
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("method", r.Method), slog.String("path", loggedPath(r)),
 			slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)), slog.String("client", ClientAddrFrom(r.Context())))
 	})
@@ -179,7 +179,7 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(r.Context(), "cross-origin request refused",
 			"request_id", RequestIDFrom(r.Context()), "origin", r.Header.Get("Origin"),
-			"sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "path", r.URL.Path)
+			"sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "path", loggedPath(r))
 		s.renderStatus(w, r, http.StatusForbidden)
 	}))
 	return cop.Handler(next)

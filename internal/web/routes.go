@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"inspectrack/internal/auth"
 	"inspectrack/internal/store"
@@ -16,7 +17,9 @@ import (
 // route was left without one.
 func (s *Server) routes() {
 	m := s.mux
-	m.Use(requestID, s.clientAddr, s.accessLog, s.recoverPanics, s.securityHeaders, s.crossOrigin)
+	// GetHead answers HEAD on every GET route as its GET (net/http drops
+	// the body), without declaring a second route.
+	m.Use(middleware.GetHead, requestID, s.clientAddr, s.accessLog, s.recoverPanics, s.securityHeaders, s.crossOrigin)
 	m.NotFound(s.handle(func(w http.ResponseWriter, r *http.Request) error { return errHidden }))
 	m.MethodNotAllowed(s.handle(func(w http.ResponseWriter, r *http.Request) error { return errHidden }))
 
@@ -177,7 +180,7 @@ func (s *Server) require(p auth.Permission) func(http.Handler) http.Handler {
 				return
 			}
 			if u == nil {
-				if r.Method == http.MethodGet {
+				if r.Method == http.MethodGet || r.Method == http.MethodHead {
 					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 					return
 				}

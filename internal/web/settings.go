@@ -8,8 +8,14 @@ import (
 )
 
 // settingsShow is GET /settings: who the user is and, for those with a
-// calendar, its secret address with the means to replace or revoke it.
+// calendar, the means to make, replace or revoke its secret address.
 func (s *Server) settingsShow(w http.ResponseWriter, r *http.Request) error {
+	return s.renderSettings(w, r, "")
+}
+
+// renderSettings renders the settings page; newCalendarURL is the address
+// just made, shown on this answer only (the database keeps its hash).
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, newCalendarURL string) error {
 	ctx := r.Context()
 	u := auth.UserFrom(ctx)
 	full, err := s.store.UserByID(ctx, u.ID)
@@ -18,8 +24,10 @@ func (s *Server) settingsShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := components.SettingsView{Flash: s.sessions.PopString(ctx, "flash"), Name: full.Name, Email: full.Email,
 		Role: u.Role.Label(), ForceName: full.ForceName, CanCalendar: auth.Allowed(u, auth.UseCalendar)}
-	if full.CalendarToken != "" && v.CanCalendar {
-		v.CalendarURL = s.baseURL(r) + "/calendar/" + full.CalendarToken + ".ics"
+	v.HasCalendar = full.HasCalendar && v.CanCalendar
+	if newCalendarURL != "" {
+		v.CalendarURL = newCalendarURL
+		v.Flash = "Your calendar has a new address. Any earlier address no longer works."
 	}
 	switch u.Role {
 	case auth.RoleLiaison:
@@ -31,15 +39,16 @@ func (s *Server) settingsShow(w http.ResponseWriter, r *http.Request) error {
 }
 
 // settingsCalendarPost issues a calendar address, replacing any earlier
-// one (which stops working at once).
+// one (which stops working at once), and shows it on this answer, the only
+// time it is shown: the database keeps its hash, and the session (a row in
+// the database too) never holds it.
 func (s *Server) settingsCalendarPost(w http.ResponseWriter, r *http.Request) error {
 	u := auth.UserFrom(r.Context())
-	if err := s.store.SetCalendarToken(r.Context(), actor(r), u.ID, newCalendarToken()); err != nil {
+	token := newCalendarToken()
+	if err := s.store.SetCalendarToken(r.Context(), actor(r), u.ID, token); err != nil {
 		return err
 	}
-	s.sessions.Put(r.Context(), "flash", "Your calendar has a new address. Any earlier address no longer works.")
-	http.Redirect(w, r, "/settings#calendar", http.StatusSeeOther)
-	return nil
+	return s.renderSettings(w, r, s.baseURL(r)+"/calendar/"+token+".ics")
 }
 
 // settingsCalendarRevoke turns the calendar address off.

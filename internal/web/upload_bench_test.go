@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"inspectrack/internal/seed"
+	"inspectrack/internal/store"
 	"inspectrack/internal/testdb"
 	"inspectrack/internal/upload/uploadtest"
 )
@@ -201,7 +202,7 @@ func (srv *serverProcess) plantSession(b *testing.B, email string) *benchClient 
 		b.Fatal(err)
 	}
 	token := "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if _, err := conn.Exec(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)`, token, data, expiry); err != nil {
+	if _, err := conn.Exec(ctx, `INSERT INTO sessions (token_hash, data, expiry) VALUES ($1, $2, $3)`, store.TokenHash(token), data, expiry); err != nil {
 		b.Fatal(err)
 	}
 	c := srv.client()
