@@ -272,7 +272,11 @@ func TestReadFormSpoolsFilesAndKeepsFields(t *testing.T) {
 	}
 }
 
-func TestReadFormThrowsAwayFilesOverALimitAndReadsOn(t *testing.T) {
+// A file over a limit ends the reading (see
+// TestReadFormStopsAtTheFirstByteOverTheFileLimit); what came before it is
+// kept. Too many files is not worth stopping for: the body's own bound
+// holds.
+func TestReadFormRefusesFilesOverALimitKeepingWhatCameBefore(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		what      string
@@ -282,7 +286,7 @@ func TestReadFormThrowsAwayFilesOverALimitAndReadsOn(t *testing.T) {
 		overTotal bool
 		tooMany   bool
 	}{
-		{"a file one byte over", []string{"a.txt", "01234567890", "b.txt", "ok"}, 1, []string{"a.txt"}, false, false},
+		{"a file one byte over", []string{"b.txt", "ok", "a.txt", "01234567890", "c.txt", "unread"}, 1, []string{"a.txt"}, false, false},
 		{"the total one byte over", []string{"a.txt", "0123456789", "b.txt", "012345", "c.txt", "1"}, 1, nil, true, false},
 		{"four files", []string{"a", "1", "b", "2", "c", "3", "d", "4"}, 3, nil, false, true},
 	} {
@@ -315,5 +319,85 @@ func TestTypeOf(t *testing.T) {
 	}
 	if _, ok := TypeOf("text/html"); ok {
 		t.Error("TypeOf(text/html) accepted")
+	}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// A file over the limit stops the reading at the first byte over it: the
+// rest of the body (here 60 MiB) is never read, and the form says so.
+func TestReadFormStopsAtTheFirstByteOverTheFileLimit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		what      string
+		lim       Limits
+		tooLarge  bool
+		overTotal bool
+	}{
+		{"a file over its limit", Limits{FileField: "documents", FileBytes: 1 << 20, TotalBytes: 100 << 20, Files: 3, FieldBytes: 20, Parts: 10}, true, false},
+		{"files over the total", Limits{FileField: "documents", FileBytes: 100 << 20, TotalBytes: 1 << 20, Files: 3, FieldBytes: 20, Parts: 10}, false, true},
+	} {
+		const boundary = "b0undary"
+		body := io.MultiReader(
+			strings.NewReader("--"+boundary+"\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nkept\r\n"+
+				"--"+boundary+"\r\nContent-Disposition: form-data; name=\"documents\"; filename=\"big.pdf\"\r\n\r\n"),
+			io.LimitReader(zeroReader{}, 60<<20),
+			strings.NewReader("\r\n--"+boundary+"--\r\n"))
+		cr := &countingReader{r: body}
+		form, err := ReadForm(multipart.NewReader(cr, boundary), tc.lim)
+		form.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.what, err)
+		}
+		if (len(form.TooLarge) == 1) != tc.tooLarge || form.OverTotal != tc.overTotal || !form.Stopped || form.Value("note") != "kept" {
+			t.Errorf("%s: too large %v, over total %v, stopped %v, note %q", tc.what, form.TooLarge, form.OverTotal, form.Stopped, form.Value("note"))
+		}
+		if cr.n > 1<<20+256<<10 {
+			t.Errorf("%s: %d bytes read of a 60 MiB file; want reading to stop just past 1 MiB", tc.what, cr.n)
+		}
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) { clear(b); return len(b), nil }
+
+// A file part whose name cannot be read is not dropped in silence: the
+// form counts it, so the page can say so.
+func TestReadFormReportsAFileWithAMalformedName(t *testing.T) {
+	t.Parallel()
+	for _, disposition := range []string{
+		`form-data; name="documents"; filename="unterminated.pdf`,
+		`form-data; name="documents"; filename*=UTF-8''%ZZ.pdf`,
+		`form-data; name="documents"; filename="a.pdf"; filename="b.pdf"`,
+		`form-data; name="documents"; filename=two words.pdf`,
+	} {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", disposition)
+		w, _ := mw.CreatePart(h)
+		io.WriteString(w, "%PDF-1.4 a plan")
+		mw.WriteField("note", "kept")
+		mw.Close()
+		form, err := ReadForm(multipart.NewReader(&b, mw.Boundary()), testLimits)
+		form.Close()
+		if err != nil {
+			t.Errorf("%s: %v", disposition, err)
+			continue
+		}
+		if form.BadNames != 1 || !form.Refused() || len(form.Files) != 0 || form.Value("note") != "kept" || form.Value("documents") != "" {
+			t.Errorf("%s: bad names %d, refused %v, files %d, values %v", disposition, form.BadNames, form.Refused(), len(form.Files), form.Values)
+		}
 	}
 }
