@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"inspectrack/internal/upload/uploadtest"
 )
@@ -219,7 +220,7 @@ func TestInspectRefusesWhatIsNotAnAcceptedDocument(t *testing.T) {
 func TestZipDirectoryIsReadWithinBounds(t *testing.T) {
 	f := fileOf(t, "many.docx", uploadtest.ManyEntries(2000))
 	allocs := testing.AllocsPerRun(3, func() {
-		if _, err := readZipDir(f.ReaderAt(), f.Size, DefaultZipLimits); err != nil {
+		if _, err := readZipDir(f.ReaderAt(), f.Size, DefaultZipLimits, nil); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -399,5 +400,69 @@ func TestReadFormReportsAFileWithAMalformedName(t *testing.T) {
 		if form.BadNames != 1 || !form.Refused() || len(form.Files) != 0 || form.Value("note") != "kept" || form.Value("documents") != "" {
 			t.Errorf("%s: bad names %d, refused %v, files %d, values %v", disposition, form.BadNames, form.Refused(), len(form.Files), form.Values)
 		}
+	}
+}
+
+// Active content is refused whatever its parts are called: it is found
+// from [Content_Types].xml, the relationship parts and the fields.
+func TestInspectRefusesActiveContentInOfficeFiles(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		what    string
+		content []byte
+		reason  string
+	}{
+		{"an external template", uploadtest.ExternalTemplateDOCX(), "links to something outside it"},
+		{"a remote image", uploadtest.RemoteImageDOCX(), "links to something outside it"},
+		{"an embedded OLE object", uploadtest.OLEObjectDOCX(), "embedded object"},
+		{"an OLE object under an image's name", uploadtest.HiddenOLEObjectDOCX(), "embedded object"},
+		{"an ActiveX control", uploadtest.ActiveXDOCX(), "ActiveX"},
+		{"a DDE simple field", uploadtest.DDEFieldDOCX(true), "DDE"},
+		{"a DDE field split across runs", uploadtest.DDEFieldDOCX(false), "DDE"},
+		{"a VBA project under another name", uploadtest.RenamedVBADOCX(), "contains macros"},
+		{"an Excel 4.0 macro sheet", uploadtest.MacroSheetXLSX(false), "contains macros"},
+		{"an international macro sheet", uploadtest.MacroSheetXLSX(true), "contains macros"},
+	} {
+		f := fileOf(t, "plan.docx", tc.content)
+		_, _, err := Inspect(f, DefaultZipLimits)
+		var re *RejectError
+		if !errors.As(err, &re) {
+			t.Errorf("%s: err = %v, want a RejectError", tc.what, err)
+			continue
+		}
+		if !strings.HasPrefix(re.Message(), "plan.docx cannot be accepted: it ") || !strings.Contains(re.Message(), tc.reason) {
+			t.Errorf("%s: message %q, want %q", tc.what, re.Message(), tc.reason)
+		}
+	}
+	// What real plans have (styles, a theme, a header with a page field,
+	// an image, a hyperlink, a chart and its workbook) is fine.
+	f := fileOf(t, "plan.docx", uploadtest.RichDOCX())
+	if got, _, err := Inspect(f, DefaultZipLimits); err != nil || got.Key != "docx" {
+		t.Errorf("a rich DOCX: %v %v, want accepted", got.Key, err)
+	}
+}
+
+// The sizes a ZIP directory declares are not trusted: every entry is
+// inflated as a stream, counted against its declared size and the total,
+// and checked against its CRC, stopping at the first byte over.
+func TestInspectInflatesEveryEntryAndTrustsNoDeclaredSize(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		what    string
+		content []byte
+		reason  string
+	}{
+		{"40,000 bytes declared, 3 GiB inside", uploadtest.LyingBomb(40000, 3<<30), "cannot be accepted: it expands to more than it declares"},
+		{"a wrong checksum", uploadtest.BadChecksumDOCX(), "cannot be opened"},
+		{"fewer bytes than declared", uploadtest.LyingBomb(3<<20, 1<<20), "cannot be opened"},
+	} {
+		f := fileOf(t, "plan.docx", tc.content)
+		start := time.Now()
+		_, _, err := Inspect(f, DefaultZipLimits)
+		var re *RejectError
+		if !errors.As(err, &re) || !strings.Contains(re.Message(), tc.reason) {
+			t.Errorf("%s: err = %v, want a RejectError saying %q", tc.what, err, tc.reason)
+		}
+		t.Logf("%s (%d bytes): refused in %v", tc.what, len(tc.content), time.Since(start))
 	}
 }

@@ -274,6 +274,8 @@ func TestUploadRefusesWhatIsNotAnAcceptedDocument(t *testing.T) {
 			"plan.pdf must be a PDF, DOCX, XLSX, PPTX, ODT, ODS, TXT or CSV file: it is a web page (HTML)"},
 		{"a ZIP bomb named .docx", file("plan.docx", uploadtest.ZipBomb(20<<20)), "plan.docx cannot be accepted: it would expand"},
 		{"a Word file with macros", file("plan.docm", uploadtest.DOCM()), "plan.docm cannot be accepted: it contains macros"},
+		{"a Word file with an external template", file("plan.docx", uploadtest.ExternalTemplateDOCX()), "plan.docx cannot be accepted: it links to something outside it"},
+		{"a DOCX declaring 40,000 bytes that inflates to 3 GiB", file("plan.docx", uploadtest.LyingBomb(40000, 3<<30)), "plan.docx cannot be accepted: it expands to more than it declares"},
 		{"an empty file", file("plan.pdf", nil), "plan.pdf is empty"},
 	} {
 		// The note comes after the file, as browsers send this form: it
