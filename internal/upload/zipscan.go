@@ -71,7 +71,9 @@ func scanZip(r io.ReaderAt, size int64, d *zipDir, t Type, zl ZipLimits) error {
 	return err
 }
 
-func (s *zipScan) office() bool { return s.t.Key == DOCX.Key || s.t.Key == XLSX.Key || s.t.Key == PPTX.Key }
+func (s *zipScan) office() bool {
+	return s.t.Key == DOCX.Key || s.t.Key == XLSX.Key || s.t.Key == PPTX.Key
+}
 
 // visit inflates one entry into the scanner its name calls for.
 func (s *zipScan) visit(e *zipEntry) error {
