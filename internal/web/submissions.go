@@ -329,6 +329,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 	if r.ContentLength > bodyLimit {
 		return withStatus(http.StatusRequestEntityTooLarge, fmt.Errorf("web: upload of %d bytes declared, limit %d", r.ContentLength, bodyLimit))
 	}
+	s.paceUpload(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, bodyLimit)
 	mr, err := r.MultipartReader()
 	if err != nil {
