@@ -41,8 +41,7 @@ type zipDir struct {
 	compressed   uint64
 	names        map[string]bool // the entries that tell document types apart
 	macros       bool
-	dirOff       uint64    // where the central directory starts: entries end before it
-	contentTypes *zipEntry // [Content_Types].xml, nil when there is none
+	dirOff       uint64 // where the central directory starts: entries end before it
 }
 
 // zipEntry is one entry as the central directory describes it. The name
@@ -226,20 +225,17 @@ func readZipDir(r io.ReaderAt, size int64, lim ZipLimits, visit func(*zipEntry) 
 		}
 		localMin += localLen + uint64(nameLen) + csize
 		if interesting[string(n)] { // no allocation for the lookup
+			if d.names[string(n)] {
+				// Two parts of one name: which one a program reads is its
+				// own choice, so no check of either can be trusted.
+				return nil, refuse("two entries named %q", n)
+			}
 			d.names[string(n)] = true
 		}
 		if isMacroEntry(n) {
 			d.macros = true
 		}
 		ent = zipEntry{name: n, method: method, flags: flags, crc: crc, csize: csize, usize: usize, offset: offset}
-		if string(n) == contentTypesName {
-			if d.contentTypes != nil {
-				return nil, refuse("two entries named %s", contentTypesName)
-			}
-			ct := ent
-			ct.name = []byte(contentTypesName)
-			d.contentTypes = &ct
-		}
 		if visit != nil {
 			if err := visit(&ent); err != nil {
 				return nil, err

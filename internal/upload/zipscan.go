@@ -27,10 +27,6 @@ const (
 	reasonDDE      = "contains a DDE field, which can run commands when it is opened. Remove the field, or save it as a PDF, and try again"
 )
 
-// maxContentTypes bounds the Default and Override declarations read from
-// [Content_Types].xml (a real document declares one per part at most).
-const maxContentTypes = 20000
-
 // zipScan inflates every entry of an archive whose directory readZipDir
 // has already checked, as a stream: each entry's real bytes are counted
 // against its declared size and every entry's against the total limit,
@@ -47,9 +43,6 @@ type zipScan struct {
 	fr     io.ReadCloser
 	name   [maxEntryName]byte
 	buf    []byte
-
-	defaults  map[string]string // extension (lower case) to content type
-	overrides map[string]string // part name (lower case, no leading /) to content type
 }
 
 // scanZip inflates and checks every entry of the archive d describes, a
@@ -58,15 +51,6 @@ func scanZip(r io.ReaderAt, size int64, d *zipDir, t Type, zl ZipLimits) error {
 	bufp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bufp)
 	s := &zipScan{r: r, dirOff: d.dirOff, lim: zl, t: t, buf: *bufp}
-	if s.office() {
-		if d.contentTypes == nil {
-			return refuse("no %s", contentTypesName)
-		}
-		if err := s.readContentTypes(d.contentTypes); err != nil {
-			return err
-		}
-		s.total = 0 // it is counted again with the other entries
-	}
 	_, err := readZipDir(r, size, zl, s.visit)
 	return err
 }
@@ -82,6 +66,8 @@ func (s *zipScan) visit(e *zipEntry) error {
 	name := e.name
 	switch {
 	case !s.office():
+	case string(name) == contentTypesName:
+		sink = newXMLScanner(&contentTypesScan{})
 	case hasSuffixFold(name, ".rels"):
 		sink = newXMLScanner(&relsScan{charts: bytes.Contains(bytes.ToLower(name), []byte("charts/_rels/"))})
 	case s.t.Key == DOCX.Key && hasPrefixFold(name, "word/") && hasSuffixFold(name, ".xml"):
@@ -94,17 +80,6 @@ func (s *zipScan) visit(e *zipEntry) error {
 	if fields != nil {
 		return fields.check()
 	}
-	return nil
-}
-
-// readContentTypes reads [Content_Types].xml and refuses any content type
-// a plan document does not need, declared or not used.
-func (s *zipScan) readContentTypes(e *zipEntry) error {
-	p := &contentTypesScan{defaults: map[string]string{}, overrides: map[string]string{}}
-	if err := s.inflate(e, newXMLScanner(p)); err != nil {
-		return err
-	}
-	s.defaults, s.overrides = p.defaults, p.overrides
 	return nil
 }
 
@@ -204,31 +179,17 @@ func (r *entryReader) Read(p []byte) (int, error) {
 func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
 func le32(b []byte) uint32 { return uint32(le16(b)) | uint32(le16(b[2:]))<<16 }
 
-// contentTypesScan reads [Content_Types].xml: every declared content type
-// must be one a plan document needs.
-type contentTypesScan struct {
-	defaults, overrides map[string]string
-}
+// contentTypesScan reads [Content_Types].xml: every content type it
+// declares, by extension (Default) or for a part (Override), must be one a
+// plan document needs, used or not. Nothing is kept, so the part's size
+// does not matter.
+type contentTypesScan struct{}
 
 func (p *contentTypesScan) start(t *xmlTag) error {
-	var key []byte
-	m := p.defaults
 	switch string(t.local) {
-	case "Default":
-		key = t.attr("Extension")
-	case "Override":
-		key, m = bytes.TrimPrefix(t.attr("PartName"), []byte("/")), p.overrides
-	default:
-		return nil
+	case "Default", "Override":
+		return checkContentType(strings.ToLower(strings.TrimSpace(string(t.attr("ContentType")))))
 	}
-	ct := strings.ToLower(strings.TrimSpace(string(t.attr("ContentType"))))
-	if err := checkContentType(ct); err != nil {
-		return err
-	}
-	if len(p.defaults)+len(p.overrides) >= maxContentTypes {
-		return refuse("more than %d content types", maxContentTypes)
-	}
-	m[strings.ToLower(string(key))] = ct
 	return nil
 }
 
