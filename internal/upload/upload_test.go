@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"mime/multipart"
 	"net/textproto"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -464,5 +466,36 @@ func TestInspectInflatesEveryEntryAndTrustsNoDeclaredSize(t *testing.T) {
 			t.Errorf("%s: err = %v, want a RejectError saying %q", tc.what, err, tc.reason)
 		}
 		t.Logf("%s (%d bytes): refused in %v", tc.what, len(tc.content), time.Since(start))
+	}
+}
+
+// BenchmarkInspectRefusesA3GiBBomb measures refusing a DOCX that declares
+// 40,000 bytes and inflates to 3 GiB: the time, the bytes allocated, and
+// the process's peak resident memory, building the bomb included (it must
+// not grow with what the entry would expand to).
+func BenchmarkInspectRefusesA3GiBBomb(b *testing.B) {
+	bomb := uploadtest.LyingBomb(40000, 3<<30)
+	f, err := spool(bytes.NewReader(bomb), "plan.docx", 1<<30)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := Inspect(f, DefaultZipLimits); err == nil {
+			b.Fatal("the bomb was accepted")
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(bomb))/(1<<20), "file-MiB")
+	// VmHWM: the peak resident set of the process, on Linux.
+	if status, err := os.ReadFile("/proc/self/status"); err == nil {
+		for line := range strings.Lines(string(status)) {
+			var kb float64
+			if _, err := fmt.Sscanf(line, "VmHWM: %f kB", &kb); err == nil {
+				b.ReportMetric(kb/1024, "peak-RSS-MiB")
+			}
+		}
 	}
 }
