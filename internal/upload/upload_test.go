@@ -457,10 +457,18 @@ func TestInspectInflatesEveryEntryAndTrustsNoDeclaredSize(t *testing.T) {
 		{"40,000 bytes declared, 3 GiB inside", uploadtest.LyingBomb(40000, 3<<30), "cannot be accepted: it expands to more than it declares"},
 		{"a wrong checksum", uploadtest.BadChecksumDOCX(), "cannot be opened"},
 		{"fewer bytes than declared", uploadtest.LyingBomb(3<<20, 1<<20), "cannot be opened"},
+		{"declared sizes that wrap around 2^64", uploadtest.WrappingSizes(), "cannot be accepted: it would expand to more than 1 GB"},
 	} {
 		f := fileOf(t, "plan.docx", tc.content)
 		start := time.Now()
-		_, _, err := Inspect(f, DefaultZipLimits)
+		var err error
+		done := make(chan struct{})
+		go func() { _, _, err = Inspect(f, DefaultZipLimits); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Inspect still running after 10 s", tc.what)
+		}
 		var re *RejectError
 		if !errors.As(err, &re) || !strings.Contains(re.Message(), tc.reason) {
 			t.Errorf("%s: err = %v, want a RejectError saying %q", tc.what, err, tc.reason)

@@ -218,11 +218,17 @@ func readZipDir(r io.ReaderAt, size int64, lim ZipLimits, visit func(*zipEntry) 
 		if offset >= dirOff {
 			return nil, refuse("entry %q starts inside the directory", n)
 		}
-		d.uncompressed += usize
-		d.compressed += csize
-		if d.uncompressed > lim.MaxUncompressed {
+		// Each size is checked before it is added, so that no sum can wrap
+		// around 2^64 (uncompressed stays within the limit, compressed
+		// within the file).
+		if usize > lim.MaxUncompressed-d.uncompressed {
 			return nil, &limitProblem{fmt.Sprintf("would expand to more than %s when opened", formatBytes(lim.MaxUncompressed))}
 		}
+		if csize > uint64(size) {
+			return nil, refuse("entry %q larger than the file", n)
+		}
+		d.uncompressed += usize
+		d.compressed += csize
 		localMin += localLen + uint64(nameLen) + csize
 		if interesting[string(n)] { // no allocation for the lookup
 			if d.names[string(n)] {

@@ -152,8 +152,8 @@ type entryReader struct {
 }
 
 func (r *entryReader) Read(p []byte) (int, error) {
-	if uint64(len(p)) > r.left+1 {
-		p = p[:r.left+1]
+	if r.left < uint64(len(p)) {
+		p = p[:r.left+1] // r.left+1 <= len(p): no overflow
 	}
 	n, err := r.src.Read(p)
 	if uint64(n) > r.left {
@@ -224,6 +224,11 @@ var allowedTypes = map[string]bool{
 	"application/vnd.ms-excel.slicercache+xml":                                  true,
 	"application/vnd.ms-excel.timeline+xml":                                     true,
 	"application/vnd.ms-excel.timelinecache+xml":                                true,
+	"application/vnd.ms-office.classificationlabels+xml":                        true, // sensitivity labels
+	"application/vnd.ms-office.intelligence2+xml":                               true,
+	"application/vnd.ms-powerpoint.revisioninfo+xml":                            true,
+	"application/vnd.ms-powerpoint.changesinfo+xml":                             true,
+	"application/inkml+xml":                                                     true,
 	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         true, // a chart's workbook
 	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   true,
 	"application/vnd.openxmlformats-officedocument.presentationml.presentation": true,
@@ -233,6 +238,7 @@ var allowedTypes = map[string]bool{
 // may hold, but for those checkContentType refuses by name first.
 var okFamilies = []string{
 	"image/", "audio/", "video/",
+	"application/vnd.ms-excel.rd", // rich values: pictures in cells
 	"application/vnd.openxmlformats-package.",
 	"application/vnd.openxmlformats-officedocument.wordprocessingml.",
 	"application/vnd.openxmlformats-officedocument.spreadsheetml.",

@@ -431,3 +431,25 @@ func rawDocx(usize uint64, crc uint32, deflated []byte) []byte {
 	zw.Close()
 	return buf.Bytes()
 }
+
+// WrappingSizes is a DOCX whose directory declares sizes that add up past
+// 2^64 and wrap around to a few bytes: the document part declares
+// 2^64-1 bytes (in its ZIP64 field), another part 2.
+func WrappingSizes() []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("[Content_Types].xml")
+	w.Write([]byte(contentTypes("word/document.xml", ctDocument)))
+	for _, f := range []struct {
+		name  string
+		usize uint64
+	}{{"word/document.xml", 1<<64 - 1}, {"word/styles.xml", 2}} {
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: f.name, Method: zip.Deflate, CompressedSize64: 2, UncompressedSize64: f.usize})
+		if err != nil {
+			panic(err)
+		}
+		w.Write([]byte{0x03, 0x00})
+	}
+	zw.Close()
+	return buf.Bytes()
+}
