@@ -33,7 +33,8 @@ func seedFiles() [][]byte {
 		uploadtest.RenamedVBADOCX(), uploadtest.MacroSheetXLSX(false), uploadtest.MacroSheetXLSX(true),
 		uploadtest.LyingBomb(40000, 16<<20), uploadtest.LyingBomb(3<<20, 1<<20), uploadtest.BadChecksumDOCX(),
 		uploadtest.ZipBomb(2 << 20), uploadtest.DeclaredBomb(4 << 30), overlappingBomb(50), uploadtest.ManyEntries(50),
-		uploadtest.PlainZip(), uploadtest.DOCX("x")[:200], uploadtest.HTML(), uploadtest.WrappingSizes(),
+		uploadtest.PlainZip(), uploadtest.DOCX("x")[:200], uploadtest.HTML(), uploadtest.WrappingSizes(), uploadtest.RichODT(),
+		uploadtest.HostileODT("dde"), uploadtest.HostileODT("ole"), uploadtest.HostileODT("link"), uploadtest.HostileODT("event"),
 	}
 }
 

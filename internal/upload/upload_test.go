@@ -424,6 +424,10 @@ func TestInspectRefusesActiveContentInOfficeFiles(t *testing.T) {
 		{"a VBA project under another name", uploadtest.RenamedVBADOCX(), "contains macros"},
 		{"an Excel 4.0 macro sheet", uploadtest.MacroSheetXLSX(false), "contains macros"},
 		{"an international macro sheet", uploadtest.MacroSheetXLSX(true), "contains macros"},
+		{"an ODT with a DDE connection", uploadtest.HostileODT("dde"), "DDE"},
+		{"an ODT with an OLE object", uploadtest.HostileODT("ole"), "embedded object"},
+		{"an ODT with a remote picture", uploadtest.HostileODT("link"), "links to something outside it"},
+		{"an ODT with a script bound to an event", uploadtest.HostileODT("event"), "contains macros"},
 	} {
 		f := fileOf(t, "plan.docx", tc.content)
 		_, _, err := Inspect(f, DefaultZipLimits)
@@ -441,6 +445,10 @@ func TestInspectRefusesActiveContentInOfficeFiles(t *testing.T) {
 	f := fileOf(t, "plan.docx", uploadtest.RichDOCX())
 	if got, _, err := Inspect(f, DefaultZipLimits); err != nil || got.Key != "docx" {
 		t.Errorf("a rich DOCX: %v %v, want accepted", got.Key, err)
+	}
+	f = fileOf(t, "plan.odt", uploadtest.RichODT())
+	if got, _, err := Inspect(f, DefaultZipLimits); err != nil || got.Key != "odt" {
+		t.Errorf("a rich ODT: %v %v, want accepted", got.Key, err)
 	}
 }
 

@@ -59,12 +59,18 @@ func (s *zipScan) office() bool {
 	return s.t.Key == DOCX.Key || s.t.Key == XLSX.Key || s.t.Key == PPTX.Key
 }
 
+func (s *zipScan) odf() bool { return s.t.Key == ODT.Key || s.t.Key == ODS.Key }
+
 // visit inflates one entry into the scanner its name calls for.
 func (s *zipScan) visit(e *zipEntry) error {
 	var sink io.Writer = io.Discard
 	var fields *fieldScan
 	name := e.name
 	switch {
+	case s.odf() && string(name) == "META-INF/manifest.xml":
+		sink = newXMLScanner(&odfManifestScan{})
+	case s.odf() && hasSuffixFold(name, ".xml"):
+		sink = newXMLScanner(&odfContentScan{})
 	case !s.office():
 	case string(name) == contentTypesName:
 		sink = newXMLScanner(&contentTypesScan{})
@@ -400,3 +406,65 @@ func isDDE(code []byte) bool {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// odfManifestScan reads an OpenDocument manifest: no entry may be an OLE
+// object, a script or a Basic library, whatever it is called.
+type odfManifestScan struct{}
+
+func (p *odfManifestScan) start(t *xmlTag) error {
+	if string(t.local) != "file-entry" {
+		return nil
+	}
+	mt := strings.ToLower(string(t.attr("media-type")))
+	switch {
+	case strings.Contains(mt, "oleobject"):
+		return &activeProblem{reasonEmbedded}
+	case strings.Contains(mt, "basic"), strings.Contains(mt, "script"):
+		return &activeProblem{reasonMacros}
+	}
+	return nil
+}
+
+func (p *odfManifestScan) end([]byte)        {}
+func (p *odfManifestScan) text([]byte) error { return nil }
+
+// odfContentScan reads an OpenDocument XML part (content, styles, an
+// embedded object's): no DDE connection, no script bound to an event, no
+// OLE object, applet or plugin, and no picture, object or section loaded
+// from outside the package (a hyperlink is fine: it loads nothing until
+// it is followed).
+type odfContentScan struct{}
+
+func (p *odfContentScan) start(t *xmlTag) error {
+	switch string(t.local) {
+	case "dde-connection-decl", "dde-link", "dde-source":
+		return &activeProblem{reasonDDE}
+	case "event-listener":
+		return &activeProblem{reasonMacros}
+	case "object-ole", "applet", "plugin":
+		return &activeProblem{reasonEmbedded}
+	case "floating-frame":
+		return &activeProblem{reasonExternal}
+	case "image", "object", "section-source", "fill-image":
+		if href := t.attr("href"); isOutside(href) {
+			return &activeProblem{reasonExternal}
+		}
+	}
+	return nil
+}
+
+func (p *odfContentScan) end([]byte)        {}
+func (p *odfContentScan) text([]byte) error { return nil }
+
+// isOutside reports whether an OpenDocument link points outside the
+// package: a URL with a scheme, an absolute path or a network share.
+// Inside the package links are relative ("Pictures/1.png", "./Object 1").
+func isOutside(href []byte) bool {
+	h := strings.TrimSpace(string(href))
+	if strings.HasPrefix(h, "/") || strings.HasPrefix(h, `\`) || strings.HasPrefix(h, "..") {
+		return true
+	}
+	colon := strings.IndexByte(h, ':')
+	slash := strings.IndexAny(h, `/\`)
+	return colon >= 0 && (slash < 0 || colon < slash)
+}

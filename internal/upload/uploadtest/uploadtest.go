@@ -453,3 +453,48 @@ func WrappingSizes() []byte {
 	zw.Close()
 	return buf.Bytes()
 }
+
+// odtWith is an OpenDocument text whose content.xml holds body and whose
+// manifest lists more entries (path, media type pairs), which are added
+// with the bytes of their path.
+func odtWith(body string, more ...string) []byte {
+	const mt = "application/vnd.oasis.opendocument.text"
+	manifest := `<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="` + mt + `"/>`
+	files := []string{"mimetype", mt}
+	for i := 0; i < len(more); i += 2 {
+		manifest += `<manifest:file-entry manifest:full-path="` + more[i] + `" manifest:media-type="` + more[i+1] + `"/>`
+	}
+	files = append(files, "META-INF/manifest.xml", manifest+`</manifest:manifest>`,
+		"content.xml", `<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:script="urn:oasis:names:tc:opendocument:xmlns:script:1.0"><office:body><office:text>`+body+`</office:text></office:body></office:document-content>`)
+	for i := 0; i < len(more); i += 2 {
+		files = append(files, more[i], "bytes of "+more[i])
+	}
+	return zipOf(map[string]bool{"mimetype": true}, files...)
+}
+
+// RichODT is an OpenDocument text with a picture, a hyperlink and an
+// embedded chart (an OpenDocument object of its own). It must be accepted.
+func RichODT() []byte {
+	return odtWith(`<text:p>Our plan, <text:a xlink:href="https://www.college.police.uk/">College of Policing</text:a>.</text:p>`+
+		`<draw:frame><draw:image xlink:href="Pictures/1.png" xlink:type="simple"/></draw:frame>`+
+		`<draw:frame><draw:object xlink:href="./Object 1" xlink:type="simple"/></draw:frame>`,
+		"Pictures/1.png", "image/png", "Object 1/content.xml", "text/xml")
+}
+
+// HostileODT is an OpenDocument text with active content of a kind: "dde"
+// (a DDE connection), "ole" (an embedded OLE object), "link" (a picture
+// fetched from a server when it opens) or "event" (a script bound to an
+// event).
+func HostileODT(kind string) []byte {
+	switch kind {
+	case "dde":
+		return odtWith(`<text:dde-connection-decls><text:dde-connection-decl office:name="x" office:dde-application="cmd" office:dde-topic="/c calc" office:dde-item="x"/></text:dde-connection-decls><text:p/>`)
+	case "ole":
+		return odtWith(`<draw:frame><draw:object-ole xlink:href="./Object 1"/></draw:frame>`, "Object 1", "application/vnd.sun.star.oleobject")
+	case "link":
+		return odtWith(`<draw:frame><draw:image xlink:href="https://attacker.example/pixel.png"/></draw:frame>`)
+	case "event":
+		return odtWith(`<office:event-listeners><script:event-listener script:language="ooo:script" script:event-name="dom:load" xlink:href="vnd.sun.star.script:Standard.Module1.Main?language=Basic&amp;location=document"/></office:event-listeners><text:p/>`)
+	}
+	panic("HostileODT: no kind " + kind)
+}
