@@ -515,3 +515,18 @@ func BenchmarkInspectRefusesA3GiBBomb(b *testing.B) {
 		}
 	}
 }
+
+// Reading a part for active content holds a bounded window, not the part:
+// a 15 MiB text node costs the same few buffers as a small one.
+func TestOfficePartsAreReadInBoundedMemory(t *testing.T) {
+	f := fileOf(t, "plan.docx", uploadtest.HugeFieldDOCX(15<<20))
+	var err error
+	n := allocated(func() { _, _, err = Inspect(f, DefaultZipLimits) })
+	if err != nil {
+		t.Fatalf("a DOCX with a 15 MiB field code: %v, want accepted", err)
+	}
+	t.Logf("%d KiB allocated to read 15 MiB of XML", n>>10)
+	if n > 2<<20 {
+		t.Errorf("%d bytes allocated to read a 15 MiB part; the part should stream", n)
+	}
+}

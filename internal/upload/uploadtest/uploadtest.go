@@ -498,3 +498,36 @@ func HostileODT(kind string) []byte {
 	}
 	panic("HostileODT: no kind " + kind)
 }
+
+// HugeFieldDOCX is a valid DOCX whose document.xml holds one field code
+// of n bytes (a single text node: a reader that holds whole tokens holds
+// n bytes), built without holding them.
+func HugeFieldDOCX(n int64) []byte {
+	prefix := []byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n" +
+		`<w:document xmlns:w="` + wordNS + `"><w:body><w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE `)
+	suffix := []byte(`</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:body></w:document>`)
+	fill := bytes.Repeat([]byte{'A'}, 1<<20)
+	var stream bytes.Buffer
+	segment := func(b []byte, final bool) []byte {
+		var seg bytes.Buffer
+		fw, _ := flate.NewWriter(&seg, flate.BestSpeed)
+		fw.Write(b)
+		if final {
+			fw.Close()
+		} else {
+			fw.Flush()
+		}
+		return seg.Bytes()
+	}
+	stream.Write(segment(prefix, false))
+	crc := crc32.Update(0, crc32.IEEETable, prefix)
+	mib := segment(fill, false)
+	for range n >> 20 {
+		stream.Write(mib)
+		crc = crc32.Update(crc, crc32.IEEETable, fill)
+	}
+	rest := append(bytes.Repeat([]byte{'A'}, int(n&(1<<20-1))), suffix...)
+	stream.Write(segment(rest, true))
+	crc = crc32.Update(crc, crc32.IEEETable, rest)
+	return rawDocx(uint64(len(prefix))+uint64(n)+uint64(len(suffix)), crc, stream.Bytes())
+}
