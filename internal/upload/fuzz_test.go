@@ -14,7 +14,7 @@ import (
 
 // fuzzLimits keep each input quick (the fuzzer's instrumented inflater is
 // slow): far less than uploads allow.
-var fuzzLimits = ZipLimits{MaxEntries: 1000, MaxUncompressed: 8 << 20, MaxRatio: 100, RatioFloor: 1 << 20}
+var fuzzLimits = ZipLimits{MaxEntries: 1000, MaxUncompressed: 1 << 20, MaxRatio: 100, RatioFloor: 256 << 10}
 
 // maxFuzzAlloc bounds what one input may make the code allocate in all:
 // the fixed buffers (the directory's tail, one XML tag, the inflater) and
@@ -31,7 +31,7 @@ func seedFiles() [][]byte {
 		uploadtest.DOCM(), uploadtest.ExternalTemplateDOCX(), uploadtest.RemoteImageDOCX(), uploadtest.OLEObjectDOCX(),
 		uploadtest.HiddenOLEObjectDOCX(), uploadtest.ActiveXDOCX(), uploadtest.DDEFieldDOCX(true), uploadtest.DDEFieldDOCX(false),
 		uploadtest.RenamedVBADOCX(), uploadtest.MacroSheetXLSX(false), uploadtest.MacroSheetXLSX(true),
-		uploadtest.LyingBomb(40000, 16<<20), uploadtest.LyingBomb(3<<20, 1<<20), uploadtest.BadChecksumDOCX(),
+		uploadtest.LyingBomb(40000, 4<<20), uploadtest.LyingBomb(512<<10, 256<<10), uploadtest.BadChecksumDOCX(),
 		uploadtest.ZipBomb(2 << 20), uploadtest.DeclaredBomb(4 << 30), overlappingBomb(50), uploadtest.ManyEntries(50),
 		uploadtest.PlainZip(), uploadtest.DOCX("x")[:200], uploadtest.HTML(), uploadtest.WrappingSizes(), uploadtest.RichODT(),
 		uploadtest.HostileODT("dde"), uploadtest.HostileODT("ole"), uploadtest.HostileODT("link"), uploadtest.HostileODT("event"),
