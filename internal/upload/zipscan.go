@@ -143,8 +143,35 @@ func (s *zipScan) inflate(e *zipEntry, w io.Writer) error {
 	if er.crc != e.crc {
 		return refuse("entry %q fails its checksum", e.name)
 	}
+	if e.flags&8 != 0 {
+		return s.checkDescriptor(e, start+e.csize)
+	}
 	return nil
 }
+
+// checkDescriptor reads the data descriptor that follows an entry written
+// as a stream (flag bit 3) at off: its checksum must be the directory's,
+// as archive/zip and other readers require, or two readers could disagree
+// about the same file.
+func (s *zipScan) checkDescriptor(e *zipEntry, off uint64) error {
+	var d [8]byte
+	if off+8 > s.dirOff {
+		return refuse("entry %q has no data descriptor", e.name)
+	}
+	if _, err := s.r.ReadAt(d[:], int64(off)); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	crc := le32(d[:])
+	if crc == sigDescriptor {
+		crc = le32(d[4:]) // the signature is optional
+	}
+	if crc != e.crc {
+		return refuse("entry %q fails its checksum", e.name)
+	}
+	return nil
+}
+
+const sigDescriptor = 0x08074b50
 
 // entryReader reads an entry's inflated bytes, counting them: a read never
 // asks for more than one byte past the declared size, and that byte ends
