@@ -158,7 +158,10 @@ func readZipDir(r io.ReaderAt, size int64, lim ZipLimits, visit func(*zipEntry) 
 	if count > uint64(lim.MaxEntries) {
 		return nil, &limitProblem{fmt.Sprintf("has %d files inside it; the most a document may have is %d", count, lim.MaxEntries)}
 	}
-	if dirOff > dirEnd || dirSize > dirEnd-dirOff {
+	// The directory ends where the end record starts: with a gap (bytes
+	// prepended to the archive, as a self-extracting one has) readers
+	// disagree about where its entries are.
+	if dirOff > dirEnd || dirSize != dirEnd-dirOff {
 		return nil, refuse("central directory out of place")
 	}
 
