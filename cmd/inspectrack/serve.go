@@ -59,21 +59,15 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	srv := web.NewServer(log, cfg, e.store, web.Options{})
 	defer srv.Close()
-	httpSrv := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Long enough for a large upload on a slow line; the handlers bound
-		// the size of what they read.
-		ReadTimeout:  15 * time.Minute,
-		WriteTimeout: 15 * time.Minute,
-		IdleTimeout:  2 * time.Minute,
-		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	// Short read deadlines (uploads extend theirs as bytes arrive) and a
+	// cap on connections: slow clients cannot hold the server.
+	httpSrv := web.NewHTTPServer(srv, cfg, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
+	httpSrv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	ln = web.LimitListener(ln, cfg)
 	fmt.Fprintf(stdout, "inspectrack: serving on %s\n", displayURL(ln.Addr()))
 	go housekeeping(ctx, e, log)
 	serveErr := make(chan error, 1)

@@ -42,6 +42,14 @@ type Config struct {
 	MaxFileBytes       int64
 	MaxSubmissionBytes int64
 	AssessDays         int // days after a plan is received before its assessment is overdue
+
+	// ReadTimeout bounds reading an ordinary request, headers and body;
+	// uploads get UploadGrace, then must keep up UploadMinRate bytes a
+	// second on average. MaxConnections caps the connections open at once.
+	ReadTimeout    time.Duration
+	UploadGrace    time.Duration
+	UploadMinRate  int64
+	MaxConnections int
 }
 
 // Vars lists the environment variables Load reads, with their defaults and
@@ -63,6 +71,10 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"INSPECTRACK_AUDIT_KEY", "(none)", "key of the audit chain's HMAC, >= 32 bytes in hex or base64; required with DATABASE_URL (or the file below)"},
 	{"INSPECTRACK_AUDIT_KEY_FILE", "(none)", "file with the audit key on its first line and old keys on the next; without DATABASE_URL, INSPECTRACK_DATA_DIR/audit.key is generated"},
 	{"INSPECTRACK_AUDIT_KEYS_OLD", "(none)", "comma-separated keys retired by rotation, kept to verify the events they keyed"},
+	{"INSPECTRACK_READ_TIMEOUT", "10s", "time a client has to send an ordinary request, headers and body"},
+	{"INSPECTRACK_UPLOAD_GRACE", "30s", "time an upload has before it must keep up the minimum rate"},
+	{"INSPECTRACK_UPLOAD_MIN_KBPS", "32", "the slowest an upload may arrive on average, in KiB a second"},
+	{"INSPECTRACK_MAX_CONNECTIONS", "512", "connections served at once; more wait to be accepted"},
 }
 
 // Load reads the environment through getenv, then lets flags in args
@@ -98,6 +110,12 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 	fs.Int64Var(&subMB, "max-submission-mb", envInt(env("INSPECTRACK_MAX_SUBMISSION_MB", "100")), "largest submission in MiB")
 	assess := int64(0)
 	fs.Int64Var(&assess, "assess-days", envInt(env("INSPECTRACK_ASSESS_DAYS", "30")), "days to assess a plan")
+	var readTimeout, grace string
+	var minKBps, maxConns int64
+	fs.StringVar(&readTimeout, "read-timeout", env("INSPECTRACK_READ_TIMEOUT", "10s"), "time to send an ordinary request")
+	fs.StringVar(&grace, "upload-grace", env("INSPECTRACK_UPLOAD_GRACE", "30s"), "time an upload has before the minimum rate applies")
+	fs.Int64Var(&minKBps, "upload-min-kbps", envInt(env("INSPECTRACK_UPLOAD_MIN_KBPS", "32")), "slowest upload in KiB/s")
+	fs.Int64Var(&maxConns, "max-connections", envInt(env("INSPECTRACK_MAX_CONNECTIONS", "512")), "connections served at once")
 	c.DemoPassword = getenv("INSPECTRACK_DEMO_PASSWORD")
 	c.AuditKey = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY"))
 	c.AuditKeyFile = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY_FILE"))
@@ -145,6 +163,20 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 		errs = append(errs, fmt.Errorf("assess days %d: want a positive number", assess))
 	}
 	c.AssessDays = int(assess)
+	if c.ReadTimeout, err = time.ParseDuration(readTimeout); err != nil || c.ReadTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("read timeout %q: want a positive duration such as 10s", readTimeout))
+	}
+	if c.UploadGrace, err = time.ParseDuration(grace); err != nil || c.UploadGrace <= 0 {
+		errs = append(errs, fmt.Errorf("upload grace %q: want a positive duration such as 30s", grace))
+	}
+	if minKBps <= 0 {
+		errs = append(errs, fmt.Errorf("upload minimum rate %d KiB/s: want a positive number", minKBps))
+	}
+	c.UploadMinRate = minKBps << 10
+	if maxConns <= 0 {
+		errs = append(errs, fmt.Errorf("max connections %d: want a positive number", maxConns))
+	}
+	c.MaxConnections = int(maxConns)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("config: %w", errors.Join(errs...))
 	}

@@ -20,7 +20,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.DataDir != "./.data" || c.DatabaseURL != "" || c.IdleTimeout != 30*time.Minute ||
-		c.SessionLife != 12*time.Hour || c.MaxFileBytes != 25<<20 || c.AssessDays != 30 || c.SecureCookies {
+		c.SessionLife != 12*time.Hour || c.MaxFileBytes != 25<<20 || c.AssessDays != 30 || c.SecureCookies ||
+		c.ReadTimeout != 10*time.Second || c.UploadGrace != 30*time.Second || c.UploadMinRate != 32<<10 || c.MaxConnections != 512 {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -39,11 +40,12 @@ func TestBadSettingsAreAllNamed(t *testing.T) {
 	_, err := load(map[string]string{
 		"INSPECTRACK_LOG_LEVEL": "loud", "INSPECTRACK_SESSION_IDLE": "soon",
 		"INSPECTRACK_TRUSTED_PROXIES": "10.0.0.0/8, not-an-address", "INSPECTRACK_MAX_FILE_MB": "500",
+		"INSPECTRACK_READ_TIMEOUT": "0s", "INSPECTRACK_UPLOAD_MIN_KBPS": "slow", "INSPECTRACK_MAX_CONNECTIONS": "-1",
 	})
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
-	for _, want := range []string{"log level", "session idle", "not-an-address", "upload limits"} {
+	for _, want := range []string{"log level", "session idle", "not-an-address", "upload limits", "read timeout", "minimum rate", "max connections"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}

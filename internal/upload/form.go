@@ -8,6 +8,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 )
@@ -50,22 +51,31 @@ var ErrTooManyParts = errors.New("upload: too many parts")
 type Form struct {
 	Values map[string]string
 	Files  []*File
-	// TooLarge names the files over the per-file limit: each was read to
-	// its end and thrown away.
+	// TooLarge names the file over the per-file limit: reading stopped at
+	// its first byte over (Stopped).
 	TooLarge []string
-	// OverTotal is set when the files together went over the total limit;
-	// the file that crossed it, and any after it, were thrown away.
+	// OverTotal is set when the files together went over the total limit:
+	// reading stopped at the first byte over (Stopped).
 	OverTotal bool
 	// TooManyFiles is set when there were more files than the limit; the
 	// extra ones were thrown away.
 	TooManyFiles bool
+	// BadNames counts the file parts whose Content-Disposition could not
+	// be read (a file name no browser sends): each was thrown away.
+	BadNames int
+	// Stopped is set when reading stopped at the first byte over a file
+	// or total limit: the rest of the body was left unread, so the caller
+	// must close the connection after answering.
+	Stopped bool
 }
 
 // Value returns the text field name, or "".
 func (f *Form) Value(name string) string { return f.Values[name] }
 
 // Refused reports whether any file was thrown away.
-func (f *Form) Refused() bool { return len(f.TooLarge) > 0 || f.OverTotal || f.TooManyFiles }
+func (f *Form) Refused() bool {
+	return len(f.TooLarge) > 0 || f.OverTotal || f.TooManyFiles || f.BadNames > 0
+}
 
 // Close releases every spooled file.
 func (f *Form) Close() error {
@@ -112,15 +122,17 @@ func (f *File) close() error {
 // spool file.
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
-// ReadForm reads mr to the end, part by part: text fields into Values (at
-// most FieldBytes each; first value wins), parts of FileField into spooled
+// ReadForm reads mr part by part: text fields into Values (at most
+// FieldBytes each; first value wins), parts of FileField into spooled
 // Files (hashed and counted as they stream), anything else discarded. A
-// file over FileBytes, or one that takes the files over TotalBytes, is
-// read to its end and thrown away, and the form says so (TooLarge,
-// OverTotal), so the page can name it with the rest of the form kept; the
-// caller bounds the whole body (http.MaxBytesReader). A file input left
-// empty (no name, no bytes) is skipped. Memory stays at a few buffers
-// whatever the sizes.
+// file over FileBytes, or one that takes the files over TotalBytes, stops
+// the reading at its first byte over the limit: the form says so
+// (TooLarge, OverTotal) with what was read before it kept, and Stopped
+// tells the caller the rest of the body was never read, so the connection
+// must close. A file part whose name cannot be read is thrown away and
+// counted (BadNames). A file input left empty (no name, no bytes) is
+// skipped. The caller bounds the whole body (http.MaxBytesReader). Memory
+// stays at a few buffers whatever the sizes.
 //
 // The returned Form is never nil: the caller closes it in every case.
 func ReadForm(mr *multipart.Reader, lim Limits) (*Form, error) {
@@ -142,13 +154,20 @@ func ReadForm(mr *multipart.Reader, lim Limits) (*Form, error) {
 			p.Close()
 			return form, err
 		}
+		if form.Stopped {
+			// Not p.Close: it would read the rest of the part.
+			return form, nil
+		}
 		p.Close()
 	}
 }
 
 func readPart(form *Form, p *multipart.Part, lim Limits, total *int64) error {
-	name, filename, isFile := partNames(p)
+	name, filename, isFile, bad := partNames(p)
 	switch {
+	case bad:
+		form.BadNames++
+		return discard(p)
 	case name == lim.FileField && isFile:
 		if len(form.Files) >= lim.Files || form.OverTotal {
 			form.TooManyFiles = form.TooManyFiles || len(form.Files) >= lim.Files
@@ -165,16 +184,17 @@ func readPart(form *Form, p *multipart.Part, lim Limits, total *int64) error {
 		switch {
 		case f.Size > lim.FileBytes:
 			form.TooLarge = append(form.TooLarge, f.Name)
+			form.Stopped = true
 		case f.Size > room:
 			form.OverTotal = true
+			form.Stopped = true
 		case f.Size == 0 && filename == "": // an empty file input
 		default:
 			form.Files = append(form.Files, f)
 			*total += f.Size
 			return nil
 		}
-		f.close()
-		return discard(p)
+		return f.close()
 	case !isFile && name != "":
 		v, err := readField(p, name, lim.FieldBytes)
 		if err != nil {
@@ -199,14 +219,23 @@ func discard(p io.Reader) error {
 // a file at all: a filename parameter, even empty, marks a file input.
 // The file name is the raw one (RFC 2231 filename* decoded), before
 // cleaning; multipart.Part.FileName would already have cut it to its base.
-func partNames(p *multipart.Part) (name, filename string, isFile bool) {
-	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+// bad reports a part that names a file in a way that cannot be read (an
+// unterminated quote, a filename* that does not decode, two names): no
+// browser sends one, and it must not pass for a text field or vanish.
+func partNames(p *multipart.Part) (name, filename string, isFile, bad bool) {
+	cd := p.Header.Get("Content-Disposition")
+	namesFile := filenameParam.MatchString(cd)
+	_, params, err := mime.ParseMediaType(cd)
 	if err != nil {
-		return "", "", false
+		return "", "", false, namesFile
 	}
 	filename, isFile = params["filename"]
-	return params["name"], filename, isFile
+	return params["name"], filename, isFile, namesFile && !isFile
 }
+
+// filenameParam finds a filename or filename* parameter in a
+// Content-Disposition, however malformed the rest.
+var filenameParam = regexp.MustCompile(`(?i);\s*filename\*?\s*=`)
 
 func readField(p *multipart.Part, name string, limit int64) (string, error) {
 	var b strings.Builder

@@ -57,16 +57,9 @@ func Inspect(f *File, zl ZipLimits) (Type, string, error) {
 // inspectZip tells Office and OpenDocument files apart by the entries
 // their ZIP directory lists, and refuses archives beyond zl.
 func inspectZip(f *File, zl ZipLimits) (Type, error) {
-	d, err := readZipDir(f.ReaderAt(), f.Size, zl)
-	var lp *limitProblem
-	var zp *zipProblem
-	switch {
-	case errors.As(err, &lp):
-		return Type{}, reject(f, "cannot be accepted: it "+lp.reason)
-	case errors.As(err, &zp):
-		return Type{}, reject(f, "cannot be opened: it looks like a ZIP file but is damaged ("+zp.reason+")")
-	case err != nil:
-		return Type{}, fmt.Errorf("upload: inspect %q: %w", f.Name, err)
+	d, err := readZipDir(f.ReaderAt(), f.Size, zl, nil)
+	if err != nil {
+		return Type{}, zipReject(f, err)
 	}
 	var t Type
 	switch {
@@ -84,9 +77,30 @@ func inspectZip(f *File, zl ZipLimits) (Type, error) {
 		return Type{}, reject(f, "must be a "+AcceptedList+" file: it is a ZIP archive but not a Word, Excel, PowerPoint or OpenDocument file")
 	}
 	if d.macros {
-		return Type{}, reject(f, "cannot be accepted: it contains macros. Save it without macros (for example as .docx or .xlsx) and try again")
+		return Type{}, reject(f, "cannot be accepted: it "+reasonMacros)
+	}
+	if err := scanZip(f.ReaderAt(), f.Size, d, t, zl); err != nil {
+		return Type{}, zipReject(f, err)
 	}
 	return t, nil
+}
+
+// zipReject words a problem found in an archive for the person who sent
+// it; an error that is no problem of the archive's (a failed read of the
+// spool file) is returned as it is.
+func zipReject(f *File, err error) error {
+	var lp *limitProblem
+	var zp *zipProblem
+	var ap *activeProblem
+	switch {
+	case errors.As(err, &ap):
+		return reject(f, "cannot be accepted: it "+ap.reason)
+	case errors.As(err, &lp):
+		return reject(f, "cannot be accepted: it "+lp.reason)
+	case errors.As(err, &zp):
+		return reject(f, "cannot be opened: it looks like a ZIP file but is damaged ("+zp.reason+")")
+	}
+	return fmt.Errorf("upload: inspect %q: %w", f.Name, err)
 }
 
 // textCharset checks that f is text throughout, not just in the bytes

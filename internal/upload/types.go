@@ -8,8 +8,12 @@
 // Accepted: PDF, Word (DOCX), Excel (XLSX), PowerPoint (PPTX), OpenDocument
 // text and spreadsheet (ODT, ODS), plain text and CSV. Office and
 // OpenDocument files are ZIP archives: their ZIP directory is read within
-// fixed bounds to tell them apart and to refuse archives that would expand
-// beyond limits (ZIP bombs), have macros, or are damaged.
+// fixed bounds to tell them apart, then every entry is inflated as a
+// stream, its real bytes counted and its CRC checked, to refuse archives
+// that expand beyond limits or beyond what they declare (ZIP bombs) or are
+// damaged; their content types, relationships and XML are read, in
+// bounded memory, to refuse active content (macros, embedded objects,
+// ActiveX, DDE fields, links that load something when the file opens).
 package upload
 
 import "strings"

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"mime/multipart"
 	"net/textproto"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"inspectrack/internal/upload/uploadtest"
 )
@@ -219,7 +222,7 @@ func TestInspectRefusesWhatIsNotAnAcceptedDocument(t *testing.T) {
 func TestZipDirectoryIsReadWithinBounds(t *testing.T) {
 	f := fileOf(t, "many.docx", uploadtest.ManyEntries(2000))
 	allocs := testing.AllocsPerRun(3, func() {
-		if _, err := readZipDir(f.ReaderAt(), f.Size, DefaultZipLimits); err != nil {
+		if _, err := readZipDir(f.ReaderAt(), f.Size, DefaultZipLimits, nil); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -272,7 +275,11 @@ func TestReadFormSpoolsFilesAndKeepsFields(t *testing.T) {
 	}
 }
 
-func TestReadFormThrowsAwayFilesOverALimitAndReadsOn(t *testing.T) {
+// A file over a limit ends the reading (see
+// TestReadFormStopsAtTheFirstByteOverTheFileLimit); what came before it is
+// kept. Too many files is not worth stopping for: the body's own bound
+// holds.
+func TestReadFormRefusesFilesOverALimitKeepingWhatCameBefore(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		what      string
@@ -282,7 +289,7 @@ func TestReadFormThrowsAwayFilesOverALimitAndReadsOn(t *testing.T) {
 		overTotal bool
 		tooMany   bool
 	}{
-		{"a file one byte over", []string{"a.txt", "01234567890", "b.txt", "ok"}, 1, []string{"a.txt"}, false, false},
+		{"a file one byte over", []string{"b.txt", "ok", "a.txt", "01234567890", "c.txt", "unread"}, 1, []string{"a.txt"}, false, false},
 		{"the total one byte over", []string{"a.txt", "0123456789", "b.txt", "012345", "c.txt", "1"}, 1, nil, true, false},
 		{"four files", []string{"a", "1", "b", "2", "c", "3", "d", "4"}, 3, nil, false, true},
 	} {
@@ -315,5 +322,211 @@ func TestTypeOf(t *testing.T) {
 	}
 	if _, ok := TypeOf("text/html"); ok {
 		t.Error("TypeOf(text/html) accepted")
+	}
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// A file over the limit stops the reading at the first byte over it: the
+// rest of the body (here 60 MiB) is never read, and the form says so.
+func TestReadFormStopsAtTheFirstByteOverTheFileLimit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		what      string
+		lim       Limits
+		tooLarge  bool
+		overTotal bool
+	}{
+		{"a file over its limit", Limits{FileField: "documents", FileBytes: 1 << 20, TotalBytes: 100 << 20, Files: 3, FieldBytes: 20, Parts: 10}, true, false},
+		{"files over the total", Limits{FileField: "documents", FileBytes: 100 << 20, TotalBytes: 1 << 20, Files: 3, FieldBytes: 20, Parts: 10}, false, true},
+	} {
+		const boundary = "b0undary"
+		body := io.MultiReader(
+			strings.NewReader("--"+boundary+"\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nkept\r\n"+
+				"--"+boundary+"\r\nContent-Disposition: form-data; name=\"documents\"; filename=\"big.pdf\"\r\n\r\n"),
+			io.LimitReader(zeroReader{}, 60<<20),
+			strings.NewReader("\r\n--"+boundary+"--\r\n"))
+		cr := &countingReader{r: body}
+		form, err := ReadForm(multipart.NewReader(cr, boundary), tc.lim)
+		form.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.what, err)
+		}
+		if (len(form.TooLarge) == 1) != tc.tooLarge || form.OverTotal != tc.overTotal || !form.Stopped || form.Value("note") != "kept" {
+			t.Errorf("%s: too large %v, over total %v, stopped %v, note %q", tc.what, form.TooLarge, form.OverTotal, form.Stopped, form.Value("note"))
+		}
+		if cr.n > 1<<20+256<<10 {
+			t.Errorf("%s: %d bytes read of a 60 MiB file; want reading to stop just past 1 MiB", tc.what, cr.n)
+		}
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) { clear(b); return len(b), nil }
+
+// A file part whose name cannot be read is not dropped in silence: the
+// form counts it, so the page can say so.
+func TestReadFormReportsAFileWithAMalformedName(t *testing.T) {
+	t.Parallel()
+	for _, disposition := range []string{
+		`form-data; name="documents"; filename="unterminated.pdf`,
+		`form-data; name="documents"; filename*=UTF-8''%ZZ.pdf`,
+		`form-data; name="documents"; filename="a.pdf"; filename="b.pdf"`,
+		`form-data; name="documents"; filename=two words.pdf`,
+	} {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", disposition)
+		w, _ := mw.CreatePart(h)
+		io.WriteString(w, "%PDF-1.4 a plan")
+		mw.WriteField("note", "kept")
+		mw.Close()
+		form, err := ReadForm(multipart.NewReader(&b, mw.Boundary()), testLimits)
+		form.Close()
+		if err != nil {
+			t.Errorf("%s: %v", disposition, err)
+			continue
+		}
+		if form.BadNames != 1 || !form.Refused() || len(form.Files) != 0 || form.Value("note") != "kept" || form.Value("documents") != "" {
+			t.Errorf("%s: bad names %d, refused %v, files %d, values %v", disposition, form.BadNames, form.Refused(), len(form.Files), form.Values)
+		}
+	}
+}
+
+// Active content is refused whatever its parts are called: it is found
+// from [Content_Types].xml, the relationship parts and the fields.
+func TestInspectRefusesActiveContentInOfficeFiles(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		what    string
+		content []byte
+		reason  string
+	}{
+		{"an external template", uploadtest.ExternalTemplateDOCX(), "links to something outside it"},
+		{"a remote image", uploadtest.RemoteImageDOCX(), "links to something outside it"},
+		{"an embedded OLE object", uploadtest.OLEObjectDOCX(), "embedded object"},
+		{"an OLE object under an image's name", uploadtest.HiddenOLEObjectDOCX(), "embedded object"},
+		{"an ActiveX control", uploadtest.ActiveXDOCX(), "ActiveX"},
+		{"a DDE simple field", uploadtest.DDEFieldDOCX(true), "DDE"},
+		{"a DDE field split across runs", uploadtest.DDEFieldDOCX(false), "DDE"},
+		{"a VBA project under another name", uploadtest.RenamedVBADOCX(), "contains macros"},
+		{"an Excel 4.0 macro sheet", uploadtest.MacroSheetXLSX(false), "contains macros"},
+		{"an international macro sheet", uploadtest.MacroSheetXLSX(true), "contains macros"},
+		{"an ODT with a DDE connection", uploadtest.HostileODT("dde"), "DDE"},
+		{"an ODT with an OLE object", uploadtest.HostileODT("ole"), "embedded object"},
+		{"an ODT with a remote picture", uploadtest.HostileODT("link"), "links to something outside it"},
+		{"an ODT with a script bound to an event", uploadtest.HostileODT("event"), "contains macros"},
+	} {
+		f := fileOf(t, "plan.docx", tc.content)
+		_, _, err := Inspect(f, DefaultZipLimits)
+		var re *RejectError
+		if !errors.As(err, &re) {
+			t.Errorf("%s: err = %v, want a RejectError", tc.what, err)
+			continue
+		}
+		if !strings.HasPrefix(re.Message(), "plan.docx cannot be accepted: it ") || !strings.Contains(re.Message(), tc.reason) {
+			t.Errorf("%s: message %q, want %q", tc.what, re.Message(), tc.reason)
+		}
+	}
+	// What real plans have (styles, a theme, a header with a page field,
+	// an image, a hyperlink, a chart and its workbook) is fine.
+	f := fileOf(t, "plan.docx", uploadtest.RichDOCX())
+	if got, _, err := Inspect(f, DefaultZipLimits); err != nil || got.Key != "docx" {
+		t.Errorf("a rich DOCX: %v %v, want accepted", got.Key, err)
+	}
+	f = fileOf(t, "plan.odt", uploadtest.RichODT())
+	if got, _, err := Inspect(f, DefaultZipLimits); err != nil || got.Key != "odt" {
+		t.Errorf("a rich ODT: %v %v, want accepted", got.Key, err)
+	}
+}
+
+// The sizes a ZIP directory declares are not trusted: every entry is
+// inflated as a stream, counted against its declared size and the total,
+// and checked against its CRC, stopping at the first byte over.
+func TestInspectInflatesEveryEntryAndTrustsNoDeclaredSize(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		what    string
+		content []byte
+		reason  string
+	}{
+		{"40,000 bytes declared, 3 GiB inside", uploadtest.LyingBomb(40000, 3<<30), "cannot be accepted: it expands to more than it declares"},
+		{"a wrong checksum", uploadtest.BadChecksumDOCX(), "cannot be opened"},
+		{"fewer bytes than declared", uploadtest.LyingBomb(3<<20, 1<<20), "cannot be opened"},
+		{"declared sizes that wrap around 2^64", uploadtest.WrappingSizes(), "cannot be accepted: it would expand to more than 1 GB"},
+	} {
+		f := fileOf(t, "plan.docx", tc.content)
+		start := time.Now()
+		var err error
+		done := make(chan struct{})
+		go func() { _, _, err = Inspect(f, DefaultZipLimits); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Inspect still running after 10 s", tc.what)
+		}
+		var re *RejectError
+		if !errors.As(err, &re) || !strings.Contains(re.Message(), tc.reason) {
+			t.Errorf("%s: err = %v, want a RejectError saying %q", tc.what, err, tc.reason)
+		}
+		t.Logf("%s (%d bytes): refused in %v", tc.what, len(tc.content), time.Since(start))
+	}
+}
+
+// BenchmarkInspectRefusesA3GiBBomb measures refusing a DOCX that declares
+// 40,000 bytes and inflates to 3 GiB: the time, the bytes allocated, and
+// the process's peak resident memory, building the bomb included (it must
+// not grow with what the entry would expand to).
+func BenchmarkInspectRefusesA3GiBBomb(b *testing.B) {
+	bomb := uploadtest.LyingBomb(40000, 3<<30)
+	f, err := spool(bytes.NewReader(bomb), "plan.docx", 1<<30)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := Inspect(f, DefaultZipLimits); err == nil {
+			b.Fatal("the bomb was accepted")
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(bomb))/(1<<20), "file-MiB")
+	// VmHWM: the peak resident set of the process, on Linux.
+	if status, err := os.ReadFile("/proc/self/status"); err == nil {
+		for line := range strings.Lines(string(status)) {
+			var kb float64
+			if _, err := fmt.Sscanf(line, "VmHWM: %f kB", &kb); err == nil {
+				b.ReportMetric(kb/1024, "peak-RSS-MiB")
+			}
+		}
+	}
+}
+
+// Reading a part for active content holds a bounded window, not the part:
+// a 15 MiB text node costs the same few buffers as a small one.
+func TestOfficePartsAreReadInBoundedMemory(t *testing.T) {
+	f := fileOf(t, "plan.docx", uploadtest.HugeFieldDOCX(15<<20))
+	var err error
+	n := allocated(func() { _, _, err = Inspect(f, DefaultZipLimits) })
+	if err != nil {
+		t.Fatalf("a DOCX with a 15 MiB field code: %v, want accepted", err)
+	}
+	t.Logf("%d KiB allocated to read 15 MiB of XML", n>>10)
+	if n > 2<<20 {
+		t.Errorf("%d bytes allocated to read a 15 MiB part; the part should stream", n)
 	}
 }

@@ -41,7 +41,19 @@ type zipDir struct {
 	compressed   uint64
 	names        map[string]bool // the entries that tell document types apart
 	macros       bool
+	dirOff       uint64 // where the central directory starts: entries end before it
 }
+
+// zipEntry is one entry as the central directory describes it. The name
+// given to a visit is only valid during the visit.
+type zipEntry struct {
+	name                 []byte
+	method, flags        uint16
+	crc                  uint32
+	csize, usize, offset uint64
+}
+
+const contentTypesName = "[Content_Types].xml"
 
 // interesting are the entry names that decide a document's type.
 var interesting = map[string]bool{
@@ -80,8 +92,12 @@ const (
 
 // readZipDir reads the central directory of the ZIP archive r of size
 // bytes within lim: at most 64 KiB for the end record, then one entry at a
-// time through a 32 KiB buffer.
-func readZipDir(r io.ReaderAt, size int64, lim ZipLimits) (*zipDir, error) {
+// time through a 32 KiB buffer. visit, unless nil, is called with each
+// entry once its directory record passed the checks; the checks of the
+// whole directory (entry count, overlap, ratio) come only after the last
+// entry, so a caller that must not act on a bad archive reads the
+// directory once without visit, then again with it.
+func readZipDir(r io.ReaderAt, size int64, lim ZipLimits, visit func(*zipEntry) error) (*zipDir, error) {
 	tailLen := int64(endLen + maxCommentLen)
 	if tailLen > size {
 		tailLen = size
@@ -142,15 +158,19 @@ func readZipDir(r io.ReaderAt, size int64, lim ZipLimits) (*zipDir, error) {
 	if count > uint64(lim.MaxEntries) {
 		return nil, &limitProblem{fmt.Sprintf("has %d files inside it; the most a document may have is %d", count, lim.MaxEntries)}
 	}
-	if dirOff > dirEnd || dirSize > dirEnd-dirOff {
+	// The directory ends where the end record starts: with a gap (bytes
+	// prepended to the archive, as a self-extracting one has) readers
+	// disagree about where its entries are.
+	if dirOff > dirEnd || dirSize != dirEnd-dirOff {
 		return nil, refuse("central directory out of place")
 	}
 
-	d := &zipDir{names: map[string]bool{}}
+	d := &zipDir{names: map[string]bool{}, dirOff: dirOff}
 	br := bufio.NewReaderSize(io.NewSectionReader(r, int64(dirOff), int64(dirSize)), 32<<10)
 	hdr := make([]byte, centralLen)
 	name := make([]byte, maxEntryName)
 	var localMin uint64 // the least the local headers and data must occupy
+	var ent zipEntry    // one for all entries: a visit must not keep it
 	for {
 		if _, err := io.ReadFull(br, hdr[:4]); errors.Is(err, io.EOF) {
 			break
@@ -169,6 +189,7 @@ func readZipDir(r io.ReaderAt, size int64, lim ZipLimits) (*zipDir, error) {
 		}
 		flags := binary.LittleEndian.Uint16(hdr[8:])
 		method := binary.LittleEndian.Uint16(hdr[10:])
+		crc := binary.LittleEndian.Uint32(hdr[16:])
 		csize := uint64(binary.LittleEndian.Uint32(hdr[20:]))
 		usize := uint64(binary.LittleEndian.Uint32(hdr[24:]))
 		nameLen := int(binary.LittleEndian.Uint16(hdr[28:]))
@@ -200,17 +221,34 @@ func readZipDir(r io.ReaderAt, size int64, lim ZipLimits) (*zipDir, error) {
 		if offset >= dirOff {
 			return nil, refuse("entry %q starts inside the directory", n)
 		}
-		d.uncompressed += usize
-		d.compressed += csize
-		if d.uncompressed > lim.MaxUncompressed {
+		// Each size is checked before it is added, so that no sum can wrap
+		// around 2^64 (uncompressed stays within the limit, compressed
+		// within the file).
+		if usize > lim.MaxUncompressed-d.uncompressed {
 			return nil, &limitProblem{fmt.Sprintf("would expand to more than %s when opened", formatBytes(lim.MaxUncompressed))}
 		}
+		if csize > uint64(size) {
+			return nil, refuse("entry %q larger than the file", n)
+		}
+		d.uncompressed += usize
+		d.compressed += csize
 		localMin += localLen + uint64(nameLen) + csize
 		if interesting[string(n)] { // no allocation for the lookup
+			if d.names[string(n)] {
+				// Two parts of one name: which one a program reads is its
+				// own choice, so no check of either can be trusted.
+				return nil, refuse("two entries named %q", n)
+			}
 			d.names[string(n)] = true
 		}
 		if isMacroEntry(n) {
 			d.macros = true
+		}
+		ent = zipEntry{name: n, method: method, flags: flags, crc: crc, csize: csize, usize: usize, offset: offset}
+		if visit != nil {
+			if err := visit(&ent); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if uint64(d.entries) != count {

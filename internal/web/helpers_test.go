@@ -105,7 +105,11 @@ func newTestServerWith(t *testing.T, cfg config.Config) *testServer {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	ts.srv = NewServer(logger, cfg, st, Options{PasswordParams: &cheapParams, Now: ts.clock, Sleep: ts.sleep})
-	ts.ts = httptest.NewServer(ts.srv)
+	// Served as serve serves it: its timeouts and connection cap.
+	ts.ts = httptest.NewUnstartedServer(ts.srv)
+	ts.ts.Config = NewHTTPServer(ts.srv, cfg, nil)
+	ts.ts.Listener = LimitListener(ts.ts.Listener, cfg)
+	ts.ts.Start()
 	t.Cleanup(ts.ts.Close)
 	t.Cleanup(ts.srv.Close)
 	return ts

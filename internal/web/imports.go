@@ -383,6 +383,7 @@ func (s *Server) importsDryRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.paceUpload(w, r)
 	name, content, err := readUpload(w, r, "file")
 	if err != nil {
 		return err
@@ -419,6 +420,7 @@ func (s *Server) importsConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.paceUpload(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, 2*maxImportBytes)
 	content, err := base64.StdEncoding.DecodeString(r.PostFormValue("content"))
 	hash := r.PostFormValue("sha256")

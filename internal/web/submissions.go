@@ -329,6 +329,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 	if r.ContentLength > bodyLimit {
 		return withStatus(http.StatusRequestEntityTooLarge, fmt.Errorf("web: upload of %d bytes declared, limit %d", r.ContentLength, bodyLimit))
 	}
+	s.paceUpload(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, bodyLimit)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -341,6 +342,11 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 		return uploadReadError(err)
 	}
 
+	if form.Stopped {
+		// The rest of the body was never read: the connection cannot carry
+		// another request, and closing it stops the client sending.
+		w.Header().Set("Connection", "close")
+	}
 	f := s.uploadForm(c, kind)
 	f.Note = cleanNote(form.Value("note"))
 	status := http.StatusUnprocessableEntity
@@ -351,6 +357,9 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 	if form.OverTotal {
 		f.FileErrors = append(f.FileErrors, fmt.Sprintf("The selected files must be smaller than %d MB in total", f.MaxTotalMB))
 		status = http.StatusRequestEntityTooLarge
+	}
+	if form.BadNames > 0 {
+		f.FileErrors = append(f.FileErrors, "One of the selected files was not sent because its name could not be read. Rename the file and select it again")
 	}
 	if form.TooManyFiles {
 		f.FileErrors = append(f.FileErrors, fmt.Sprintf("Select %d files or fewer", maxUploadFiles))

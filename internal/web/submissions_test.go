@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -273,6 +274,8 @@ func TestUploadRefusesWhatIsNotAnAcceptedDocument(t *testing.T) {
 			"plan.pdf must be a PDF, DOCX, XLSX, PPTX, ODT, ODS, TXT or CSV file: it is a web page (HTML)"},
 		{"a ZIP bomb named .docx", file("plan.docx", uploadtest.ZipBomb(20<<20)), "plan.docx cannot be accepted: it would expand"},
 		{"a Word file with macros", file("plan.docm", uploadtest.DOCM()), "plan.docm cannot be accepted: it contains macros"},
+		{"a Word file with an external template", file("plan.docx", uploadtest.ExternalTemplateDOCX()), "plan.docx cannot be accepted: it links to something outside it"},
+		{"a DOCX declaring 40,000 bytes that inflates to 3 GiB", file("plan.docx", uploadtest.LyingBomb(40000, 3<<30)), "plan.docx cannot be accepted: it expands to more than it declares"},
 		{"an empty file", file("plan.pdf", nil), "plan.pdf is empty"},
 	} {
 		// The note comes after the file, as browsers send this form: it
@@ -335,7 +338,9 @@ func TestUploadOneByteOverTheLimitIsRefused(t *testing.T) {
 			{"files together a byte over", []filePart{file("a.pdf", pdfOf(1<<20)), file("b.pdf", pdfOf(1<<20-10)), file("c.txt", []byte("eleven byte"))},
 				"The selected files must be smaller than 2 MB in total"},
 		} {
-			body, ct, n := uploadBody("keep me", false, tc.files...)
+			// The note goes first: reading stops at the first byte over a
+			// limit, so a note after the files is never read.
+			body, ct, n := uploadBody("keep me", true, tc.files...)
 			res := c.sendMultipart(path, body, ct, n, chunked)
 			wantStatus(t, res, http.StatusRequestEntityTooLarge)
 			doc := res.doc(t)
@@ -361,6 +366,107 @@ func TestUploadOneByteOverTheLimitIsRefused(t *testing.T) {
 	// Exactly at the limits is fine.
 	res := c.send(path, "", file("a.pdf", pdfOf(1<<20)), file("b.pdf", pdfOf(1<<20)))
 	wantStatus(t, res, http.StatusSeeOther)
+}
+
+// countingPipe is a request body written by a goroutine through a pipe,
+// counting what the client managed to send.
+type countingPipe struct {
+	pr      *io.PipeReader
+	mu      sync.Mutex
+	written int64
+}
+
+func (c *countingPipe) Read(p []byte) (int, error) {
+	n, err := c.pr.Read(p)
+	c.mu.Lock()
+	c.written += int64(n)
+	c.mu.Unlock()
+	return n, err
+}
+
+func (c *countingPipe) sent() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.written
+}
+
+// A 60 MiB file over a 1 MiB limit is refused at the first byte over it:
+// the 413 page arrives and the connection closes long before the client
+// has sent the file, with or without Content-Length.
+func TestUploadOverTheFileLimitIsRefusedBeforeItIsAllSent(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.MaxFileBytes = 1 << 20
+	ts := newTestServerWith(t, cfg)
+	st := ts.newPlanStory()
+	c := ts.as(leicsLiaison)
+	for _, chunked := range []bool{false, true} {
+		const size = 60 << 20
+		pdf := uploadtest.PDF("Plan")
+		body, ct, n := uploadBody("keep me", true, filePart{name: "big.pdf", contentType: "application/pdf",
+			reader: io.MultiReader(bytes.NewReader(pdf), zeros(size-int64(len(pdf)))), size: size})
+		pr, pw := io.Pipe()
+		go func() { _, err := io.Copy(pw, body); pw.CloseWithError(err) }()
+		cp := &countingPipe{pr: pr}
+		req, _ := http.NewRequest(http.MethodPost, ts.ts.URL+fmt.Sprintf("/cases/%d/submissions", st.leics), cp)
+		req.ContentLength = n
+		if chunked {
+			req.ContentLength = -1
+		}
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("Origin", ts.ts.URL)
+		res, err := c.http.Do(req)
+		pr.CloseWithError(errors.New("test: stop sending")) // what the client still had, it never sends
+		if err != nil {
+			t.Fatalf("chunked %v: no answer after %d bytes sent: %v", chunked, cp.sent(), err)
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		sent := cp.sent()
+		t.Logf("chunked %v: answered %d after %.1f MiB of the 60 MiB were sent", chunked, res.StatusCode, float64(sent)/(1<<20))
+		if res.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("chunked %v: status %d, want 413", chunked, res.StatusCode)
+		}
+		if !strings.Contains(string(page), "big.pdf must be smaller than 1 MB") || !strings.Contains(string(page), "keep me") {
+			t.Errorf("chunked %v: the page does not name the file or lost the note", chunked)
+		}
+		if !res.Close {
+			t.Errorf("chunked %v: the connection stays open (no Connection: close)", chunked)
+		}
+		if sent > 20<<20 {
+			t.Errorf("chunked %v: the client sent %.1f MiB before the answer; want reading to stop just past 1 MiB", chunked, float64(sent)/(1<<20))
+		}
+	}
+	ts.wantNothingStored()
+}
+
+// A file whose name a browser would never send (unterminated quote,
+// undecodable filename*) is not dropped in silence: the page says so in
+// the error summary, and nothing of the submission is kept.
+func TestFileWithAMalformedNameIsReportedNotDropped(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	st := ts.newPlanStory()
+	c := ts.as(leicsLiaison)
+	for _, disposition := range []string{
+		`form-data; name="documents"; filename="annex.pdf`,
+		`form-data; name="documents"; filename*=UTF-8''%ZZannex.pdf`,
+	} {
+		res := c.send(fmt.Sprintf("/cases/%d/submissions", st.leics), "keep me",
+			file("plan.pdf", uploadtest.PDF("Plan")),
+			filePart{disposition: disposition, contentType: "application/pdf", body: uploadtest.PDF("Annex")})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		doc := res.doc(t)
+		const want = "One of the selected files was not sent because its name could not be read"
+		if summary := doc.Find(`[data-testid="error-summary"]`).Text(); !strings.Contains(summary, want) {
+			t.Errorf("%s: error summary %q, want %q", disposition, strings.TrimSpace(summary), want)
+		}
+		if note := doc.Find("textarea#note").Text(); note != "keep me" {
+			t.Errorf("%s: note %q", disposition, note)
+		}
+	}
+	ts.wantNothingStored()
 }
 
 // Hostile file names are stored as cleaned display names, shown escaped,
