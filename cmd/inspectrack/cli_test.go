@@ -25,7 +25,7 @@ func runCode(t *testing.T, vars map[string]string, stdin string, args ...string)
 
 func TestHelpExitsZeroAndUsageErrorsExitTwo(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"}
+	vars := map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=1", "INSPECTRACK_AUDIT_KEY": testAuditKey}
 	for _, tc := range []struct {
 		args []string
 		want int
@@ -99,6 +99,7 @@ func TestNoSecretInHelpOrErrors(t *testing.T) {
 	const secret = "s3cret-Pa55word"
 	vars := map[string]string{
 		"DATABASE_URL":              "postgres://inspectrack:" + secret + "@127.0.0.1:1/inspectrack?connect_timeout=1",
+		"INSPECTRACK_AUDIT_KEY":     testAuditKey,
 		"INSPECTRACK_DEMO_PASSWORD": secret,
 	}
 	for _, args := range [][]string{{"serve", "-h"}, {"migrate", "-h"}, {"user", "add", "-h"}, {"migrate", "version"},
@@ -127,7 +128,7 @@ func TestNoSecretInHelpOrErrors(t *testing.T) {
 func TestResetPasswordTakesFlagsAfterTheAddress(t *testing.T) {
 	t.Parallel()
 	cs := testdb.ConnString(t)
-	vars := map[string]string{"DATABASE_URL": cs}
+	vars := map[string]string{"DATABASE_URL": cs, "INSPECTRACK_AUDIT_KEY": testAuditKey}
 	if code, _, errOut := runCode(t, vars, "", "seed", "demo"); code != 0 {
 		t.Fatalf("seed demo: exit %d\n%s", code, errOut)
 	}
@@ -157,7 +158,7 @@ func TestResetPasswordTakesFlagsAfterTheAddress(t *testing.T) {
 // the portal's one password policy, counted in characters.
 func TestWeakPasswordsAreRefusedFromTheCommandLine(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t)}
+	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t), "INSPECTRACK_AUDIT_KEY": testAuditKey}
 	if code, _, errOut := runCode(t, vars, "", "seed", "demo"); code != 0 {
 		t.Fatalf("seed demo: exit %d\n%s", code, errOut)
 	}

@@ -52,7 +52,7 @@ func trickle(t *testing.T, base string, interval, limit time.Duration) time.Dura
 // here): a fifth waits until one of them ends.
 func TestSlowClientsAreCutOffAndConnectionsAreCapped(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t),
+	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t), "INSPECTRACK_AUDIT_KEY": testAuditKey,
 		"INSPECTRACK_READ_TIMEOUT": "2s", "INSPECTRACK_MAX_CONNECTIONS": "4"}
 	base, _ := startServe(t, vars)
 
