@@ -26,7 +26,7 @@ $(BIN): $(GO_SOURCES) go.mod go.sum
 
 .PHONY: test
 test: check vulncheck ensure-chromium ensure-pdftotext ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
-	go test -race -count=1 ./...
+	go test -race -count=1 -timeout 30m ./...
 
 # Every Fuzz function of the module, found by go test -list (none is named
 # here), each fuzzed for FUZZTIME; their seed corpora already run in `make test`.
