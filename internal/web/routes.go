@@ -90,6 +90,8 @@ func (s *Server) routes() {
 		s.route(r, http.MethodGet, "/cases/{id}/submissions", auth.ViewCases, s.submissionsList)
 		s.route(r, http.MethodGet, "/cases/{id}/submissions/new", auth.SubmitPlans, s.submissionsNew)
 		s.route(r, http.MethodPost, "/cases/{id}/submissions", auth.SubmitPlans, s.submissionsCreate)
+		s.route(r, http.MethodGet, "/cases/{id}/submissions/record", auth.RecordOnBehalf, s.submissionsRecordForm)
+		s.route(r, http.MethodPost, "/cases/{id}/submissions/record", auth.RecordOnBehalf, s.submissionsRecordPost)
 		s.route(r, http.MethodGet, "/cases/{id}/progress/new", auth.SubmitPlans, s.progressNew)
 		s.route(r, http.MethodPost, "/cases/{id}/progress", auth.SubmitPlans, s.progressCreate)
 		s.route(r, http.MethodGet, "/submissions/{id}", auth.ViewCases, s.submissionsShow)
