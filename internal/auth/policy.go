@@ -84,6 +84,9 @@ const (
 	SubmitPlans   Permission = "plans.submit"   // liaisons upload plans and progress for their force
 	ReadPlans     Permission = "plans.read"     // every force's plans per recommendation: sent, late, missing
 	ReadDocuments Permission = "documents.read" // download a document (a liaison: their force only)
+	// RecordOnBehalf: record a plan or progress update a force sent by
+	// email or post, dated when it was received.
+	RecordOnBehalf Permission = "plans.record"
 
 	ViewAssessments Permission = "assessments.view"    // assessments, draft letters, unpublished overviews
 	Assess          Permission = "assessments.edit"    // record and submit an assessment
@@ -108,6 +111,7 @@ var grants = map[Permission][]Role{
 	SubmitPlans:     {RoleLiaison},
 	ReadPlans:       {RoleManager, RoleInspector},
 	ReadDocuments:   {RoleManager, RoleInspector, RoleLiaison},
+	RecordOnBehalf:  {RoleInspector, RoleManager},
 	ViewAssessments: {RoleManager, RoleInspector},
 	Assess:          {RoleInspector},
 	ApproveAssess:   {RoleManager},

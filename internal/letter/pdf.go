@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-pdf/fpdf"
+	"codeberg.org/go-pdf/fpdf"
 )
 
 // PDFOptions are what a PDF of a letter needs besides the letter.
@@ -27,13 +27,16 @@ const (
 	pdfLineHeight = 5.6
 	pdfGap        = 4.2 // between blocks and paragraphs
 	pdfSignSpace  = 18.0
-	pdfFont       = "Helvetica"
+	pdfFont       = "LiberationSans"
+	pdfFallback   = "DroidSansFallback"
 )
 
-// WritePDF writes l as an A4 PDF in Helvetica, one of the standard fonts
-// every reader has, so nothing is embedded. Text is translated to the
-// cp1252 code page the standard fonts use (’, £, é and – print as
-// themselves), wraps at the margins and runs on to further pages.
+// WritePDF writes l as an A4 PDF in Liberation Sans (Helvetica's metrics),
+// embedded with only the glyphs the letter uses, so any name prints:
+// Polish, Welsh circumflexes, and Chinese, Japanese or Korean characters
+// through a fallback font. Text wraps at the margins and runs on to
+// further pages; a phone number, and a titled name that heads the address
+// or the signature, never break across lines (see protectedRanges).
 func WritePDF(w io.Writer, l Letter, opts PDFOptions) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
@@ -46,9 +49,8 @@ func WritePDF(w io.Writer, l Letter, opts PDFOptions) error {
 		pdf.SetCreationDate(opts.Created)
 		pdf.SetModificationDate(opts.Created)
 	}
-	// The translator keeps a buffer of its own: one per document, never
-	// shared between requests.
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
+	tw := &textWriter{pdf: pdf, protect: protectedPhrases(l), added: map[string]bool{}}
+	tw.addFont(pdfFont, "")
 	pdf.AliasNbPages("{nb}")
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-pdfMargin + 6)
@@ -58,87 +60,58 @@ func WritePDF(w io.Writer, l Letter, opts PDFOptions) error {
 		pdf.SetTextColor(0, 0, 0)
 	})
 	if opts.Draft {
+		tw.addFont(pdfFont, "B")
 		pdf.SetHeaderFunc(func() {
 			pdf.SetY(pdfMargin - 12)
 			pdf.SetFont(pdfFont, "B", 10)
 			pdf.SetTextColor(212, 53, 28)
-			pdf.CellFormat(0, 5, tr("DRAFT: not published"), "", 0, "R", false, 0, "")
+			pdf.CellFormat(0, 5, "DRAFT: not published", "", 0, "R", false, 0, "")
 			pdf.SetTextColor(0, 0, 0)
 			pdf.SetY(pdfMargin)
 		})
 	}
 	pdf.AddPage()
 
-	lines := func(style string, ls []string, align string) {
+	lines := func(style string, ls []string, right bool) {
 		if len(ls) == 0 {
 			return
 		}
-		pdf.SetFont(pdfFont, style, pdfFontSize)
 		for _, s := range ls {
-			pdf.MultiCell(0, pdfLineHeight, tr(s), "", align, false)
+			tw.paragraph(Paragraph{{Text: s}}, style, right)
 		}
 		pdf.Ln(pdfGap)
 	}
-	lines("", l.Address, "L")
-	lines("", l.CopiedTo, "L")
+	lines("", l.Address, false)
+	lines("", l.CopiedTo, false)
 	if l.Date != "" {
-		lines("", []string{l.Date}, "R")
+		lines("", []string{l.Date}, true)
 	}
-	lines("", nonEmpty(l.Salutation), "L")
-	lines("B", nonEmpty(l.Subject), "L")
+	lines("", nonEmpty(l.Salutation), false)
+	lines("B", nonEmpty(l.Subject), false)
 	closing := nonEmpty(l.Closing)
 	ending := float64(len(closing)+len(l.Signature))*pdfLineHeight + pdfSignSpace
 	for i, p := range l.Body {
 		if i == len(l.Body)-1 {
 			// A sheet should not carry only "Yours sincerely" and the
 			// signature: the last paragraph goes over with them.
-			pdf.SetFont(pdfFont, "", pdfFontSize)
-			pageW, _ := pdf.GetPageSize()
-			h := float64(lineCount(pdf, tr(p.Text()), pageW-2*pdfMargin))*pdfLineHeight + pdfGap
+			h := float64(len(tw.wrap(p, "")))*pdfLineHeight + pdfGap
 			keepTogether(pdf, h+ending)
 		}
-		for _, s := range p {
-			style := ""
-			if s.Italic {
-				style = "I"
-			}
-			pdf.SetFont(pdfFont, style, pdfFontSize)
-			pdf.Write(pdfLineHeight, tr(s.Text))
-		}
-		pdf.Ln(pdfLineHeight + pdfGap)
+		tw.paragraph(p, "", false)
+		pdf.Ln(pdfGap)
 	}
 	// The closing, the room for the hand-written signature and the name
 	// below it stay together on one sheet.
 	keepTogether(pdf, ending)
-	lines("", closing, "L")
+	lines("", closing, false)
 	if len(l.Signature) > 0 {
 		pdf.Ln(pdfSignSpace - pdfGap)
-		lines("", l.Signature, "L")
+		lines("", l.Signature, false)
 	}
 	if err := pdf.Output(w); err != nil {
 		return fmt.Errorf("letter: pdf: %w", err)
 	}
 	return nil
-}
-
-// lineCount is how many lines text (cp1252) wraps to in width, in the
-// current font. fpdf's SplitText reads UTF-8 and cannot take cp1252.
-func lineCount(pdf *fpdf.Fpdf, text string, width float64) int {
-	n, line := 1, 0.0
-	space := pdf.GetStringWidth(" ")
-	for _, word := range strings.Fields(text) {
-		w := pdf.GetStringWidth(word)
-		switch {
-		case line == 0:
-			line = w
-		case line+space+w <= width:
-			line += space + w
-		default:
-			n++
-			line = w
-		}
-	}
-	return n
 }
 
 // keepTogether starts a new sheet unless height millimetres fit on this one.

@@ -1,14 +1,20 @@
 package seed
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"inspectrack/internal/blob"
 	"inspectrack/internal/domain"
+	"inspectrack/internal/minipdf"
 	"inspectrack/internal/store"
 )
 
@@ -61,52 +67,77 @@ func Current(ctx context.Context, st *store.Store, now time.Time) (bool, error) 
 		planned, done, closedOn time.Time
 	}
 	var plans []plan
-	err = st.Tx(ctx, func(tx pgx.Tx) error {
-		var reportID int64
-		if err := tx.QueryRow(ctx, `INSERT INTO reports (title, kind, published_on, summary, created_by)
-			VALUES ($1, 'national', $2, $3, $4) RETURNING id`, CurrentReportTitle, published,
-			"A demonstration report dated around today, so the dashboard has something current to show.", inspector.ID).Scan(&reportID); err != nil {
+	liaisons := map[string]store.Actor{}
+	for _, d := range DemoUsers {
+		if d.ForceCode != "" {
+			if liaisons[d.ForceCode], err = demoActor(ctx, st, d.Email); err != nil {
+				return false, fmt.Errorf("seed: current report: %w", err)
+			}
+		}
+	}
+	blobs := blob.NewPostgres(st.Pool())
+	// The report, its recommendations, their cases, requests and plans go
+	// through the store's own methods, as an inspector's and the forces'
+	// would, in one transaction (a commit each would cost a flush each).
+	err = st.InTx(ctx, func(st *store.Store) error {
+		reportID, err := st.CreateReport(ctx, system, store.NewReport{Title: CurrentReportTitle, Kind: "national",
+			PublishedOn: published, Summary: "A demonstration report dated around today, so the dashboard has something current to show."})
+		if err != nil {
 			return fmt.Errorf("seed: current report: %w", err)
 		}
-		rows, err := tx.Query(ctx, `SELECT id FROM forces WHERE kind = 'police' ORDER BY name`)
-		if err != nil {
-			return fmt.Errorf("seed: current report: forces: %w", err)
+		type started struct {
+			caseID             int64
+			started, published *time.Time
 		}
-		forces, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return fmt.Errorf("seed: current report: forces: %w", err)
-		}
+		var assessed []started
 		for ri, rec := range currentRecommendations {
 			deadline, err := domain.DeadlineDate(published, rec.deadline)
 			if err != nil {
 				return fmt.Errorf("seed: current report: %s: %w", rec.ref, err)
 			}
-			var findingID int64
-			if err := tx.QueryRow(ctx, `INSERT INTO findings (report_id, kind, reference, body, deadline_text, deadline_on, created_by)
-				VALUES ($1, 'recommendation', $2, $3, $4, $5, $6) RETURNING id`,
-				reportID, rec.ref, rec.body, rec.deadline, deadline, inspector.ID).Scan(&findingID); err != nil {
+			findingID, err := st.CreateFinding(ctx, system, reportID, store.FindingInput{Kind: domain.FindingRecommendation,
+				Reference: rec.ref, Body: rec.body, DeadlineText: rec.deadline, DeadlineOn: &deadline, Scope: store.ScopeAllPolice})
+			if err != nil {
 				return fmt.Errorf("seed: current report: %s: %w", rec.ref, err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO requests (finding_id, sent_on, due_on, created_by) VALUES ($1, $2, $3, $4)`,
-				findingID, day(rec.sent), day(rec.due), inspector.ID); err != nil {
+			if _, err := st.ApplyFinding(ctx, system, findingID); err != nil {
+				return fmt.Errorf("seed: current report: %s cases: %w", rec.ref, err)
+			}
+			if _, err := st.RecordRequest(ctx, system, findingID, day(rec.sent), day(rec.due)); err != nil {
 				return fmt.Errorf("seed: current report: %s request: %w", rec.ref, err)
 			}
-			for i, forceID := range forces {
+			cases, err := st.CasePlans(ctx, store.Scope{}, store.CasePlanFilter{FindingID: findingID})
+			if err != nil {
+				return err
+			}
+			slices.SortFunc(cases, func(a, b store.CasePlan) int { return cmp.Compare(a.ForceName, b.ForceName) })
+			for i, cp := range cases {
 				c := currentCase(ri, i, day)
-				var caseID int64
-				if err := tx.QueryRow(ctx, `INSERT INTO cases (finding_id, force_id, request_sent_on, plan_due_on,
-					first_submitted_at, last_submitted_at, assessment_started_on, assessment_published_on)
-					VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id`,
-					findingID, forceID, day(rec.sent), day(rec.due), c.submitted, c.started, c.published).Scan(&caseID); err != nil {
-					return fmt.Errorf("seed: current report: %s case: %w", rec.ref, err)
+				if c.submitted != nil {
+					if err := currentPlan(ctx, st, blobs, system, liaisons, cp, *c.submitted); err != nil {
+						return fmt.Errorf("seed: current report: %s plan of %s: %w", rec.ref, cp.ForceCode, err)
+					}
+				}
+				if c.started != nil {
+					assessed = append(assessed, started{cp.ID, c.started, c.published})
 				}
 				if !c.planned.IsZero() {
-					plans = append(plans, plan{caseID, c.planned, c.done, c.closed})
+					plans = append(plans, plan{cp.ID, c.planned, c.done, c.closed})
 				}
 			}
 		}
-		return store.Audit(ctx, tx, system.Event("seed.current", "report", reportID, 0,
-			fmt.Sprintf("demo report %q published %s", CurrentReportTitle, domain.FormatLong(published))))
+		// The assessments' dates only, not whole assessments with their
+		// findings and letters: the dashboard needs no more of them.
+		return st.Tx(ctx, func(tx pgx.Tx) error {
+			for _, a := range assessed {
+				if _, err := tx.Exec(ctx, `UPDATE cases SET assessment_started_on = $2, assessment_published_on = $3 WHERE id = $1`,
+					a.caseID, a.started, a.published); err != nil {
+					return fmt.Errorf("seed: current report: assessment dates: %w", err)
+				}
+			}
+			return store.Audit(ctx, tx, system.Event("seed.current", "report", reportID, 0,
+				fmt.Sprintf("demo report %q published %s", CurrentReportTitle, domain.FormatLong(published))))
+		})
 	})
 	if err != nil {
 		return false, err
@@ -132,6 +163,25 @@ func Current(ctx context.Context, st *store.Store, now time.Time) (bool, error) 
 		}
 	}
 	return true, nil
+}
+
+// currentPlan sends the plan of case c at the time at: by the force's demo
+// liaison where it has one, else recorded by the demo inspector as received
+// by email, as an inspector records a plan sent outside the portal.
+func currentPlan(ctx context.Context, st *store.Store, blobs blob.Store, inspector store.Actor, liaisons map[string]store.Actor, c store.CasePlan, at time.Time) error {
+	body := minipdf.Text(c.ForceName, c.Reference+": plan", "Demo data: a placeholder for the force's real plan.")
+	n := store.NewSubmission{CaseID: c.ID, Kind: store.KindPlan, At: at,
+		Documents: []store.NewDocument{{Name: c.ForceName + " - " + c.Reference + " plan.pdf", ContentType: "application/pdf",
+			Size: int64(len(body)), SHA256: sha256.Sum256(body), Body: bytes.NewReader(body)}}}
+	a, sc := inspector, store.Scope{}
+	if l, ok := liaisons[c.ForceCode]; ok {
+		a, sc = l, store.Scope{ForceID: c.ForceID}
+	} else {
+		n.Recorded = &store.Recording{Via: "email", Sender: "Chief officer's staff office, " + c.ForceName,
+			Reason: "The force has no portal account yet (demo data).", At: at.Add(time.Hour)}
+	}
+	_, err := st.CreateSubmission(ctx, a, sc, blobs, n)
+	return err
 }
 
 // currentDates are the dates of one demo case; zero means not happened.

@@ -212,6 +212,27 @@ type Submission struct {
 	DueOn         *time.Time // the plan's due date when this was sent
 	Note          string
 	Documents     []Document
+	// Recorded is set when an inspector recorded this on the force's
+	// behalf: SubmittedAt is then when it was received, SubmittedBy and
+	// SubmitterName the inspector.
+	Recorded *Recording
+}
+
+// Recording says how a submission that reached the inspectorate outside
+// the portal came, and why it was recorded on the force's behalf.
+type Recording struct {
+	Via    string    // "email" or "post"
+	Sender string    // who sent it, as written: a name, an email address
+	Reason string    // why it was recorded rather than uploaded by the force
+	At     time.Time // when it was recorded (the server's clock)
+}
+
+// ReceivedVia is how the submission came, as people say it.
+func (r Recording) ReceivedVia() string {
+	if r.Via == "post" {
+		return "by post"
+	}
+	return "by email"
 }
 
 // LateDays is how many days after its due date this plan version came (0
@@ -224,14 +245,20 @@ func (s Submission) LateDays() int {
 }
 
 const submissionColumns = `s.id, s.case_id, c.force_id, s.kind, s.version, s.submitted_by, u.name,
-	s.submitted_at, s.due_on, s.note`
+	s.submitted_at, s.due_on, s.note, s.recorded_at, COALESCE(s.received_via, ''), s.sender, s.recorded_reason`
 
 const submissionFrom = ` FROM submissions s JOIN cases c ON c.id = s.case_id JOIN users u ON u.id = s.submitted_by `
 
 func scanSubmission(r pgx.Row) (Submission, error) {
 	var s Submission
+	var rec Recording
+	var recordedAt *time.Time
 	err := r.Scan(&s.ID, &s.CaseID, &s.ForceID, &s.Kind, &s.Version, &s.SubmittedBy, &s.SubmitterName,
-		&s.SubmittedAt, &s.DueOn, &s.Note)
+		&s.SubmittedAt, &s.DueOn, &s.Note, &recordedAt, &rec.Via, &rec.Sender, &rec.Reason)
+	if recordedAt != nil {
+		rec.At = *recordedAt
+		s.Recorded = &rec
+	}
 	return s, err
 }
 
@@ -298,8 +325,11 @@ type NewSubmission struct {
 	CaseID    int64
 	Kind      SubmissionKind
 	Note      string
-	At        time.Time // when it was sent: the server's clock
+	At        time.Time // when it was sent: the server's clock, or when it was received
 	Documents []NewDocument
+	// Recorded is set when an inspector records what the force sent by
+	// email or post; At is then when it was received.
+	Recorded *Recording
 }
 
 // NewDocument is one file of a NewSubmission, already inspected: its
@@ -315,6 +345,11 @@ type NewDocument struct {
 
 // ErrCaseClosed is returned when sending to a closed case.
 var ErrCaseClosed = errors.New("store: case is closed")
+
+// ErrReceivedOutOfRange is returned when a submission recorded on a
+// force's behalf was received in the future or before its report was
+// published.
+var ErrReceivedOutOfRange = errors.New("store: received date out of range")
 
 // CreateSubmission records a plan version or progress update of a case
 // within sc, its documents and their blobs, the case's submission dates
@@ -332,16 +367,27 @@ func (s *Store) CreateSubmission(ctx context.Context, a Actor, sc Scope, blobs b
 			return fmt.Errorf("store: submit to case %d: %w", n.CaseID, ErrCaseClosed)
 		}
 		forceID, dueOn := c.ForceID, c.PlanDueOn
+		var recAt *time.Time
+		var via *string
+		var sender, reason string
+		if r := n.Recorded; r != nil {
+			if n.At.After(r.At) || domain.LondonDate(n.At).Before(c.ReportPublishedOn) {
+				return fmt.Errorf("store: record for case %d received %s: %w", n.CaseID, n.At.Format(time.RFC3339), ErrReceivedOutOfRange)
+			}
+			recAt, via, sender, reason = &r.At, &r.Via, r.Sender, r.Reason
+		}
 		if n.Kind != KindPlan {
 			dueOn = nil // progress updates are not due
 		}
 		const insert = `
-			INSERT INTO submissions (case_id, kind, version, submitted_by, submitted_at, due_on, note)
-			SELECT $1, $2, COALESCE(max(version), 0) + 1, $3, $4, $5, $6
+			INSERT INTO submissions (case_id, kind, version, submitted_by, submitted_at, due_on, note,
+				recorded_at, received_via, sender, recorded_reason)
+			SELECT $1, $2, COALESCE(max(version), 0) + 1, $3, $4, $5, $6, $7, $8, $9, $10
 			FROM submissions WHERE case_id = $1 AND kind = $2
 			RETURNING id, version`
 		var version int
-		if err := tx.QueryRow(ctx, insert, n.CaseID, n.Kind, a.UserID, n.At, dueOn, n.Note).Scan(&id, &version); err != nil {
+		if err := tx.QueryRow(ctx, insert, n.CaseID, n.Kind, a.UserID, n.At, dueOn, n.Note,
+			recAt, via, sender, reason).Scan(&id, &version); err != nil {
 			return fmt.Errorf("store: submit to case %d: %w", n.CaseID, err)
 		}
 		var names []string
@@ -362,7 +408,10 @@ func (s *Store) CreateSubmission(ctx context.Context, a Actor, sc Scope, blobs b
 			names = append(names, fmt.Sprintf("%s (%d bytes, sha256 %x)", d.Name, b.Size, b.SHA256[:6]))
 		}
 		if n.Kind == KindPlan {
-			const touchCase = `UPDATE cases SET first_submitted_at = COALESCE(first_submitted_at, $2), last_submitted_at = $2 WHERE id = $1`
+			// A plan recorded late may have been received before one sent
+			// through the portal: the case keeps the earliest and latest.
+			const touchCase = `UPDATE cases SET first_submitted_at = LEAST(first_submitted_at, $2),
+				last_submitted_at = GREATEST(last_submitted_at, $2) WHERE id = $1`
 			if _, err := tx.Exec(ctx, touchCase, n.CaseID, n.At); err != nil {
 				return fmt.Errorf("store: submission %d: case dates: %w", id, err)
 			}
@@ -371,7 +420,14 @@ func (s *Store) CreateSubmission(ctx context.Context, a Actor, sc Scope, blobs b
 		if len(names) > 0 {
 			summary += ": " + strings.Join(names, "; ")
 		}
-		return Audit(ctx, tx, a.Event("submission.create", "submission", id, forceID, summary))
+		action := "submission.create"
+		if r := n.Recorded; r != nil {
+			action = "submission.recorded_on_behalf"
+			summary = fmt.Sprintf("received %s on %s from %s, recorded on %s on the force's behalf: %s; %s",
+				r.ReceivedVia(), n.At.In(domain.London()).Format("2 January 2006 15:04"), r.Sender,
+				r.At.In(domain.London()).Format("2 January 2006 15:04"), r.Reason, summary)
+		}
+		return Audit(ctx, tx, a.Event(action, "submission", id, forceID, summary))
 	})
 	if err != nil {
 		return Submission{}, err

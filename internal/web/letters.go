@@ -321,7 +321,11 @@ func (s *Server) letterTemplatesEdit(w http.ResponseWriter, r *http.Request) err
 	f := templateForm(rec, t, t.InUse())
 	f.PreviewCase = r.URL.Query().Get("case")
 	f.Flash = s.sessions.PopString(r.Context(), "flash")
-	if err := s.previewTemplate(r, &f, t.InUse(), t.Defaults); err != nil {
+	wording, err := s.copyWording(r, &f, t.InUse())
+	if err != nil {
+		return err
+	}
+	if err := s.previewTemplate(r, &f, wording, t.Defaults); err != nil {
 		return err
 	}
 	return s.renderTemplateForm(w, r, http.StatusOK, f)

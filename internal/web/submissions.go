@@ -119,6 +119,9 @@ func submissionViews(subs []store.Submission, canDownload bool) (plans, progress
 func submissionView(sub store.Submission, canDownload bool) components.SubmissionView {
 	v := components.SubmissionView{ID: sub.ID, IsPlan: sub.Kind == store.KindPlan, SubmittedAt: sub.SubmittedAt,
 		By: sub.SubmitterName, Note: sub.Note}
+	if rec := sub.Recorded; rec != nil {
+		v.By, v.ReceivedVia, v.Recorded = rec.Sender, rec.ReceivedVia(), recordedText(sub)
+	}
 	if v.IsPlan {
 		v.Title = fmt.Sprintf("Plan, version %d", sub.Version)
 		v.Timing = timingTag(sub)
@@ -170,6 +173,10 @@ func submissionTimeline(ctx context.Context, b *store.Batch, sc store.Scope, cas
 		var items []components.TimelineItem
 		for _, sub := range subs {
 			it := components.TimelineItem{On: domain.LondonDate(sub.SubmittedAt), At: sub.SubmittedAt, By: sub.SubmitterName}
+			if sub.Recorded != nil {
+				it.By = sub.Recorded.Sender
+				it.Lines = append(it.Lines, "Received "+sub.Recorded.ReceivedVia()+". "+recordedText(sub))
+			}
 			if sub.Kind == store.KindPlan {
 				it.Kind, it.Title = "plan", fmt.Sprintf("Plan received: version %d", sub.Version)
 				t := timingTag(sub)
@@ -215,7 +222,8 @@ func (s *Server) submissionsList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := components.CaseSubmissions{Case: caseSummary(c, s.today()), CanSubmit: canSubmit(r, c),
-		Flash: s.sessions.PopString(ctx, "flash")}
+		CanRecord: auth.Allowed(auth.UserFrom(ctx), auth.RecordOnBehalf) && c.ClosedOn == nil,
+		Flash:     s.sessions.PopString(ctx, "flash")}
 	v.Plans, v.Progress = submissionViews(subs, auth.Allowed(auth.UserFrom(ctx), auth.ReadDocuments))
 	p := s.page(r, "Plan and progress: "+c.ForceName)
 	return s.render(w, r, http.StatusOK, components.CaseSubmissionsPage(p, v))

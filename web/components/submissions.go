@@ -51,6 +51,10 @@ type SubmissionView struct {
 	Timing      StatusTag // plans: on time or late against the due date of the time
 	Note        string
 	Documents   []DocumentRow
+	// ReceivedVia and Recorded are set for what an inspector recorded on
+	// the force's behalf: "by email", and "Recorded by ... : reason".
+	ReceivedVia string
+	Recorded    string
 }
 
 // Href is the submission's own page.
@@ -62,7 +66,21 @@ type CaseSubmissions struct {
 	Plans     []SubmissionView // newest first
 	Progress  []SubmissionView // newest first
 	CanSubmit bool             // the viewer is this force's liaison and the case is open
+	CanRecord bool             // the viewer may record what the force sent by email or post
 	Flash     string
+}
+
+// RecordForm is the form on which an inspector records a plan or progress
+// update the force sent by email or post: the upload form's documents and
+// limits, and when, how and from whom it came, and why it is recorded.
+type RecordForm struct {
+	UploadForm
+	Kind     string // "plan" or "progress"
+	Received DateField
+	Time     string // as typed: "4:20pm", "16:20"
+	Sender   string
+	Via      string // "email" or "post"
+	Reason   string
 }
 
 // UploadForm is the form that sends a plan version or a progress update.

@@ -1,0 +1,274 @@
+package web
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"inspectrack/internal/auth"
+	"inspectrack/internal/store"
+	"inspectrack/web/components"
+)
+
+// The liaison import file: a CSV file (UTF-8, a header row first, columns
+// in any order, headers in any case) of liaison accounts, one a row:
+//
+//	email  required: their email address, not yet anyone's
+//	name   required: their full name
+//	force  required: the force's code, e.g. kent (also "force code", "force_code")
+//
+// As with the findings import (imports.go), a dry run checks every row and
+// writes nothing; the checked content travels back in the confirm form with
+// its SHA-256 and is checked again; then every account is created in one
+// transaction, each audited, or none. Each gets a generated password shown
+// once, as when an admin adds one user.
+var userImportColumns = map[string]string{"email": "email", "name": "name", "force": "force", "force code": "force", "force_code": "force"}
+
+// maxUserImportRows bounds an import: each row hashes a password.
+const maxUserImportRows = 200
+
+// userImportPlan is what a dry run found.
+type userImportPlan struct {
+	users      []store.NewUser
+	view       []components.UserImportRow
+	fileErrors []string
+}
+
+func (p userImportPlan) ok() bool {
+	if len(p.fileErrors) > 0 {
+		return false
+	}
+	for _, r := range p.view {
+		if len(r.Errors) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// checkUserImport reads and checks a liaison import file against the
+// forces (code to name) and the accounts that exist (taken reports whether
+// an email address is anyone's). It writes nothing.
+func checkUserImport(content []byte, forces map[string]string, taken func(email string) (bool, error)) (userImportPlan, error) {
+	var plan userImportPlan
+	content = bytes.TrimPrefix(content, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(content) {
+		plan.fileErrors = append(plan.fileErrors, "The file is not UTF-8 text: save it from your spreadsheet as “CSV UTF-8”")
+		return plan, nil
+	}
+	r := csv.NewReader(bytes.NewReader(content))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err == io.EOF {
+		plan.fileErrors = append(plan.fileErrors, "The file is empty")
+		return plan, nil
+	}
+	if err != nil {
+		plan.fileErrors = append(plan.fileErrors, csvProblem(err))
+		return plan, nil
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		name, known := userImportColumns[h]
+		switch {
+		case !known:
+			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: unknown column “%s”; the columns are email, name and force", h))
+		case col[name] != 0:
+			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: the column “%s” appears twice", name))
+		default:
+			col[name] = i + 1
+		}
+	}
+	for _, need := range []string{"email", "name", "force"} {
+		if col[need] == 0 {
+			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: the header has no “%s” column", need))
+		}
+	}
+	if len(plan.fileErrors) > 0 {
+		return plan, nil
+	}
+	seen := map[string]int{} // normalised email -> line
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			plan.fileErrors = append(plan.fileErrors, csvProblem(err))
+			return plan, nil
+		}
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
+			continue
+		}
+		line, _ := r.FieldPos(0)
+		if len(plan.view) == maxUserImportRows {
+			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line %d: an import takes at most %d liaisons; split the file", line, maxUserImportRows))
+			return plan, nil
+		}
+		get := func(name string) string {
+			if i := col[name]; i > 0 && i <= len(rec) {
+				return strings.TrimSpace(rec[i-1])
+			}
+			return ""
+		}
+		v := components.UserImportRow{Line: line, Email: get("email"), Name: get("name"), ForceCode: strings.ToLower(get("force"))}
+		if len(rec) > len(header) {
+			v.Errors = append(v.Errors, fmt.Sprintf("The row has %d values but the header names %d columns", len(rec), len(header)))
+		}
+		email := store.NormalizeEmail(v.Email)
+		switch {
+		case !validEmail(v.Email):
+			v.Errors = append(v.Errors, "Enter an email address in the correct format, like name@example.com")
+		case seen[email] != 0:
+			v.Errors = append(v.Errors, fmt.Sprintf("The email address appears twice in the file, also on line %d", seen[email]))
+		default:
+			seen[email] = line
+			t, err := taken(email)
+			if err != nil {
+				return plan, err
+			}
+			if t {
+				v.Errors = append(v.Errors, "A user with this email address already exists")
+			}
+		}
+		switch n := utf8.RuneCountInString(v.Name); {
+		case n == 0:
+			v.Errors = append(v.Errors, "Enter the liaison's full name")
+		case n > 200:
+			v.Errors = append(v.Errors, "Name must be 200 characters or fewer")
+		}
+		if name, ok := forces[v.ForceCode]; ok {
+			v.ForceName = name
+		} else if v.ForceCode == "" {
+			v.Errors = append(v.Errors, "Enter the code of the liaison's force")
+		} else {
+			v.Errors = append(v.Errors, fmt.Sprintf("No force has the code “%s”", v.ForceCode))
+		}
+		plan.view = append(plan.view, v)
+		plan.users = append(plan.users, store.NewUser{Email: v.Email, Name: v.Name, Role: string(auth.RoleLiaison), ForceCode: v.ForceCode})
+	}
+	if len(plan.view) == 0 {
+		plan.fileErrors = append(plan.fileErrors, "The file has a header but no liaisons")
+	}
+	return plan, nil
+}
+
+func (s *Server) planUserImport(r *http.Request, content []byte) (userImportPlan, error) {
+	ctx := r.Context()
+	forces, err := s.store.ListForces(ctx, store.Scope{})
+	if err != nil {
+		return userImportPlan{}, err
+	}
+	names := map[string]string{}
+	for _, f := range forces {
+		names[f.Code] = f.Name
+	}
+	return checkUserImport(content, names, func(email string) (bool, error) {
+		_, err := s.store.UserByEmail(ctx, email)
+		if isNotFound(err) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+}
+
+func (s *Server) renderUserImport(w http.ResponseWriter, r *http.Request, status int, v components.UserImportView) error {
+	p := s.page(r, "Add liaisons from a CSV file")
+	p.HasErrors = v.Errors.Any()
+	p.Wide = len(v.Rows) > 0
+	return s.render(w, r, status, components.UserImportPage(p, v))
+}
+
+// usersImportForm shows the liaison import's upload form.
+func (s *Server) usersImportForm(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUserImport(w, r, http.StatusOK, components.UserImportView{})
+}
+
+// usersImportDryRun checks an uploaded liaison file and shows every row's
+// result; it writes nothing.
+func (s *Server) usersImportDryRun(w http.ResponseWriter, r *http.Request) error {
+	name, content, err := readUpload(w, r, "file")
+	if err != nil {
+		return err
+	}
+	v := components.UserImportView{FileName: name}
+	if len(content) == 0 {
+		v.Errors.Add("file", "Select a CSV file of liaisons")
+		return s.renderUserImport(w, r, http.StatusUnprocessableEntity, v)
+	}
+	return s.showUserImportPlan(w, r, v, content)
+}
+
+func (s *Server) showUserImportPlan(w http.ResponseWriter, r *http.Request, v components.UserImportView, content []byte) error {
+	plan, err := s.planUserImport(r, content)
+	if err != nil {
+		return err
+	}
+	v.Rows, v.FileErrors = plan.view, plan.fileErrors
+	if !plan.ok() {
+		v.Errors.Add("file", "The file has problems: nobody has been added. Correct them and upload it again")
+		return s.renderUserImport(w, r, http.StatusUnprocessableEntity, v)
+	}
+	v.Content = base64.StdEncoding.EncodeToString(content)
+	v.Hash = contentHash(content)
+	v.Ready = true
+	return s.renderUserImport(w, r, http.StatusOK, v)
+}
+
+// usersImportConfirm creates the checked file's liaisons: the content must
+// be what the dry run showed (its hash), is checked again, and every
+// account is created in one transaction, each audited, or none. Their
+// passwords are shown once, on this response.
+func (s *Server) usersImportConfirm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 2*maxImportBytes)
+	content, err := base64.StdEncoding.DecodeString(r.PostFormValue("content"))
+	hash := r.PostFormValue("sha256")
+	if err != nil || len(content) == 0 || len(content) > maxImportBytes ||
+		subtle.ConstantTimeCompare([]byte(contentHash(content)), []byte(hash)) != 1 {
+		return withStatus(http.StatusBadRequest, errors.New("web: liaison import content does not match what the dry run checked"))
+	}
+	v := components.UserImportView{FileName: r.PostFormValue("file_name")}
+	plan, err := s.planUserImport(r, content)
+	if err != nil {
+		return err
+	}
+	if !plan.ok() { // an address was taken since the dry run
+		return s.showUserImportPlan(w, r, v, content)
+	}
+	passwords := make([]string, len(plan.users))
+	for i := range plan.users {
+		passwords[i] = auth.GeneratePassword()
+		if plan.users[i].PasswordHash, err = auth.HashPassword(passwords[i], s.pwParams); err != nil {
+			return err
+		}
+	}
+	var created []components.CreatedUser
+	err = s.store.InTx(r.Context(), func(st *store.Store) error {
+		for i, n := range plan.users {
+			u, err := st.CreateUser(r.Context(), actor(r), n)
+			if err != nil {
+				return fmt.Errorf("web: liaison import line %d: %w", plan.view[i].Line, err)
+			}
+			created = append(created, components.CreatedUser{User: userRow(u), Password: passwords[i]})
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrEmailTaken) || errors.Is(err, store.ErrUnknownForce) {
+		return s.showUserImportPlan(w, r, v, content) // raced with another change: check again
+	}
+	if err != nil {
+		return err
+	}
+	p := s.page(r, strconv.Itoa(len(created))+" liaisons added")
+	return s.render(w, r, http.StatusCreated, components.UsersImportedPage(p, created))
+}
