@@ -202,7 +202,7 @@ func newPermissionFixture(t *testing.T, ts *testServer) permissionFixture {
 	one(&f.submissionID, `SELECT id FROM submissions WHERE case_id = $1 ORDER BY id LIMIT 1`, f.caseID)
 	one(&f.documentID, `SELECT id FROM documents WHERE submission_id = $1 ORDER BY id LIMIT 1`, f.submissionID)
 	one(&f.letterID, `SELECT l.id FROM letters l JOIN assessments a ON a.id = l.assessment_id WHERE a.case_id = $1`, f.caseID)
-	one(&f.followUpID, `SELECT id FROM follow_ups ORDER BY id LIMIT 1`)
+	one(&f.followUpID, `SELECT id FROM follow_ups WHERE done_on IS NULL ORDER BY id LIMIT 1`)
 	one(&f.userID, `SELECT id FROM users WHERE email = 'liaison.sussex@demo.test'`)
 	// The manager's calendar address: public by its secret token.
 	cal := calendarURL(t, ts.as("manager@demo.test"))
