@@ -294,11 +294,3 @@ func routePattern(p string) string {
 	}
 	return strings.Join(parts, "/")
 }
-
-func TestSpreadsheetSafe(t *testing.T) {
-	got := spreadsheetSafe([]string{"=HYPERLINK(\"x\")", "+1", "-1", "@SUM(A1)", "Plan", "", "a=b"})
-	want := []string{"'=HYPERLINK(\"x\")", "'+1", "'-1", "'@SUM(A1)", "Plan", "", "a=b"}
-	if !slices.Equal(got, want) {
-		t.Errorf("spreadsheetSafe = %q, want %q", got, want)
-	}
-}
