@@ -25,7 +25,7 @@ $(BIN): $(GO_SOURCES) go.mod go.sum
 	go build -o $(BIN) ./cmd/inspectrack
 
 .PHONY: test
-test: check ensure-chromium ensure-pdftotext ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
+test: check ensure-postgres-binaries ensure-chromium ensure-pdftotext ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
 	go test -race -count=1 ./...
 
 .PHONY: bench-upload
@@ -70,6 +70,18 @@ ensure-postgres:
 		$(APT) update -qq && $(APT) install -y -qq postgresql >/dev/null; \
 	else \
 		echo "No PostgreSQL server binaries found. Install them, e.g.: sudo apt-get install postgresql"; exit 1; \
+	fi
+
+# The tests of the embedded cluster need the server binaries even when
+# TEST_DATABASE_URL points at a server.
+.PHONY: ensure-postgres-binaries
+ensure-postgres-binaries: ## install Debian's postgresql (initdb, pg_ctl) when missing
+	@if command -v initdb >/dev/null 2>&1 || [ -n "$(PG_BINDIRS)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "No PostgreSQL server binaries found: installing Debian's postgresql package"; \
+		$(APT) update -qq && $(APT) install -y -qq postgresql >/dev/null; \
+	else \
+		echo "The tests need the PostgreSQL server binaries: sudo apt-get install postgresql"; exit 1; \
 	fi
 
 .PHONY: ensure-chromium
