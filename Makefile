@@ -28,6 +28,10 @@ $(BIN): $(GO_SOURCES) go.mod go.sum
 test: check ensure-postgres-binaries ensure-chromium ensure-pdftotext ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
 	go test -race -count=1 ./...
 
+.PHONY: mutants
+mutants: ensure-postgres ## apply each internal/mutants/*.patch (a mistake in a rule that protects users) in a scratch copy: fail naming any its tests miss
+	@bash internal/mutants/run.sh
+
 .PHONY: bench-upload
 bench-upload: ## upload 100 MiB to the real server process: throughput and its peak memory
 	go test -run '^$$' -bench BenchmarkUpload100MiB -benchtime 1x ./internal/web/
