@@ -32,6 +32,29 @@ test: check ensure-postgres-binaries ensure-chromium ensure-pdftotext ensure-web
 mutants: ensure-postgres ## apply each internal/mutants/*.patch (a mistake in a rule that protects users) in a scratch copy: fail naming any its tests miss
 	@bash internal/mutants/run.sh
 
+# The pure packages: no database, no network; gremlins mutates their code
+# and reruns their tests. Efficacy is killed / (killed + lived) mutants.
+MUTATE_PKGS := domain auth upload letter
+
+.PHONY: mutate
+mutate: ensure-pdftotext ## mutation testing (gremlins) of the pure packages: fails below 90% efficacy in any
+	@set -o pipefail; for p in $(MUTATE_PKGS); do \
+		echo "== internal/$$p"; \
+		go tool gremlins unleash --workers 1 --test-cpu 1 --timeout-coefficient 5 --threshold-efficacy 90 ./internal/$$p | grep -v '^ *KILLED' || exit 1; \
+	done
+
+# Coverage of the code people wrote: every package's tests count for every
+# package (-coverpkg), and the generated views (*_templ.go) are left out.
+COVER_PKGS ?= ./...
+COVERPKG   ?= ./...
+
+.PHONY: cover
+cover: ensure-postgres ensure-chromium ensure-pdftotext ensure-web-deps ## coverage of hand-written code (generated *_templ.go left out); COVER_PKGS=./internal/x/ COVERPKG=./internal/x/ for one package
+	@mkdir -p .data
+	go test -count=1 -coverpkg=$(COVERPKG) -coverprofile=.data/cover.all.out $(COVER_PKGS)
+	@grep -v '_templ\.go:' .data/cover.all.out > .data/cover.out
+	@go tool cover -func=.data/cover.out | tail -n 1
+
 .PHONY: bench-upload
 bench-upload: ## upload 100 MiB to the real server process: throughput and its peak memory
 	go test -run '^$$' -bench BenchmarkUpload100MiB -benchtime 1x ./internal/web/
