@@ -27,7 +27,7 @@ import (
 func TestMain(m *testing.M) {
 	code := testdb.Main(m)
 	browsertest.Stop()
-	os.Exit(code)
+	os.Exit(checkEveryViewRendered(code))
 }
 
 // cheapParams keep tests fast; production uses auth.DefaultParams.
