@@ -25,7 +25,7 @@ $(BIN): $(GO_SOURCES) go.mod go.sum
 	go build -o $(BIN) ./cmd/inspectrack
 
 .PHONY: test
-test: check vulncheck ensure-chromium ensure-pdftotext ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
+test: check vulncheck ensure-postgres-binaries ensure-chromium ensure-pdftotext ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
 	go test -race -count=1 -timeout 30m ./...
 
 # Every Fuzz function of the module, found by go test -list (none is named
@@ -40,6 +40,33 @@ fuzz: ## fuzz every Fuzz function of the module for FUZZTIME each (default 30s)
 		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$pkg" || failed="$$failed $$fn"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzzing failed:$$failed (the failing inputs are under the packages' testdata/fuzz)"; exit 1; fi
+
+.PHONY: mutants
+mutants: ensure-postgres ## apply each internal/mutants/*.patch (a mistake in a rule that protects users) in a scratch copy: fail naming any its tests miss
+	@bash internal/mutants/run.sh
+
+# The pure packages: no database, no network; gremlins mutates their code
+# and reruns their tests. Efficacy is killed / (killed + lived) mutants.
+MUTATE_PKGS := domain auth upload letter
+
+.PHONY: mutate
+mutate: ensure-pdftotext ## mutation testing (gremlins) of the pure packages: fails below 90% efficacy in any
+	@set -o pipefail; for p in $(MUTATE_PKGS); do \
+		echo "== internal/$$p"; \
+		go tool gremlins unleash --workers 1 --test-cpu 1 --timeout-coefficient 5 --threshold-efficacy 90 ./internal/$$p | grep -v '^ *KILLED' || exit 1; \
+	done
+
+# Coverage of the code people wrote: every package's tests count for every
+# package (-coverpkg), and the generated views (*_templ.go) are left out.
+COVER_PKGS ?= ./...
+COVERPKG   ?= ./...
+
+.PHONY: cover
+cover: ensure-postgres ensure-chromium ensure-pdftotext ensure-web-deps ## coverage of hand-written code (generated *_templ.go left out); COVER_PKGS=./internal/x/ COVERPKG=./internal/x/ for one package
+	@mkdir -p .data
+	go test -count=1 -coverpkg=$(COVERPKG) -coverprofile=.data/cover.all.out $(COVER_PKGS)
+	@grep -v '_templ\.go:' .data/cover.all.out > .data/cover.out
+	@go tool cover -func=.data/cover.out | tail -n 1
 
 .PHONY: bench-upload
 bench-upload: ## upload 100 MiB to the real server process: throughput and its peak memory
@@ -93,6 +120,18 @@ ensure-postgres:
 		$(APT) update -qq && $(APT) install -y -qq postgresql >/dev/null; \
 	else \
 		echo "No PostgreSQL server binaries found. Install them, e.g.: sudo apt-get install postgresql"; exit 1; \
+	fi
+
+# The tests of the embedded cluster need the server binaries even when
+# TEST_DATABASE_URL points at a server.
+.PHONY: ensure-postgres-binaries
+ensure-postgres-binaries: ## install Debian's postgresql (initdb, pg_ctl) when missing
+	@if command -v initdb >/dev/null 2>&1 || [ -n "$(PG_BINDIRS)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "No PostgreSQL server binaries found: installing Debian's postgresql package"; \
+		$(APT) update -qq && $(APT) install -y -qq postgresql >/dev/null; \
+	else \
+		echo "The tests need the PostgreSQL server binaries: sudo apt-get install postgresql"; exit 1; \
 	fi
 
 .PHONY: ensure-chromium

@@ -229,7 +229,10 @@ func TestUserCommandsAndAuditVerify(t *testing.T) {
 // once the database is back everything works without restarting.
 func TestPagesAnswer503WhileTheDatabaseIsDown(t *testing.T) {
 	if _, err := pgembed.FindBinaries(); err != nil {
-		t.Skip("no PostgreSQL server binaries:", err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no PostgreSQL server binaries: make ensure-postgres-binaries (sudo apt-get install postgresql):", err)
+		}
+		t.Skip("no PostgreSQL server binaries (make ensure-postgres-binaries):", err)
 	}
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "postgres")

@@ -165,11 +165,16 @@ func testLogger(t *testing.T) (*slog.Logger, *syncBuffer) {
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
 }
 
-// needBinaries skips the test on a machine without PostgreSQL server binaries.
+// needBinaries skips the test on a machine without PostgreSQL server
+// binaries, or fails it when CI=true: CI must run it (make test installs
+// them).
 func needBinaries(t *testing.T) {
 	t.Helper()
 	if _, err := FindBinaries(); errors.Is(err, ErrNoServerBinaries) {
-		t.Skip("no PostgreSQL server binaries on this machine:", err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no PostgreSQL server binaries: make ensure-postgres-binaries (sudo apt-get install postgresql):", err)
+		}
+		t.Skip("no PostgreSQL server binaries on this machine (make ensure-postgres-binaries):", err)
 	}
 }
 

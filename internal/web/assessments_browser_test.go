@@ -10,8 +10,7 @@ import (
 	"inspectrack/internal/upload/uploadtest"
 )
 
-// TestBrowserAssessmentJourney is journey 2 of issue 8 (and issue 6 in a
-// browser): Sussex has sent its plan; an inspector opens it from the case,
+// TestBrowserAssessmentJourney is the inspectors' journey in a browser: Sussex has sent its plan; an inspector opens it from the case,
 // records an assessment against each criterion (the empty form first),
 // fills in the letter's details (the empty form first) and submits it; a
 // manager returns it with a comment (none first); the inspector sees the

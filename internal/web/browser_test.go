@@ -290,7 +290,7 @@ func TestBrowserOtherPagesAreAccessible(t *testing.T) {
 		b.Check("not-found")
 
 		signInWithBrowser(t, b, "liaison.sussex@demo.test")
-		// A liaison's home is their force's cases (issue 5).
+		// A liaison's home is their force's cases.
 		b.WantText("h1", "What your force has been asked")
 		b.WantText(".govuk-caption-l", "Sussex Police")
 		b.Check("home-liaison")

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"errors"
 	"net/http"
 	"net/url"
@@ -421,24 +420,5 @@ func (s *Server) dashboardCSV(w http.ResponseWriter, r *http.Request) error {
 	records := dashboardRecords(dashboardTable(d, q.filter.Kind, 0))
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="dashboard-`+q.filter.AsOf.Format(time.DateOnly)+`.csv"`)
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	for _, rec := range records {
-		for i, c := range rec {
-			rec[i] = csvSafe(c)
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// csvSafe keeps a spreadsheet from reading a cell as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return writeCSV(w, records)
 }

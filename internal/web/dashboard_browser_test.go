@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestBrowserDashboardJourney is journey 3 of issue 8 in Chromium, with
+// TestBrowserDashboardJourney is the manager's journey in Chromium, with
 // JavaScript on and off: a manager opens the dashboard from the navigation,
 // gives the "as of" date half filled in (the error, the filters kept),
 // filters by region, follows the first ranked force to its page, and

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -179,7 +180,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 			renderBuffers.Put(buf)
 		}
 	}()
-	if err := c.Render(r.Context(), buf); err != nil {
+	var out io.Writer = buf
+	if renderTarget != nil {
+		out = renderTarget(buf)
+	}
+	if err := c.Render(r.Context(), out); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -189,6 +194,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// renderTarget, when set (by the tests only), wraps the buffer a page
+// renders into: the tests record which view wrote to it, and fail when a
+// view is never rendered.
+var renderTarget func(io.Writer) io.Writer
 
 // renderBuffers hold pages while they render, reused: a new 64 KiB buffer
 // for every page was a tenth of the garbage a page view made. Most pages

@@ -27,7 +27,7 @@ import (
 func TestMain(m *testing.M) {
 	code := testdb.Main(m)
 	browsertest.Stop()
-	os.Exit(code)
+	os.Exit(checkEveryViewRendered(code))
 }
 
 // cheapParams keep tests fast; production uses auth.DefaultParams.
@@ -146,8 +146,15 @@ type response struct {
 	Body string
 }
 
+// doc parses the body of a page. It fails the test on an answer that is
+// no page of the resource (a redirect, 404, a server error): rows read
+// off such a page would be none, and a check that loops over none passes.
+// A form refused (403, 409, 413, 422) is a page: read it after wantStatus.
 func (r response) doc(t *testing.T) *goquery.Document {
 	t.Helper()
+	if r.StatusCode >= 300 && r.StatusCode < 400 || r.StatusCode == http.StatusNotFound || r.StatusCode >= 500 {
+		t.Fatalf("%s %s: status %d, want a page to read", r.Request.Method, r.Request.URL.Path, r.StatusCode)
+	}
 	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
 	if err != nil {
 		t.Fatal(err)

@@ -2,13 +2,11 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"inspectrack/internal/auth"
@@ -256,38 +254,23 @@ func (s *Server) overviewsCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := overviewData(o)
-	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
 	header := append([]string{"force_code", "force", "region", "category"}, d.Criteria...)
-	_ = cw.Write(spreadsheetSafe(append(header, "letter")))
+	records := [][]string{append(header, "letter")}
 	for _, f := range d.Forces {
 		rec := []string{f.Code, f.Name, f.Region, f.CategoryLabel}
 		for _, x := range f.Findings {
 			rec = append(rec, domain.CriterionFinding(x).Label())
 		}
-		_ = cw.Write(spreadsheetSafe(append(rec, f.Letter)))
+		records = append(records, append(rec, f.Letter))
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	var buf bytes.Buffer
+	if err := writeCSV(&buf, records); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", upload.ContentDisposition(fmt.Sprintf("national-overview-%d.csv", o.ID)))
 	_, err = buf.WriteTo(w)
 	return err
-}
-
-// spreadsheetSafe keeps a spreadsheet from running a cell as a formula:
-// a cell starting with = + - @ (or a tab or carriage return) gets a
-// leading apostrophe, which spreadsheets show as text. The CSV is public
-// and its titles are typed by people.
-func spreadsheetSafe(rec []string) []string {
-	for i, v := range rec {
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-			rec[i] = "'" + v
-		}
-	}
-	return rec
 }
 
 // overviewsJSON gives the whole overview as JSON.

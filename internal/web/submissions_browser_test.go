@@ -15,7 +15,7 @@ import (
 	"inspectrack/internal/upload/uploadtest"
 )
 
-// TestBrowserSendsPlans is journey 1 of issue 8 in Chromium, with
+// TestBrowserSendsPlans is the liaison's journey in Chromium, with
 // JavaScript (the upload goes by XMLHttpRequest with a progress bar, and the
 // answer replaces the page's content) and without (a plain form post): a
 // liaison sees what their force was asked and by when, sends the form empty
@@ -25,7 +25,7 @@ import (
 // case, submission and document addresses, nothing in their lists); an
 // inspector reads the versions. Every page and error state gets axe-core's
 // WCAG checks. With INSPECTRACK_SCREENSHOTS set to a folder it also saves
-// the pages of the JavaScript run there as issue5-*.png.
+// the pages of the JavaScript run there as plans-*.png.
 func TestBrowserSendsPlans(t *testing.T) {
 	t.Parallel()
 	eachScriptMode(t, func(t *testing.T, noJS bool) {
@@ -47,7 +47,7 @@ func TestBrowserSendsPlans(t *testing.T) {
 			shot := b.Screenshot(name)
 			b.CheckA11y()
 			if folder := os.Getenv("INSPECTRACK_SCREENSHOTS"); folder != "" && !noJS {
-				copyFile(t, shot, filepath.Join(folder, "issue5-"+name+".png"))
+				copyFile(t, shot, filepath.Join(folder, "plans-"+name+".png"))
 			}
 		}
 		// send submits the upload form and waits for the answer: a new

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"testing"
 
@@ -24,12 +25,12 @@ const (
 
 var matrixRoles = []string{admin, manager, inspector, liaisonOwn, liaisonElse, anonymous}
 
-// TestIssue4RoutesForEveryRole walks every route of reports, findings,
+// TestReportAndCaseRoutesAnswerEachRoleWithItsStatus walks every route of reports, findings,
 // forces and cases as every role: who may use it gets the page (or, for
 // a form posted empty, its validation answer); a signed-in user without
 // the permission, or a liaison reaching for another force's case, gets
 // 404; a signed-out GET is sent to sign in and a signed-out POST refused.
-func TestIssue4RoutesForEveryRole(t *testing.T) {
+func TestReportAndCaseRoutesAnswerEachRoleWithItsStatus(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := context.Background()
 	rec := ts.storyRecommendation()
@@ -140,22 +141,29 @@ func TestLiaisonsSeeOnlyTheirForceEverywhere(t *testing.T) {
 		other := ts.storyCase(tc.other)
 		for _, path := range []string{"/cases", "/cases?asof=2017-06-01&stage=plan_overdue", "/cases?sort=stage&dir=desc",
 			fmt.Sprintf("/cases?finding=%d", rec.ID), "/cases?region=South+East", "/cases?page=2"} {
-			doc := c.get(path).doc(t)
-			doc.Find(`[data-testid="case-row"]`).Each(func(_ int, row *goquery.Selection) {
+			res := c.get(path)
+			wantStatus(t, res, http.StatusOK)
+			res.doc(t).Find(`[data-testid="case-row"]`).Each(func(_ int, row *goquery.Selection) {
 				if f := row.AttrOr("data-force", ""); f != tc.own {
 					t.Errorf("%s on %s sees a case of %s", tc.email, path, f)
 				}
 			})
 		}
-		if n := c.get("/cases").doc(t).Find(`[data-testid="case-row"]`).Length(); n != 1 {
+		cases := c.get("/cases")
+		wantStatus(t, cases, http.StatusOK)
+		if n := cases.doc(t).Find(`[data-testid="case-row"]`).Length(); n != 1 {
 			t.Errorf("%s sees %d cases, want their 1", tc.email, n)
 		}
-		rows := c.get("/forces").doc(t).Find(`[data-testid="force-row"]`)
+		forces := c.get("/forces")
+		wantStatus(t, forces, http.StatusOK)
+		rows := forces.doc(t).Find(`[data-testid="force-row"]`)
 		if rows.Length() != 1 || rows.AttrOr("data-force", "") != tc.own {
 			t.Errorf("%s's force list has %d rows", tc.email, rows.Length())
 		}
 		wantStatus(t, c.get("/forces/"+tc.other), 404)
-		doc := c.get("/forces/" + tc.own).doc(t)
+		ownForce := c.get("/forces/" + tc.own)
+		wantStatus(t, ownForce, http.StatusOK)
+		doc := ownForce.doc(t)
 		if n := doc.Find(`[data-testid="case-row"]`).Length(); n != 1 {
 			t.Errorf("%s's force page lists %d cases", tc.email, n)
 		}

@@ -8,8 +8,8 @@ import (
 	"inspectrack/internal/domain"
 )
 
-// TestBrowserDashboardAndFollowUpsAreAccessible walks issue 7's pages in
-// Chromium, with and without JavaScript, checking each with axe: the
+// TestBrowserDashboardAndFollowUpsAreAccessible walks the dashboard and
+// follow-up pages in Chromium, with and without JavaScript, checking each with axe: the
 // dashboard (with its SVG charts and their tables), filtered by
 // recommendation and by a past day; a follow-up scheduled, moved and
 // recorded; a case closed; the settings page issuing a calendar address.
