@@ -1,0 +1,246 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"inspectrack/internal/letter"
+	"inspectrack/internal/store"
+	"inspectrack/internal/testdb"
+)
+
+// withLetterFacts records what f's letters need beyond the assessment: the
+// names of Sussex's and Leicestershire's chief constables and police and
+// crime commissioners, and a contact and signatory the letters start with.
+func (f fresh) withLetterFacts(t *testing.T, ts *testServer) fresh {
+	t.Helper()
+	testdb.Exec(t, ts.store.Pool(), `UPDATE forces SET chief_officer_name = CASE code WHEN 'sussex' THEN 'Jo Shaw' ELSE 'Rob Nixon' END,
+		oversight_holder_name = CASE code WHEN 'sussex' THEN 'Katy Bourne' ELSE 'Rupert Matthews' END
+		WHERE code IN ('sussex', 'leicestershire')`)
+	tmpl := store.LetterTemplate{FindingID: f.findingID, Wording: letter.DefaultTemplate(), Defaults: store.LetterDetails{
+		ContactName: "Jo Contact", ContactEmail: "jo.contact@example.org", ContactPhone: "020 7946 0000",
+		SignatoryName: "A Signatory", SignatoryTitles: "HM Inspector"}}
+	if err := ts.store.SaveLetterTemplate(context.Background(), store.Actor{}, tmpl, ts.clock()); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// submitted records the assessment of caseID as the inspector and submits
+// it for approval; it returns the submitted row.
+func submitted(t *testing.T, ts *testServer, f fresh, caseID int64, narrative string) assessmentRow {
+	t.Helper()
+	inspector := ts.as("inspector@demo.test")
+	a := record(t, inspector, f, caseID, narrative)
+	wantStatus(t, step(inspector, caseID, "submit", a.version, ""), http.StatusSeeOther)
+	a, _ = assessmentOf(t, ts, caseID)
+	if a.state != "submitted" {
+		t.Fatalf("after submitting: %+v", a)
+	}
+	return a
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// frozenLetter is the letter text frozen when caseID's assessment was
+// submitted, and the hash its approval recorded ("" before approval).
+func frozenLetter(t *testing.T, ts *testServer, caseID int64) (text, approved string) {
+	t.Helper()
+	err := ts.store.Pool().QueryRow(context.Background(), `SELECT COALESCE(l.frozen_text, ''), COALESCE(l.approved_sha256, '')
+		FROM letters l JOIN assessments a ON a.id = l.assessment_id WHERE a.case_id = $1`, caseID).Scan(&text, &approved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text, approved
+}
+
+func TestManagerApprovesTheExactTextFrozenAtSubmission(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.now = time.Date(2024, 4, 2, 10, 0, 0, 0, time.UTC)
+	f := newRecommendation(t, ts).withLetterFacts(t, ts)
+	manager := ts.as("manager@demo.test")
+	a := submitted(t, ts, f, f.sussex, "Sussex did well")
+
+	text, _ := frozenLetter(t, ts, f.sussex)
+	for _, want := range []string{"Chief Constable Jo Shaw", "Katy Bourne", "Sussex did well 1."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("frozen letter lacks %q:\n%s", want, text)
+		}
+	}
+	page := manager.get(path(f.sussex, "/letter"))
+	wantStatus(t, page, http.StatusOK)
+	if got := strings.TrimSpace(page.doc(t).Find(`[data-testid=letter-sha256]`).Text()); got != sha256Hex(text) {
+		t.Errorf("the letter page shows hash %q, want %q of the frozen text", got, sha256Hex(text))
+	}
+	wantStatus(t, step(manager, f.sussex, "approve", a.version, "Good"), http.StatusSeeOther)
+	if _, approved := frozenLetter(t, ts, f.sussex); approved != sha256Hex(text) {
+		t.Errorf("approval stored hash %q, want %q", approved, sha256Hex(text))
+	}
+	if n := countRows(t, ts, `SELECT count(*) FROM assessment_events WHERE assessment_id = $1 AND action = 'approve' AND text_sha256 = $2`,
+		a.id, sha256Hex(text)); n != 1 {
+		t.Error("the approval event does not carry the hash of the approved text")
+	}
+	ts.now = ts.now.Add(24 * time.Hour)
+	manager = ts.as("manager@demo.test") // a day idle: signed out
+	wantStatus(t, step(manager, f.sussex, "publish", a.version+1, ""), http.StatusSeeOther)
+	var published string
+	if err := ts.store.Pool().QueryRow(context.Background(), `SELECT l.composed_text FROM letters l JOIN assessments a ON a.id = l.assessment_id
+		WHERE a.case_id = $1 AND l.published_at IS NOT NULL`, f.sussex).Scan(&published); err != nil {
+		t.Fatal(err)
+	}
+	// The approved letter was undated: publishing dates it, and changes nothing else.
+	if want := strings.Replace(text, "\n\nDear", "\n\n3 April 2024\n\nDear", 1); published != want {
+		t.Errorf("published text is not the approved text dated:\n%s\n--- approved ---\n%s", published, text)
+	}
+}
+
+func TestApprovedLetterWhoseInputsChangeNeverReachesPublications(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.now = time.Date(2024, 4, 2, 10, 0, 0, 0, time.UTC)
+	f := newRecommendation(t, ts).withLetterFacts(t, ts)
+	inspector := ts.as("inspector@demo.test")
+	manager := ts.as("manager@demo.test")
+	sussex := submitted(t, ts, f, f.sussex, "Sussex did well")
+	leics := submitted(t, ts, f, f.leics, "Leicestershire did well")
+	wantStatus(t, step(manager, f.sussex, "approve", sussex.version, ""), http.StatusSeeOther)
+	wantStatus(t, step(manager, f.leics, "approve", leics.version, ""), http.StatusSeeOther)
+
+	// After approval the wording changes, and so does Leicestershire's
+	// chief constable.
+	form := url.Values{"version": {"1"}, "action": {"save"}}
+	for _, fl := range letter.Fields {
+		form.Set(fl.Key, fl.Get(letter.DefaultTemplate()))
+	}
+	form.Set("body", "Wording nobody approved. {{findings}}\n\nPlease contact {{contact_name}} at {{contact_email}} or on {{contact_phone}}.")
+	form.Set("contact_name", "Jo Contact")
+	form.Set("contact_email", "jo.contact@example.org")
+	form.Set("contact_phone", "020 7946 0000")
+	form.Set("signatory_name", "A Signatory")
+	wantStatus(t, inspector.post(templateHref(f.findingID), form), http.StatusSeeOther)
+
+	res := manager.post(path(f.sussex, "/assessment/publish"), url.Values{"version": {strconv.Itoa(sussex.version + 1)}})
+	wantStatus(t, res, http.StatusConflict)
+	if got := res.doc(t).Find(".govuk-error-summary").Text(); !strings.Contains(got, "wording of this recommendation’s letters changed") {
+		t.Errorf("refusal does not say what changed:\n%s", got)
+	}
+	if a, _ := assessmentOf(t, ts, f.sussex); a.state != "returned" {
+		t.Errorf("Sussex is %s, want returned to the inspector", a.state)
+	}
+	if n := countRows(t, ts, `SELECT count(*) FROM assessment_events WHERE assessment_id = $1 AND action = 'return'
+		AND comment LIKE '%wording%'`, sussex.id); n != 1 {
+		t.Error("no return with a note saying the wording changed")
+	}
+
+	// Leicestershire: the approved text names the old chief constable.
+	var names = url.Values{"chief_officer_name": {"Someone Else"}, "oversight_holder_name": {"Rupert Matthews"}}
+	wantStatus(t, inspector.post("/forces/leicestershire", names), http.StatusSeeOther)
+	res = manager.post(path(f.leics, "/assessment/publish"), url.Values{"version": {strconv.Itoa(leics.version + 1)}})
+	wantStatus(t, res, http.StatusConflict)
+	if got := res.doc(t).Find(".govuk-error-summary").Text(); !strings.Contains(got, "force’s names changed") {
+		t.Errorf("refusal does not say what changed:\n%s", got)
+	}
+	if a, _ := assessmentOf(t, ts, f.leics); a.state != "returned" {
+		t.Errorf("Leicestershire is %s, want returned to the inspector", a.state)
+	}
+
+	if n := countRows(t, ts, `SELECT count(*) FROM letters l JOIN assessments a ON a.id = l.assessment_id
+		WHERE a.case_id IN ($1, $2) AND l.published_at IS NOT NULL`, f.sussex, f.leics); n != 0 {
+		t.Errorf("%d letters published with text nobody approved", n)
+	}
+	pubs := ts.anon().get("/publications")
+	wantStatus(t, pubs, http.StatusOK)
+	for _, unwanted := range []string{"Wording nobody approved", "Someone Else", "Test report 2024"} {
+		if strings.Contains(pubs.Body, unwanted) {
+			t.Errorf("/publications shows %q", unwanted)
+		}
+	}
+}
+
+// errorLinks are the error summary's messages and where each links to.
+func errorLinks(t *testing.T, doc *goquery.Document) map[string]string {
+	t.Helper()
+	links := map[string]string{}
+	doc.Find(".govuk-error-summary a").Each(func(_ int, a *goquery.Selection) {
+		links[strings.TrimSpace(a.Text())], _ = a.Attr("href")
+	})
+	return links
+}
+
+func TestLetterMissingItsAddresseeNameCannotBeApprovedOrPublished(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.now = time.Date(2024, 4, 2, 10, 0, 0, 0, time.UTC)
+	f := newRecommendation(t, ts).withLetterFacts(t, ts)
+	testdb.Exec(t, ts.store.Pool(), `UPDATE forces SET chief_officer_name = '', oversight_holder_name = '' WHERE code = 'sussex'`)
+	manager := ts.as("manager@demo.test")
+	a := submitted(t, ts, f, f.sussex, "Sussex did well")
+
+	res := step(manager, f.sussex, "approve", a.version, "")
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	links := errorLinks(t, res.doc(t))
+	for msg, href := range map[string]string{
+		"Enter the chief constable’s name":               "/forces/sussex/edit#chief_officer_name",
+		"Enter the police and crime commissioner’s name": "/forces/sussex/edit#oversight_holder_name",
+	} {
+		if links[msg] != href {
+			t.Errorf("error summary: %q links to %q, want %q (links %v)", msg, links[msg], href, links)
+		}
+	}
+	if strings.Contains(res.Body, "{{") {
+		t.Error("the page shows raw template syntax")
+	}
+	if got, _ := assessmentOf(t, ts, f.sussex); got.state != "submitted" || got.version != a.version {
+		t.Errorf("a refused approval changed the assessment: %+v", got)
+	}
+
+	// An approved letter whose addressee's name is then lost is not published.
+	testdb.Exec(t, ts.store.Pool(), `UPDATE forces SET chief_officer_name = 'Jo Shaw', oversight_holder_name = 'Katy Bourne' WHERE code = 'sussex'`)
+	res = step(manager, f.sussex, "approve", a.version, "")
+	wantStatus(t, res, http.StatusConflict) // the names came after submission: back to the inspector
+	a, _ = assessmentOf(t, ts, f.sussex)
+	wantStatus(t, step(ts.as("inspector@demo.test"), f.sussex, "submit", a.version, ""), http.StatusSeeOther)
+	wantStatus(t, step(manager, f.sussex, "approve", a.version+1, ""), http.StatusSeeOther)
+	testdb.Exec(t, ts.store.Pool(), `UPDATE forces SET chief_officer_name = '' WHERE code = 'sussex'`)
+	res = step(manager, f.sussex, "publish", a.version+2, "")
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if href := errorLinks(t, res.doc(t))["Enter the chief constable’s name"]; href != "/forces/sussex/edit#chief_officer_name" {
+		t.Errorf("publish refusal links the missing name to %q", href)
+	}
+	if n := countRows(t, ts, `SELECT count(*) FROM letters WHERE assessment_id = $1 AND published_at IS NOT NULL`, a.id); n != 0 {
+		t.Error("a letter missing its addressee's name was published")
+	}
+}
+
+func TestLetterPageShowsTheAddresseeNamesWithWhereToChangeThem(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	f := newRecommendation(t, ts)
+	inspector := ts.as("inspector@demo.test")
+	record(t, inspector, f, f.sussex, "Sussex did well")
+	res := inspector.get(path(f.sussex, "/letter"))
+	wantStatus(t, res, http.StatusOK)
+	doc := res.doc(t)
+	if strings.Contains(doc.Find("main").Text(), "{{") {
+		t.Error("the letter page shows raw template syntax")
+	}
+	if href, _ := doc.Find(`[data-testid=missing-facts] a:contains("Enter the chief constable’s name")`).Attr("href"); href != "/forces/sussex/edit#chief_officer_name" {
+		t.Errorf("the missing chief constable's name links to %q", href)
+	}
+	if doc.Find(`[data-testid=addressee] a[href="/forces/sussex/edit#chief_officer_name"]`).Length() != 1 {
+		t.Error("the letter's details do not offer to change the addressee's name")
+	}
+}
