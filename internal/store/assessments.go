@@ -543,27 +543,29 @@ type PendingLetter struct {
 	AssessmentID int64
 	CaseID       int64
 	ForceName    string
+	ReportTitle  string
 	State        domain.State
 	Version      int
 }
 
 // PendingLetters lists the submitted and approved assessments in sc of
 // recommendation findingID (0: any) and force forceCode ("": any), by
-// force name.
+// report and force.
 func (s *Store) PendingLetters(ctx context.Context, sc Scope, findingID int64, forceCode string) ([]PendingLetter, error) {
 	const q = `
-		SELECT a.id, a.case_id, f.name, a.state, a.version
+		SELECT a.id, a.case_id, f.name, r.title, a.state, a.version
 		FROM assessments a JOIN cases c ON c.id = a.case_id JOIN forces f ON f.id = c.force_id
+		JOIN findings fi ON fi.id = c.finding_id JOIN reports r ON r.id = fi.report_id
 		WHERE a.state IN ('submitted', 'approved') AND ($1::bigint = 0 OR c.finding_id = $1)
 		  AND ($2 = '' OR f.code = $2) AND ($3::bigint IS NULL OR c.force_id = $3)
-		ORDER BY f.name, a.id`
+		ORDER BY r.title, f.name, a.id`
 	rows, err := s.db().Query(ctx, q, findingID, forceCode, sc.ForceArg())
 	if err != nil {
 		return nil, fmt.Errorf("store: pending letters: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PendingLetter, error) {
 		var p PendingLetter
-		err := r.Scan(&p.AssessmentID, &p.CaseID, &p.ForceName, &p.State, &p.Version)
+		err := r.Scan(&p.AssessmentID, &p.CaseID, &p.ForceName, &p.ReportTitle, &p.State, &p.Version)
 		return p, err
 	})
 	if err != nil {

@@ -5,12 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
@@ -233,4 +236,91 @@ func letterDate(d time.Time) string {
 		panic(err) // a fixed, valid template
 	}
 	return c.Letter.Date
+}
+
+// approvalsBulk lists the assessments awaiting approval or publication,
+// for a manager to approve or publish a selection in one action.
+func (s *Server) approvalsBulk(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.bulkView(r, nil)
+	if err != nil {
+		return err
+	}
+	return s.renderBulk(w, r, http.StatusOK, v)
+}
+
+func (s *Server) bulkView(r *http.Request, checked []string) (components.BulkApproval, error) {
+	pending, err := s.store.PendingLetters(r.Context(), scope(r), 0, "")
+	if err != nil {
+		return components.BulkApproval{}, err
+	}
+	var v components.BulkApproval
+	for _, p := range pending {
+		value := strconv.FormatInt(p.CaseID, 10) + "-" + strconv.Itoa(p.Version)
+		v.Options = append(v.Options, components.CheckOption{Value: value,
+			Label: p.ForceName + ": " + p.ReportTitle + " (" + p.State.Label() + ")", Checked: slices.Contains(checked, value)})
+	}
+	return v, nil
+}
+
+func (s *Server) renderBulk(w http.ResponseWriter, r *http.Request, status int, v components.BulkApproval) error {
+	p := s.page(r, "Approve or publish assessments")
+	p.HasErrors = v.Errors.Any()
+	return s.render(w, r, status, components.BulkApprovalPage(p, v))
+}
+
+// approvalsBulkPost approves, or publishes, each selected assessment on its
+// own, on the version the manager read, exactly as its own page would, and
+// lists what was done and what was refused, and why.
+func (s *Server) approvalsBulkPost(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	selected := r.PostForm["cases"]
+	action := domain.Action(r.PostFormValue("action"))
+	v, err := s.bulkView(r, selected)
+	if err != nil {
+		return err
+	}
+	if len(selected) == 0 {
+		v.Errors.Add("cases", "Select the assessments to approve or publish")
+	}
+	if action != domain.ActionApprove && action != domain.ActionPublish {
+		v.Errors.Add("action", "Select whether to approve or to publish them")
+	} else {
+		v.Action = string(action)
+	}
+	if v.Errors.Any() {
+		return s.renderBulk(w, r, http.StatusUnprocessableEntity, v)
+	}
+	res := components.BulkResult{Action: pastTense(action)}
+	for _, value := range selected {
+		caseText, versionText, _ := strings.Cut(value, "-")
+		caseID, err1 := strconv.ParseInt(caseText, 10, 64)
+		version, err2 := strconv.Atoi(versionText)
+		if err1 != nil || err2 != nil {
+			res.Refused = append(res.Refused, components.BulkOutcome{ForceName: value, Reasons: []string{"Not an assessment in the list"}})
+			continue
+		}
+		o := components.BulkOutcome{ForceName: "Case " + caseText, Href: caseHref(caseID, "/assessment")}
+		if ac, err := s.store.AssessmentCase(r.Context(), scope(r), caseID); err == nil {
+			o.ForceName = ac.Force.Name + ": " + ac.ReportTitle
+		}
+		err := s.takeStep(r, caseID, action, version, "")
+		var no *stepRefused
+		switch {
+		case err == nil:
+			res.Done = append(res.Done, o)
+			continue
+		case errors.As(err, &no):
+			for _, e := range no.errs {
+				o.Reasons = append(o.Reasons, e.Message)
+			}
+		case isNotFound(err) || errors.Is(err, errHidden):
+			o.Reasons = []string{"Not an assessment you can " + strings.ToLower(action.Label())}
+		default:
+			return err // each done step is already committed and audited on its own
+		}
+		res.Refused = append(res.Refused, o)
+	}
+	return s.render(w, r, http.StatusOK, components.BulkResultPage(s.page(r, "Assessments "+res.Action), res))
 }

@@ -143,6 +143,9 @@ func (s *Server) assessmentsList(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.TemplateHref = templateHref(findingID)
 		v.OverviewHref = overviewHref(findingID, "")
+		if auth.Allowed(auth.UserFrom(r.Context()), auth.ApproveAssess) {
+			v.BulkHref = "/assessments/approve"
+		}
 	}
 	p := s.page(r, "Assessments")
 	p.Wide = true

@@ -244,3 +244,62 @@ func TestLetterPageShowsTheAddresseeNamesWithWhereToChangeThem(t *testing.T) {
 		t.Error("the letter's details do not offer to change the addressee's name")
 	}
 }
+
+func TestManagerApprovesThenPublishesASelectionInOneAction(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.now = time.Date(2024, 4, 2, 10, 0, 0, 0, time.UTC)
+	f := newRecommendation(t, ts).withLetterFacts(t, ts)
+	testdb.Exec(t, ts.store.Pool(), `UPDATE forces SET chief_officer_name = '' WHERE code = 'sussex'`)
+	manager := ts.as("manager@demo.test")
+	sussex := submitted(t, ts, f, f.sussex, "Sussex did well")
+	leics := submitted(t, ts, f, f.leics, "Leicestershire did well")
+	value := func(caseID int64, version int) string { return strconv.FormatInt(caseID, 10) + "-" + strconv.Itoa(version) }
+
+	page := manager.get("/assessments/approve")
+	wantStatus(t, page, http.StatusOK)
+	if n := page.doc(t).Find(`input[name=cases]`).Length(); n != 2 {
+		t.Fatalf("%d assessments offered, want 2", n)
+	}
+	res := manager.post("/assessments/approve", url.Values{})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	links := errorLinks(t, res.doc(t))
+	if links["Select the assessments to approve or publish"] != "#cases" || links["Select whether to approve or to publish them"] != "#action" {
+		t.Errorf("error summary: %v", links)
+	}
+
+	res = manager.post("/assessments/approve", url.Values{"action": {"approve"},
+		"cases": {value(f.sussex, sussex.version), value(f.leics, leics.version)}})
+	wantStatus(t, res, http.StatusOK)
+	doc := res.doc(t)
+	if got := doc.Find(`[data-testid=bulk-done]`).Text(); !strings.Contains(got, "Leicestershire Police") || strings.Contains(got, "Sussex") {
+		t.Errorf("done: %q", got)
+	}
+	if got := doc.Find(`[data-testid=bulk-refused]`).Text(); !strings.Contains(got, "Sussex Police") || !strings.Contains(got, "Enter the chief constable’s name") {
+		t.Errorf("refused: %q", got)
+	}
+	if a, _ := assessmentOf(t, ts, f.leics); a.state != "approved" {
+		t.Errorf("Leicestershire is %s, want approved", a.state)
+	}
+	if a, _ := assessmentOf(t, ts, f.sussex); a.state != "submitted" || a.version != sussex.version {
+		t.Errorf("Sussex changed: %+v", a)
+	}
+
+	res = manager.post("/assessments/approve", url.Values{"action": {"publish"},
+		"cases": {value(f.sussex, sussex.version), value(f.leics, leics.version+1)}})
+	wantStatus(t, res, http.StatusOK)
+	doc = res.doc(t)
+	if got := doc.Find(`[data-testid=bulk-done]`).Text(); !strings.Contains(got, "Leicestershire Police") {
+		t.Errorf("done: %q", got)
+	}
+	if got := doc.Find(`[data-testid=bulk-refused]`).Text(); !strings.Contains(got, "Sussex Police") {
+		t.Errorf("refused: %q", got)
+	}
+	if a, _ := assessmentOf(t, ts, f.leics); a.state != "published" {
+		t.Errorf("Leicestershire is %s, want published", a.state)
+	}
+	if a, _ := assessmentOf(t, ts, f.sussex); a.state != "submitted" {
+		t.Errorf("Sussex is %s, want still submitted", a.state)
+	}
+	wantStatus(t, ts.as("inspector@demo.test").get("/assessments/approve"), http.StatusNotFound) // the house hides what a role may not reach
+}
