@@ -254,7 +254,9 @@ func TestManagerApprovesThenPublishesASelectionInOneAction(t *testing.T) {
 	manager := ts.as("manager@demo.test")
 	sussex := submitted(t, ts, f, f.sussex, "Sussex did well")
 	leics := submitted(t, ts, f, f.leics, "Leicestershire did well")
-	value := func(caseID int64, version int) string { return strconv.FormatInt(caseID, 10) + "-" + strconv.Itoa(version) }
+	value := func(caseID int64, version int) string {
+		return strconv.FormatInt(caseID, 10) + "-" + strconv.Itoa(version)
+	}
 
 	page := manager.get("/assessments/approve")
 	wantStatus(t, page, http.StatusOK)
