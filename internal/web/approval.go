@@ -324,3 +324,48 @@ func (s *Server) approvalsBulkPost(w http.ResponseWriter, r *http.Request) error
 	}
 	return s.render(w, r, http.StatusOK, components.BulkResultPage(s.page(r, "Assessments "+res.Action), res))
 }
+
+// sendBackStale sends back to the inspector every assessment awaiting
+// approval or publication, of recommendation findingID (0: any) and force
+// forceCode ("": any), whose letter no longer composes to the text
+// submitted, with a note naming what changed. It runs on st, inside the
+// transaction of the change, so the change and its consequences commit
+// together; it returns how many went back.
+func sendBackStale(ctx context.Context, st *store.Store, a store.Actor, sc store.Scope, findingID int64, forceCode string, now time.Time) (int, error) {
+	pending, err := st.PendingLetters(ctx, sc, findingID, forceCode)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range pending {
+		recs, err := st.LetterRecords(ctx, sc, p.CaseID)
+		if err != nil {
+			return n, err
+		}
+		_, fresh, err := composedLetter(recs)
+		if err != nil {
+			return n, err
+		}
+		if recs.Letter.Frozen.SHA256 == fresh.SHA256 {
+			continue
+		}
+		note := staleNote(changedInputs(recs.Letter.Frozen.Inputs, letterInputs(recs)))
+		if err := st.TransitionAssessment(ctx, a, sc, p.AssessmentID, p.Version, domain.ActionReturn, p.State, domain.StateReturned, note, now); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// sentBackNote tells the user who changed an input how many letters went
+// back to the inspector.
+func sentBackNote(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return " One assessment awaiting approval or publication has gone back to the inspector, as its letter changed."
+	}
+	return fmt.Sprintf(" %d assessments awaiting approval or publication have gone back to the inspector, as their letters changed.", n)
+}

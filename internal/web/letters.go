@@ -470,14 +470,24 @@ func (s *Server) letterTemplatesSave(w http.ResponseWriter, r *http.Request) err
 		}
 		return s.renderTemplateForm(w, r, http.StatusOK, f)
 	}
-	err = s.store.SaveLetterTemplate(ctx, actor(r), t, s.now())
+	now := s.now()
+	sentBack := 0
+	err = s.store.InTx(ctx, func(st *store.Store) error {
+		if err := st.SaveLetterTemplate(ctx, actor(r), t, now); err != nil {
+			return err
+		}
+		// Letters awaiting approval or publication were approved, or are
+		// to be, as they read before: those that now read otherwise go back.
+		sentBack, err = sendBackStale(ctx, st, actor(r), store.Scope{}, findingID, "", now)
+		return err
+	})
 	if errors.Is(err, store.ErrConflict) {
 		return s.templateConflict(w, r, rec, f, wording)
 	}
 	if err != nil {
 		return err
 	}
-	s.sessions.Put(ctx, "flash", "The wording of the letters is saved. Letters not yet published use it from now on.")
+	s.sessions.Put(ctx, "flash", "The wording of the letters is saved. Letters not yet published use it from now on."+sentBackNote(sentBack))
 	http.Redirect(w, r, templateHref(findingID)+"?case="+url.QueryEscape(f.PreviewCase)+"#preview", http.StatusSeeOther)
 	return nil
 }
