@@ -250,6 +250,7 @@ type PublishedLetter struct {
 	Text           string
 	Composed       []byte
 	ApprovedSHA256 string
+	Note           string // why it is recorded after the fact, with its real date; "" when not
 }
 
 // PublishAssessment publishes version of approved assessment id and its
@@ -275,11 +276,14 @@ func (s *Store) PublishAssessment(ctx context.Context, a Actor, sc Scope, id int
 		if _, err := tx.Exec(ctx, published, id, domain.LondonDate(at)); err != nil {
 			return fmt.Errorf("store: case of assessment %d: published: %w", id, err)
 		}
-		if err := addAssessmentEvent(ctx, tx, id, "publish", domain.StateApproved, domain.StatePublished, newVersion, a.UserID, "", at); err != nil {
+		if err := addAssessmentEvent(ctx, tx, id, "publish", domain.StateApproved, domain.StatePublished, newVersion, a.UserID, p.Note, at); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, a.Event("assessment.publish", "assessment", id, forceID,
-			"letter dated "+domain.FormatLong(p.LetterDate)+" published"))
+		summary := "letter dated " + domain.FormatLong(p.LetterDate) + " published"
+		if p.Note != "" {
+			summary += ": " + p.Note
+		}
+		return Audit(ctx, tx, a.Event("assessment.publish", "assessment", id, forceID, summary))
 	})
 }
 

@@ -305,7 +305,7 @@ func (s *Server) approvalsBulkPost(w http.ResponseWriter, r *http.Request) error
 		if ac, err := s.store.AssessmentCase(r.Context(), scope(r), caseID); err == nil {
 			o.ForceName = ac.Force.Name + ": " + ac.ReportTitle
 		}
-		err := s.takeStep(r, caseID, action, version, "")
+		err := s.takeStep(r, caseID, action, version, "", nil)
 		var no *stepRefused
 		switch {
 		case err == nil:
@@ -368,4 +368,80 @@ func sentBackNote(n int) string {
 		return " One assessment awaiting approval or publication has gone back to the inspector, as its letter changed."
 	}
 	return fmt.Sprintf(" %d assessments awaiting approval or publication have gone back to the inspector, as their letters changed.", n)
+}
+
+// pastStep is the real date of a workflow step recorded after the fact
+// (past work entered later), and why.
+type pastStep struct {
+	On     time.Time // a calendar date
+	Reason string
+}
+
+// at is the moment the step is recorded as taken: midday UTC of its day,
+// the same London date all year.
+func (p *pastStep) at() time.Time { return p.On.Add(12 * time.Hour) }
+
+// note adds the real date and the reason to a step's comment, which the
+// history and the audit trail keep; the audit event's own time is when it
+// was entered.
+func (p *pastStep) note(comment string, entered time.Time) string {
+	n := "Happened on " + domain.FormatLong(p.On) + ", entered on " + domain.FormatLong(domain.Today(entered)) + ": " + p.Reason
+	if comment == "" {
+		return n
+	}
+	return comment + "\n\n" + n
+}
+
+// Longest reason for recording a step after the fact.
+const maxPastReason = 1000
+
+// readPastStep reads the optional real date of a step and its reason:
+// nil when none was given, a *stepRefused when they do not hold (a date
+// in the future, before the report, not a date, or without a reason).
+func (s *Server) readPastStep(r *http.Request, caseID int64, action domain.Action) (*pastStep, components.DateField, string, error) {
+	name := components.PastField(string(action))
+	d := components.DateField{Name: name, Legend: "This happened on (optional)",
+		Hint: "Only when recording past work: the day this step really took place. For example, 2 10 2017",
+		Day:  strings.TrimSpace(r.PostFormValue(name + "-day")), Month: strings.TrimSpace(r.PostFormValue(name + "-month")),
+		Year: strings.TrimSpace(r.PostFormValue(name + "-year"))}
+	reason := strings.TrimSpace(r.PostFormValue(components.ReasonField(string(action))))
+	if d.Day+d.Month+d.Year == "" {
+		if reason != "" {
+			return nil, d, reason, &stepRefused{status: http.StatusUnprocessableEntity, errs: components.Errors{{Field: name + "-day",
+				Message: "Enter the date this happened, or leave the reason empty"}}}
+		}
+		return nil, components.DateField{}, "", nil
+	}
+	var errs components.Errors
+	on, err := domain.ParseDate(d.Day, d.Month, d.Year)
+	var de *domain.DateError
+	switch {
+	case errors.As(err, &de):
+		d.Error = de.Message("the date this happened")
+	case err != nil:
+		return nil, d, reason, err
+	case on.After(domain.Today(s.now())):
+		d.Error = "The date this happened must be today or in the past"
+	default:
+		ac, err := s.store.AssessmentCase(r.Context(), scope(r), caseID)
+		if err != nil {
+			return nil, d, reason, err
+		}
+		if on.Before(ac.ReportPublished) {
+			d.Error = "The date this happened must be on or after the report was published, " + domain.FormatLong(ac.ReportPublished)
+		}
+	}
+	if d.Error != "" {
+		errs.Add(name+"-day", d.Error)
+	}
+	switch {
+	case reason == "":
+		errs.Add(components.ReasonField(string(action)), "Enter why this is recorded after the fact")
+	case len(reason) > maxPastReason:
+		errs.Add(components.ReasonField(string(action)), fmt.Sprintf("The reason must be %d characters or fewer", maxPastReason))
+	}
+	if errs.Any() {
+		return nil, d, reason, &stepRefused{status: http.StatusUnprocessableEntity, errs: errs}
+	}
+	return &pastStep{On: on, Reason: reason}, d, reason, nil
 }

@@ -240,7 +240,7 @@ func (s *Server) assessmentView(r *http.Request, caseID int64) (components.Asses
 		}
 		v.Missing = letterProblems(recs, c.Missing)
 	}
-	v.Comments = map[string]string{}
+	v.Comments, v.Past, v.Reasons = map[string]string{}, map[string]components.DateField{}, map[string]string{}
 	return v, nil
 }
 
@@ -333,13 +333,13 @@ var stepPermission = map[domain.Action]auth.Permission{
 func stepButton(a domain.Action) (components.StepButton, bool) {
 	switch a {
 	case domain.ActionSubmit:
-		return components.StepButton{Action: "submit", Label: a.Label(), CommentLabel: "Note for the approver (optional)"}, true
+		return components.StepButton{Action: "submit", Label: a.Label(), CommentLabel: "Note for the approver (optional)", PastWork: true}, true
 	case domain.ActionReturn:
 		return components.StepButton{Action: "return", Label: a.Label(), CommentLabel: "What needs to change", CommentRequired: true, Warning: true}, true
 	case domain.ActionApprove:
-		return components.StepButton{Action: "approve", Label: a.Label(), CommentLabel: "Comment (optional)"}, true
+		return components.StepButton{Action: "approve", Label: a.Label(), CommentLabel: "Comment (optional)", PastWork: true}, true
 	case domain.ActionPublish:
-		return components.StepButton{Action: "publish", Label: "Publish the assessment and its letter"}, true
+		return components.StepButton{Action: "publish", Label: "Publish the assessment and its letter", PastWork: true}, true
 	}
 	return components.StepButton{}, false
 }
@@ -756,7 +756,10 @@ func (s *Server) assessmentStep(w http.ResponseWriter, r *http.Request, action d
 	}
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	comment := strings.TrimSpace(r.PostFormValue(components.CommentField(string(action))))
-	err = s.takeStep(r, caseID, action, version, comment)
+	past, pastDate, reason, err := s.readPastStep(r, caseID, action)
+	if err == nil {
+		err = s.takeStep(r, caseID, action, version, comment, past)
+	}
 	var no *stepRefused
 	if !errors.As(err, &no) {
 		if err != nil {
@@ -783,6 +786,9 @@ func (s *Server) assessmentStep(w http.ResponseWriter, r *http.Request, action d
 		v.Errors = append(v.Errors, e)
 	}
 	v.Comments[string(action)] = comment
+	if pastDate.Name != "" {
+		v.Past[string(action)], v.Reasons[string(action)] = pastDate, reason
+	}
 	return s.renderAssessment(w, r, no.status, v)
 }
 
@@ -790,7 +796,7 @@ func (s *Server) assessmentStep(w http.ResponseWriter, r *http.Request, action d
 // the signed-in user: nil when done, a *stepRefused for reasons the user
 // can act on. The rules are domain.Transition's, and for approving and
 // publishing, the letter's: complete, and still the text submitted.
-func (s *Server) takeStep(r *http.Request, caseID int64, action domain.Action, version int, comment string) error {
+func (s *Server) takeStep(r *http.Request, caseID int64, action domain.Action, version int, comment string, past *pastStep) error {
 	ctx := r.Context()
 	a, err := s.store.AssessmentByCase(ctx, scope(r), caseID)
 	if err != nil {
@@ -820,6 +826,9 @@ func (s *Server) takeStep(r *http.Request, caseID int64, action domain.Action, v
 		return refused(http.StatusUnprocessableEntity, fmt.Sprintf("The comment must be %d characters or fewer", maxComment))
 	}
 	now := s.now()
+	if past != nil {
+		now, comment = past.at(), past.note(comment, s.now())
+	}
 	switch action {
 	case domain.ActionSubmit:
 		err = s.store.InTx(ctx, func(st *store.Store) error {
@@ -829,7 +838,7 @@ func (s *Server) takeStep(r *http.Request, caseID int64, action domain.Action, v
 			return freezeLetter(ctx, st, actor(r), scope(r), caseID, now)
 		})
 	case domain.ActionApprove, domain.ActionPublish:
-		err = s.approveOrPublish(r, caseID, a, action, comment, now)
+		err = s.approveOrPublish(r, caseID, a, action, comment, past, now)
 	default:
 		err = s.store.TransitionAssessment(ctx, actor(r), scope(r), a.ID, version, action, a.State, to, comment, now)
 	}
@@ -843,7 +852,7 @@ func (s *Server) takeStep(r *http.Request, caseID int64, action domain.Action, v
 // once the letter is complete and still composes to the text submitted for
 // approval; a letter whose inputs changed since goes back to the inspector
 // with a note saying what changed.
-func (s *Server) approveOrPublish(r *http.Request, caseID int64, a store.Assessment, action domain.Action, comment string, now time.Time) error {
+func (s *Server) approveOrPublish(r *http.Request, caseID int64, a store.Assessment, action domain.Action, comment string, past *pastStep, now time.Time) error {
 	ctx := r.Context()
 	recs, err := s.store.LetterRecords(ctx, scope(r), caseID)
 	if err != nil {
@@ -880,6 +889,9 @@ func (s *Server) approveOrPublish(r *http.Request, caseID int64, a store.Assessm
 	pub, err := publishedFromFrozen(l, date)
 	if err != nil {
 		return err
+	}
+	if past != nil {
+		pub.Note = past.note("", s.now())
 	}
 	return s.store.PublishAssessment(ctx, actor(r), scope(r), a.ID, a.Version, pub, now)
 }

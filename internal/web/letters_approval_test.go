@@ -303,3 +303,56 @@ func TestManagerApprovesThenPublishesASelectionInOneAction(t *testing.T) {
 	}
 	wantStatus(t, ts.as("inspector@demo.test").get("/assessments/approve"), http.StatusNotFound) // the house hides what a role may not reach
 }
+
+func TestPastWorkIsRecordedWithItsRealDateAndWhenItWasEntered(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.now = time.Date(2024, 4, 20, 10, 0, 0, 0, time.UTC)
+	f := newRecommendation(t, ts).withLetterFacts(t, ts)
+	manager := ts.as("manager@demo.test")
+	a := submitted(t, ts, f, f.sussex, "Sussex did well")
+	past := func(day, month, year, reason string) url.Values {
+		return url.Values{"version": {strconv.Itoa(a.version)}, "happened_on-approve-day": {day},
+			"happened_on-approve-month": {month}, "happened_on-approve-year": {year}, "reason-approve": {reason}}
+	}
+	for _, c := range []struct {
+		form url.Values
+		want string
+	}{
+		{past("21", "4", "2024", "Approved on paper"), "The date this happened must be today or in the past"},
+		{past("9", "1", "2024", "Approved on paper"), "must be on or after the report was published, 10 January 2024"},
+		{past("31", "2", "2024", "Approved on paper"), "must be a real date"},
+		{past("5", "4", "2024", ""), "Enter why this is recorded after the fact"},
+	} {
+		res := manager.post(path(f.sussex, "/assessment/approve"), c.form)
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		if got := res.doc(t).Find(".govuk-error-summary").Text(); !strings.Contains(got, c.want) {
+			t.Errorf("error summary lacks %q:\n%s", c.want, got)
+		}
+	}
+	if got, _ := assessmentOf(t, ts, f.sussex); got.state != "submitted" || got.version != a.version {
+		t.Fatalf("a refused step changed the assessment: %+v", got)
+	}
+
+	wantStatus(t, manager.post(path(f.sussex, "/assessment/approve"), past("5", "4", "2024", "Approved on paper")), http.StatusSeeOther)
+	if n := countRows(t, ts, `SELECT count(*) FROM assessment_events WHERE assessment_id = $1 AND action = 'approve'
+		AND occurred_at::date = '2024-04-05' AND comment LIKE '%Approved on paper%'`, a.id); n != 1 {
+		t.Error("the approval is not recorded on the day it happened, with the reason")
+	}
+	if n := countRows(t, ts, `SELECT count(*) FROM audit_events WHERE action = 'assessment.approve' AND object_id = $1
+		AND summary LIKE '%Happened on 5 April 2024, entered on 20 April 2024: Approved on paper%' AND occurred_at > '2024-04-06'`,
+		strconv.FormatInt(a.id, 10)); n != 1 {
+		t.Error("the audit trail does not keep both the real date and when it was entered")
+	}
+	publish := url.Values{"version": {strconv.Itoa(a.version + 1)}, "happened_on-publish-day": {"8"},
+		"happened_on-publish-month": {"4"}, "happened_on-publish-year": {"2024"}, "reason-publish": {"Published before the portal"}}
+	wantStatus(t, manager.post(path(f.sussex, "/assessment/publish"), publish), http.StatusSeeOther)
+	if n := countRows(t, ts, `SELECT count(*) FROM cases c JOIN assessments a ON a.case_id = c.id JOIN letters l ON l.assessment_id = a.id
+		WHERE c.id = $1 AND c.assessment_published_on = '2024-04-08' AND l.letter_date = '2024-04-08'`, f.sussex); n != 1 {
+		t.Error("the publication and its letter are not dated the day it happened")
+	}
+	if n := countRows(t, ts, `SELECT count(*) FROM audit_events WHERE action = 'assessment.publish' AND object_id = $1
+		AND summary LIKE '%Happened on 8 April 2024, entered on 20 April 2024: Published before the portal%'`, strconv.FormatInt(a.id, 10)); n != 1 {
+		t.Error("the audit trail of the publication lacks the real date and reason")
+	}
+}
