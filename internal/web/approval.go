@@ -89,11 +89,14 @@ func fingerprint(v any) string {
 }
 
 // changedInputs names the inputs whose fingerprints differ between the
-// frozen letter and now, in a fixed order; a letter frozen without
-// fingerprints names every input it cannot rule out.
+// frozen letter and now, in a fixed order.
 func changedInputs(frozen []byte, now map[string]string) []string {
 	var was map[string]string
 	_ = json.Unmarshal(frozen, &was) // nil when there were none
+	if was == nil {
+		// Submitted before letters were frozen for approval: nothing to compare.
+		return []string{"the letter’s text was never frozen for approval (it was submitted before the portal froze letters)"}
+	}
 	var out []string
 	for _, k := range []string{inputAssessment, inputWording, inputForce} {
 		if was[k] != now[k] {
