@@ -313,6 +313,14 @@ func bumpAssessment(ctx context.Context, tx pgx.Tx, sc Scope, id int64, version 
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: assessment %d: %w", id, err)
 	}
+	// An approval is of one version's letter: any step but approving and
+	// publishing forgets it.
+	if to != domain.StateApproved && to != domain.StatePublished {
+		const forget = `UPDATE letters SET approved_sha256 = NULL WHERE assessment_id = $1 AND approved_sha256 IS NOT NULL`
+		if _, err := tx.Exec(ctx, forget, id); err != nil {
+			return 0, 0, fmt.Errorf("store: assessment %d: forget approval: %w", id, err)
+		}
+	}
 	return newVersion, forceID, nil
 }
 
@@ -396,6 +404,7 @@ type AssessmentEvent struct {
 	ActorName  string
 	Comment    string
 	OccurredAt time.Time
+	TextSHA256 string // an approval: the hash of the letter text approved
 }
 
 // AssessmentEvents returns the steps of assessment id, oldest first.
@@ -409,7 +418,7 @@ func (s *Store) AssessmentEvents(ctx context.Context, sc Scope, id int64) ([]Ass
 	return events, s.Send(ctx, &b)
 }
 
-const assessmentEventColumns = `e.id, e.action, COALESCE(e.from_state, ''), e.to_state, e.version, u.name, e.comment, e.occurred_at`
+const assessmentEventColumns = `e.id, e.action, COALESCE(e.from_state, ''), e.to_state, e.version, u.name, e.comment, e.occurred_at, e.text_sha256`
 
 const assessmentEventFrom = `
 		FROM assessment_events e
@@ -419,7 +428,7 @@ const assessmentEventFrom = `
 
 func scanAssessmentEvent(r pgx.Row) (AssessmentEvent, error) {
 	var e AssessmentEvent
-	err := r.Scan(&e.ID, &e.Action, &e.FromState, &e.ToState, &e.Version, &e.ActorName, &e.Comment, &e.OccurredAt)
+	err := r.Scan(&e.ID, &e.Action, &e.FromState, &e.ToState, &e.Version, &e.ActorName, &e.Comment, &e.OccurredAt, &e.TextSHA256)
 	return e, err
 }
 
@@ -525,6 +534,42 @@ func (s *Store) ListAssessments(ctx context.Context, sc Scope, f AssessmentFilte
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: assessments of finding %d: %w", f.FindingID, err)
+	}
+	return out, nil
+}
+
+// PendingLetter is an assessment awaiting approval or publication.
+type PendingLetter struct {
+	AssessmentID int64
+	CaseID       int64
+	ForceName    string
+	ReportTitle  string
+	State        domain.State
+	Version      int
+}
+
+// PendingLetters lists the submitted and approved assessments in sc of
+// recommendation findingID (0: any) and force forceCode ("": any), by
+// report and force.
+func (s *Store) PendingLetters(ctx context.Context, sc Scope, findingID int64, forceCode string) ([]PendingLetter, error) {
+	const q = `
+		SELECT a.id, a.case_id, f.name, r.title, a.state, a.version
+		FROM assessments a JOIN cases c ON c.id = a.case_id JOIN forces f ON f.id = c.force_id
+		JOIN findings fi ON fi.id = c.finding_id JOIN reports r ON r.id = fi.report_id
+		WHERE a.state IN ('submitted', 'approved') AND ($1::bigint = 0 OR c.finding_id = $1)
+		  AND ($2 = '' OR f.code = $2) AND ($3::bigint IS NULL OR c.force_id = $3)
+		ORDER BY r.title, f.name, a.id`
+	rows, err := s.db().Query(ctx, q, findingID, forceCode, sc.ForceArg())
+	if err != nil {
+		return nil, fmt.Errorf("store: pending letters: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PendingLetter, error) {
+		var p PendingLetter
+		err := r.Scan(&p.AssessmentID, &p.CaseID, &p.ForceName, &p.ReportTitle, &p.State, &p.Version)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: pending letters: %w", err)
 	}
 	return out, nil
 }

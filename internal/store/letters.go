@@ -118,6 +118,23 @@ type Letter struct {
 	ComposedText string
 	Composed     []byte
 	PublishedAt  *time.Time
+	// Frozen is the letter as composed when its assessment was last
+	// submitted for approval (zero before), and ApprovedSHA256 the hash of
+	// the text a manager approved ("" until approved).
+	Frozen         FrozenLetter
+	ApprovedSHA256 string
+}
+
+// FrozenLetter is a letter composed for approval: the text a manager
+// approves, its blocks as JSON, the SHA-256 of the text in hex, and the
+// fingerprints of the inputs it was composed from (JSON), so a later
+// change can be named.
+type FrozenLetter struct {
+	Text   string
+	Blocks []byte
+	SHA256 string
+	Inputs []byte
+	At     *time.Time
 }
 
 // LetterOfAssessment returns the letter of assessment id in sc.
@@ -125,7 +142,8 @@ func (s *Store) LetterOfAssessment(ctx context.Context, sc Scope, id int64) (Let
 	const q = `
 		SELECT l.id, l.assessment_id, l.letter_date, l.contact_name, l.contact_email, l.contact_phone,
 			l.signatory_name, l.signatory_honours, l.signatory_titles, COALESCE(l.composed_text, ''),
-			l.composed, l.published_at
+			l.composed, l.published_at, COALESCE(l.frozen_text, ''), l.frozen, COALESCE(l.frozen_sha256, ''),
+			l.frozen_inputs, l.frozen_at, COALESCE(l.approved_sha256, '')
 		FROM letters l
 		JOIN assessments a ON a.id = l.assessment_id
 		JOIN cases c ON c.id = a.case_id
@@ -134,7 +152,8 @@ func (s *Store) LetterOfAssessment(ctx context.Context, sc Scope, id int64) (Let
 	d := &l.LetterDetails
 	err := s.db().QueryRow(ctx, q, id, sc.ForceArg()).Scan(&l.ID, &l.AssessmentID, &d.LetterDate, &d.ContactName,
 		&d.ContactEmail, &d.ContactPhone, &d.SignatoryName, &d.SignatoryHonours, &d.SignatoryTitles,
-		&l.ComposedText, &l.Composed, &l.PublishedAt)
+		&l.ComposedText, &l.Composed, &l.PublishedAt, &l.Frozen.Text, &l.Frozen.Blocks, &l.Frozen.SHA256,
+		&l.Frozen.Inputs, &l.Frozen.At, &l.ApprovedSHA256)
 	if err != nil {
 		return l, notFound(err, "store: letter of assessment %d", id)
 	}
@@ -169,12 +188,69 @@ func (s *Store) UpdateLetterDetails(ctx context.Context, a Actor, sc Scope, id i
 	})
 }
 
+// FreezeLetter stores f as the letter of assessment id that a manager is
+// to approve, in place of any earlier one, and forgets any approval.
+func (s *Store) FreezeLetter(ctx context.Context, a Actor, sc Scope, id int64, f FrozenLetter, at time.Time) error {
+	return s.Tx(ctx, func(tx pgx.Tx) error {
+		const q = `UPDATE letters l SET frozen_text = $2, frozen = $3, frozen_sha256 = $4, frozen_inputs = $5,
+				frozen_at = $6, approved_sha256 = NULL
+			FROM assessments a JOIN cases c ON c.id = a.case_id
+			WHERE l.assessment_id = $1 AND a.id = l.assessment_id AND l.published_at IS NULL
+			  AND ($7::bigint IS NULL OR c.force_id = $7)
+			RETURNING c.force_id`
+		var forceID int64
+		err := tx.QueryRow(ctx, q, id, f.Text, f.Blocks, f.SHA256, f.Inputs, at, sc.ForceArg()).Scan(&forceID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("store: freeze letter of assessment %d: none unpublished: %w", id, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("store: freeze letter of assessment %d: %w", id, err)
+		}
+		return Audit(ctx, tx, a.Event("letter.freeze", "assessment", id, forceID, "text sha256 "+f.SHA256))
+	})
+}
+
+// ApproveAssessment approves version of submitted assessment id and the
+// text of its letter whose SHA-256 is sha: if the frozen letter is not
+// that text, nothing is written and the error is ErrConflict.
+func (s *Store) ApproveAssessment(ctx context.Context, a Actor, sc Scope, id int64, version int, sha, comment string, at time.Time) error {
+	return s.Tx(ctx, func(tx pgx.Tx) error {
+		newVersion, forceID, err := bumpAssessment(ctx, tx, sc, id, version, domain.StateSubmitted, domain.StateApproved, a.UserID, at)
+		if err != nil {
+			return err
+		}
+		const q = `UPDATE letters SET approved_sha256 = $2 WHERE assessment_id = $1 AND frozen_sha256 = $2 AND published_at IS NULL`
+		tag, err := tx.Exec(ctx, q, id, sha)
+		if err != nil {
+			return fmt.Errorf("store: approve letter of assessment %d: %w", id, err)
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("store: letter of assessment %d is not the text %s: %w", id, sha, ErrConflict)
+		}
+		const event = `INSERT INTO assessment_events (assessment_id, action, from_state, to_state, version, actor_id, comment, occurred_at, text_sha256)
+			VALUES ($1, 'approve', 'submitted', 'approved', $2, $3, $4, $5, $6)`
+		if _, err := tx.Exec(ctx, event, id, newVersion, a.UserID, comment, at, sha); err != nil {
+			return fmt.Errorf("store: assessment %d: approve event: %w", id, err)
+		}
+		summary := "submitted -> approved: letter text sha256 " + sha
+		if comment != "" {
+			summary += ": " + comment
+		}
+		return Audit(ctx, tx, a.Event("assessment.approve", "assessment", id, forceID, summary))
+	})
+}
+
 // PublishedLetter is what publishing stores: the letter as composed, in
-// text and as JSON blocks, and its date.
+// text and as JSON blocks, and its date. ApprovedSHA256 is the hash of the
+// approved text it was made from: publishing is refused unless the letter
+// still holds that approval ("" only for letters never frozen, as the
+// seeded history of 2017 is).
 type PublishedLetter struct {
-	LetterDate time.Time
-	Text       string
-	Composed   []byte
+	LetterDate     time.Time
+	Text           string
+	Composed       []byte
+	ApprovedSHA256 string
+	Note           string // why it is recorded after the fact, with its real date; "" when not
 }
 
 // PublishAssessment publishes version of approved assessment id and its
@@ -187,24 +263,27 @@ func (s *Store) PublishAssessment(ctx context.Context, a Actor, sc Scope, id int
 			return err
 		}
 		const letter = `UPDATE letters SET letter_date = $2, composed_text = $3, composed = $4, published_at = $5, updated_at = $5
-			WHERE assessment_id = $1 AND published_at IS NULL`
-		tag, err := tx.Exec(ctx, letter, id, p.LetterDate, p.Text, p.Composed, at)
+			WHERE assessment_id = $1 AND published_at IS NULL AND approved_sha256 IS NOT DISTINCT FROM NULLIF($6, '')`
+		tag, err := tx.Exec(ctx, letter, id, p.LetterDate, p.Text, p.Composed, at, p.ApprovedSHA256)
 		if err != nil {
 			return fmt.Errorf("store: publish letter of assessment %d: %w", id, err)
 		}
 		if tag.RowsAffected() != 1 {
-			return fmt.Errorf("store: letter of assessment %d already published: %w", id, ErrConflict)
+			return fmt.Errorf("store: letter of assessment %d already published, or not as approved: %w", id, ErrConflict)
 		}
 		const published = `UPDATE cases c SET assessment_published_on = $2
 			FROM assessments a WHERE a.id = $1 AND c.id = a.case_id`
 		if _, err := tx.Exec(ctx, published, id, domain.LondonDate(at)); err != nil {
 			return fmt.Errorf("store: case of assessment %d: published: %w", id, err)
 		}
-		if err := addAssessmentEvent(ctx, tx, id, "publish", domain.StateApproved, domain.StatePublished, newVersion, a.UserID, "", at); err != nil {
+		if err := addAssessmentEvent(ctx, tx, id, "publish", domain.StateApproved, domain.StatePublished, newVersion, a.UserID, p.Note, at); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, a.Event("assessment.publish", "assessment", id, forceID,
-			"letter dated "+domain.FormatLong(p.LetterDate)+" published"))
+		summary := "letter dated " + domain.FormatLong(p.LetterDate) + " published"
+		if p.Note != "" {
+			summary += ": " + p.Note
+		}
+		return Audit(ctx, tx, a.Event("assessment.publish", "assessment", id, forceID, summary))
 	})
 }
 

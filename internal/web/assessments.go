@@ -143,6 +143,9 @@ func (s *Server) assessmentsList(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.TemplateHref = templateHref(findingID)
 		v.OverviewHref = overviewHref(findingID, "")
+		if auth.Allowed(auth.UserFrom(r.Context()), auth.ApproveAssess) {
+			v.BulkHref = "/assessments/approve"
+		}
 	}
 	p := s.page(r, "Assessments")
 	p.Wide = true
@@ -235,9 +238,9 @@ func (s *Server) assessmentView(r *http.Request, caseID int64) (components.Asses
 		if err != nil {
 			return v, err
 		}
-		v.Missing = missingFacts(c.Missing)
+		v.Missing = letterProblems(recs, c.Missing)
 	}
-	v.Comments = map[string]string{}
+	v.Comments, v.Past, v.Reasons = map[string]string{}, map[string]components.DateField{}, map[string]string{}
 	return v, nil
 }
 
@@ -330,32 +333,15 @@ var stepPermission = map[domain.Action]auth.Permission{
 func stepButton(a domain.Action) (components.StepButton, bool) {
 	switch a {
 	case domain.ActionSubmit:
-		return components.StepButton{Action: "submit", Label: a.Label(), CommentLabel: "Note for the approver (optional)"}, true
+		return components.StepButton{Action: "submit", Label: a.Label(), CommentLabel: "Note for the approver (optional)", PastWork: true}, true
 	case domain.ActionReturn:
 		return components.StepButton{Action: "return", Label: a.Label(), CommentLabel: "What needs to change", CommentRequired: true, Warning: true}, true
 	case domain.ActionApprove:
-		return components.StepButton{Action: "approve", Label: a.Label(), CommentLabel: "Comment (optional)"}, true
+		return components.StepButton{Action: "approve", Label: a.Label(), CommentLabel: "Comment (optional)", PastWork: true}, true
 	case domain.ActionPublish:
-		return components.StepButton{Action: "publish", Label: "Publish the assessment and its letter"}, true
+		return components.StepButton{Action: "publish", Label: "Publish the assessment and its letter", PastWork: true}, true
 	}
 	return components.StepButton{}, false
-}
-
-// missingFacts describes the facts a letter lacks, leaving out its date:
-// an undated letter is dated the day it is published.
-func missingFacts(names []string) []string {
-	var out []string
-	for _, name := range names {
-		if name == "letter_date" {
-			continue
-		}
-		for _, p := range letter.Placeholders {
-			if p.Name == name {
-				out = append(out, p.Description+" ({{"+name+"}})")
-			}
-		}
-	}
-	return out
 }
 
 // assessmentsEdit shows the form to record the assessment, or to edit it.
@@ -631,7 +617,15 @@ func (s *Server) assessmentsSave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errHidden // the route's permission already holds edit; anything else is a probe
 	}
-	err = s.store.UpdateAssessment(ctx, actor(r), scope(r), cur.ID, posted.Version, cur.State, to, in, now)
+	err = s.store.InTx(ctx, func(st *store.Store) error {
+		if err := st.UpdateAssessment(ctx, actor(r), scope(r), cur.ID, posted.Version, cur.State, to, in, now); err != nil {
+			return err
+		}
+		if to != domain.StateSubmitted {
+			return nil
+		}
+		return freezeLetter(ctx, st, actor(r), scope(r), caseID, now) // what a manager approves is the letter as changed
+	})
 	if errors.Is(err, store.ErrConflict) {
 		return s.assessmentConflict(w, r, ac, f, in)
 	}
@@ -737,37 +731,76 @@ var stepDone = map[domain.Action]string{
 	domain.ActionPublish: "Assessment and letter published.",
 }
 
+// stepRefused is a workflow step refused for reasons the user can act on:
+// the status to answer and the problems, in plain words.
+type stepRefused struct {
+	status int
+	errs   components.Errors // a problem with no Field is about the step itself
+}
+
+func (e *stepRefused) Error() string {
+	return fmt.Sprintf("web: step refused (%d): %v", e.status, e.errs)
+}
+
+func refused(status int, msg string) *stepRefused {
+	return &stepRefused{status: status, errs: components.Errors{{Message: msg}}}
+}
+
 // assessmentStep takes a workflow step on the version of the assessment
-// the user read. The rules are domain.Transition's; a step refused by them
-// shows the assessment again with the reason.
+// the user read. A step refused shows the assessment again with the
+// reasons.
 func (s *Server) assessmentStep(w http.ResponseWriter, r *http.Request, action domain.Action) error {
-	ctx := r.Context()
 	caseID, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	a, err := s.store.AssessmentByCase(ctx, scope(r), caseID)
 	if err != nil {
 		return err
 	}
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	comment := strings.TrimSpace(r.PostFormValue(components.CommentField(string(action))))
-	refuse := func(status int, msg string) error {
-		v, err := s.assessmentView(r, caseID)
+	past, pastDate, reason, err := s.readPastStep(r, caseID, action)
+	if err == nil {
+		err = s.takeStep(r, caseID, action, version, comment, past)
+	}
+	var no *stepRefused
+	if !errors.As(err, &no) {
 		if err != nil {
 			return err
 		}
-		// The message points at the step's comment box, or at the state
-		// when the user has no such step.
-		field := "state"
-		for _, b := range v.Steps {
-			if b.Action == string(action) && b.CommentLabel != "" {
-				field = components.CommentField(string(action))
-			}
+		return s.backToAssessment(w, r, caseID, stepDone[action])
+	}
+	v, err := s.assessmentView(r, caseID)
+	if err != nil {
+		return err
+	}
+	// A problem with the step points at its comment box, or at the state
+	// when the user has no such step.
+	field := "state"
+	for _, b := range v.Steps {
+		if b.Action == string(action) && b.CommentLabel != "" {
+			field = components.CommentField(string(action))
 		}
-		v.Errors.Add(field, msg)
-		v.Comments[string(action)] = comment
-		return s.renderAssessment(w, r, status, v)
+	}
+	for _, e := range no.errs {
+		if e.Field == "" {
+			e.Field = field
+		}
+		v.Errors = append(v.Errors, e)
+	}
+	v.Comments[string(action)] = comment
+	if pastDate.Name != "" {
+		v.Past[string(action)], v.Reasons[string(action)] = pastDate, reason
+	}
+	return s.renderAssessment(w, r, no.status, v)
+}
+
+// takeStep takes action on version of the assessment of case caseID as
+// the signed-in user: nil when done, a *stepRefused for reasons the user
+// can act on. The rules are domain.Transition's, and for approving and
+// publishing, the letter's: complete, and still the text submitted.
+func (s *Server) takeStep(r *http.Request, caseID int64, action domain.Action, version int, comment string, past *pastStep) error {
+	ctx := r.Context()
+	a, err := s.store.AssessmentByCase(ctx, scope(r), caseID)
+	if err != nil {
+		return err
 	}
 	act, err := s.workflowActor(r, a.ID)
 	if err != nil {
@@ -776,34 +809,91 @@ func (s *Server) assessmentStep(w http.ResponseWriter, r *http.Request, action d
 	to, err := domain.Transition(a.State, action, act)
 	switch {
 	case errors.Is(err, domain.ErrOwnApproval):
-		return refuse(http.StatusForbidden, "You wrote or changed this assessment, so you cannot "+strings.ToLower(action.Label())+" it: another manager must")
+		return refused(http.StatusForbidden, "You wrote or changed this assessment, so you cannot "+strings.ToLower(action.Label())+" it: another manager must")
 	case errors.Is(err, domain.ErrBadTransition):
-		return refuse(http.StatusConflict, fmt.Sprintf("This assessment is %s: it cannot be %s now", strings.ToLower(a.State.Label()), pastTense(action)))
+		return refused(http.StatusConflict, fmt.Sprintf("This assessment is %s: it cannot be %s now", strings.ToLower(a.State.Label()), pastTense(action)))
 	case err != nil:
 		return errHidden
 	}
+	changed := refused(http.StatusConflict, "This assessment changed since you opened it: read the current version, then try again")
 	if version != a.Version {
-		return refuse(http.StatusConflict, "This assessment changed since you opened it: read the current version, then try again")
+		return changed
 	}
 	switch {
 	case action == domain.ActionReturn && comment == "":
-		return refuse(http.StatusUnprocessableEntity, "Enter what needs to change before the assessment can be approved")
+		return refused(http.StatusUnprocessableEntity, "Enter what needs to change before the assessment can be approved")
 	case len(comment) > maxComment:
-		return refuse(http.StatusUnprocessableEntity, fmt.Sprintf("The comment must be %d characters or fewer", maxComment))
+		return refused(http.StatusUnprocessableEntity, fmt.Sprintf("The comment must be %d characters or fewer", maxComment))
 	}
 	now := s.now()
-	if action == domain.ActionPublish {
-		err = s.publishAssessment(r, caseID, a, now)
-	} else {
+	if past != nil {
+		now, comment = past.at(), past.note(comment, s.now())
+	}
+	switch action {
+	case domain.ActionSubmit:
+		err = s.store.InTx(ctx, func(st *store.Store) error {
+			if err := st.TransitionAssessment(ctx, actor(r), scope(r), a.ID, version, action, a.State, to, comment, now); err != nil {
+				return err
+			}
+			return freezeLetter(ctx, st, actor(r), scope(r), caseID, now)
+		})
+	case domain.ActionApprove, domain.ActionPublish:
+		err = s.approveOrPublish(r, caseID, a, action, comment, past, now)
+	default:
 		err = s.store.TransitionAssessment(ctx, actor(r), scope(r), a.ID, version, action, a.State, to, comment, now)
 	}
 	if errors.Is(err, store.ErrConflict) {
-		return refuse(http.StatusConflict, "This assessment changed since you opened it: read the current version, then try again")
+		return changed
 	}
+	return err
+}
+
+// approveOrPublish approves or publishes assessment a with its letter,
+// once the letter is complete and still composes to the text submitted for
+// approval; a letter whose inputs changed since goes back to the inspector
+// with a note saying what changed.
+func (s *Server) approveOrPublish(r *http.Request, caseID int64, a store.Assessment, action domain.Action, comment string, past *pastStep, now time.Time) error {
+	ctx := r.Context()
+	recs, err := s.store.LetterRecords(ctx, scope(r), caseID)
 	if err != nil {
 		return err
 	}
-	return s.backToAssessment(w, r, caseID, stepDone[action])
+	c, fresh, err := composedLetter(recs)
+	if err != nil {
+		return err
+	}
+	if problems := letterProblems(recs, c.Missing); problems.Any() {
+		return &stepRefused{status: http.StatusUnprocessableEntity, errs: problems}
+	}
+	l := recs.Letter
+	if l.Frozen.SHA256 != fresh.SHA256 {
+		changes := changedInputs(l.Frozen.Inputs, letterInputs(recs))
+		err := s.store.TransitionAssessment(ctx, actor(r), scope(r), a.ID, a.Version, domain.ActionReturn, a.State, domain.StateReturned,
+			staleNote(changes), now)
+		if err != nil {
+			return err
+		}
+		return refused(http.StatusConflict, "This letter has been sent back to the inspector, because "+strings.Join(changes, "; ")+
+			" after it was submitted for approval: nobody approved its text as it now reads")
+	}
+	if action == domain.ActionApprove {
+		return s.store.ApproveAssessment(ctx, actor(r), scope(r), a.ID, a.Version, fresh.SHA256, comment, now)
+	}
+	if l.ApprovedSHA256 != fresh.SHA256 {
+		return refused(http.StatusConflict, "This letter’s text has not been approved: a manager must approve it before it is published")
+	}
+	date := domain.Today(now)
+	if l.LetterDate != nil {
+		date = *l.LetterDate
+	}
+	pub, err := publishedFromFrozen(l, date)
+	if err != nil {
+		return err
+	}
+	if past != nil {
+		pub.Note = past.note("", s.now())
+	}
+	return s.store.PublishAssessment(ctx, actor(r), scope(r), a.ID, a.Version, pub, now)
 }
 
 func pastTense(a domain.Action) string {
@@ -818,23 +908,4 @@ func pastTense(a domain.Action) string {
 		return "published"
 	}
 	return "changed"
-}
-
-// publishAssessment composes the letter of approved assessment a as it
-// stands, dated today unless a date was set, and publishes both: the
-// letter is stored as published and never recomposed.
-func (s *Server) publishAssessment(r *http.Request, caseID int64, a store.Assessment, now time.Time) error {
-	recs, err := s.store.LetterRecords(r.Context(), scope(r), caseID)
-	if err != nil {
-		return err
-	}
-	date := domain.Today(now)
-	if recs.Letter.LetterDate != nil {
-		date = *recs.Letter.LetterDate
-	}
-	pub, err := recs.ForPublication(date)
-	if err != nil {
-		return err
-	}
-	return s.store.PublishAssessment(r.Context(), actor(r), scope(r), a.ID, a.Version, pub, now)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"inspectrack/internal/testdb"
 	"inspectrack/internal/upload/uploadtest"
 )
 
@@ -23,6 +24,9 @@ func TestBrowserAssessmentJourney(t *testing.T) {
 	eachScriptMode(t, func(t *testing.T, noJS bool) {
 		ts := newTestServer(t)
 		f := newRecommendation(t, ts)
+		// The names the letter is addressed and copied to: without them it
+		// is neither approved nor published.
+		testdb.Exec(t, ts.store.Pool(), `UPDATE forces SET chief_officer_name = 'Jo Shaw', oversight_holder_name = 'Katy Bourne' WHERE code = 'sussex'`)
 		// Sussex sent its plan before the date the assessment reviews up to.
 		now := ts.clock()
 		ts.setClock(time.Date(2024, 3, 12, 11, 0, 0, 0, time.UTC))
@@ -91,6 +95,7 @@ func TestBrowserAssessmentJourney(t *testing.T) {
 		b.Fill("#contact_email", "jo.contact@example.org")
 		b.Fill("#contact_phone", "020 7946 0000")
 		b.Fill("#signatory_name", "A Signatory")
+		b.Fill("#signatory_titles", "HM Inspector") // the letter is signed with them: it is not approved without
 		b.ClickAndWait("[data-testid=letter-form] button[type=submit]")
 		b.WantStatus(http.StatusOK)
 		b.WantText("[data-testid=letter]", "please contact Jo Contact at jo.contact@example.org or on 020 7946 0000.")
@@ -142,5 +147,51 @@ func TestBrowserAssessmentJourney(t *testing.T) {
 		b.Visit(overviewHref(storyFinding(t, ts), ""))
 		b.WantStatus(http.StatusOK)
 		b.Check("national-overview")
+	})
+}
+
+// TestBrowserBulkApproveAndPublishJourney: two assessments await approval,
+// Sussex's letter without its chief constable's name. A manager opens the
+// bulk page from the list of assessments, sends it empty (the errors), then
+// approves both: Leicestershire is approved, Sussex refused with the
+// reason. The manager then publishes Leicestershire from the same page.
+// Every page passes axe, with JavaScript on and off.
+func TestBrowserBulkApproveAndPublishJourney(t *testing.T) {
+	t.Parallel()
+	eachScriptMode(t, func(t *testing.T, noJS bool) {
+		ts := newTestServer(t)
+		f := newRecommendation(t, ts).withLetterFacts(t, ts)
+		testdb.Exec(t, ts.store.Pool(), `UPDATE forces SET chief_officer_name = '' WHERE code = 'sussex'`)
+		submitted(t, ts, f, f.sussex, "Sussex did well")
+		submitted(t, ts, f, f.leics, "Leicestershire did well")
+		b := ts.browser(t, noJS)
+
+		signInWithBrowser(t, b, "manager@demo.test")
+		b.Visit(fmt.Sprintf("/assessments?recommendation=%d", f.findingID))
+		b.ClickAndWait("[data-testid=bulk-link]")
+		b.WantStatus(http.StatusOK)
+		b.Check("bulk-approve")
+
+		b.ClickAndWait("[data-testid=bulk-form] button[type=submit]")
+		b.WantStatus(http.StatusUnprocessableEntity)
+		b.WantText(".govuk-error-summary", "Select the assessments to approve or publish")
+		b.Check("bulk-approve-errors")
+
+		b.Click("#cases")
+		b.Click("#cases-2")
+		b.Click("#action")
+		b.ClickAndWait("[data-testid=bulk-form] button[type=submit]")
+		b.WantStatus(http.StatusOK)
+		b.WantText("[data-testid=bulk-done]", "Leicestershire Police")
+		b.WantText("[data-testid=bulk-refused]", "Enter the chief constable’s name")
+		b.Check("bulk-approved")
+
+		b.Visit("/assessments/approve")
+		b.Click("#cases") // Leicestershire: the list is by force name
+		b.Click("#action-2")
+		b.ClickAndWait("[data-testid=bulk-form] button[type=submit]")
+		b.WantStatus(http.StatusOK)
+		b.WantText("[data-testid=bulk-done]", "Leicestershire Police")
+		b.Check("bulk-published")
 	})
 }

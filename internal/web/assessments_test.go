@@ -162,7 +162,7 @@ func TestAssessmentFromDraftToPublished(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	ts.now = time.Date(2024, 4, 2, 10, 0, 0, 0, time.UTC)
-	f := newRecommendation(t, ts)
+	f := newRecommendation(t, ts).withLetterFacts(t, ts) // a letter complete, so it can be approved
 	inspector := ts.as("inspector@demo.test")
 	manager := ts.as("manager@demo.test")
 
@@ -288,7 +288,7 @@ func TestAssessmentFormShowsGOVUKErrorsAndWritesNothing(t *testing.T) {
 func TestAuthorCannotApproveOwnAssessment(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	f := newRecommendation(t, ts)
+	f := newRecommendation(t, ts).withLetterFacts(t, ts) // a letter complete, so it can be approved
 	writer, editor := ts.as("inspector@demo.test"), ts.as("inspector2@demo.test")
 	a := record(t, writer, f, f.sussex, "Written by Isla")
 	wantStatus(t, editor.post(path(f.sussex, "/assessment"), f.assessmentForm(a.version, "Changed by Ian")), http.StatusSeeOther)
@@ -373,7 +373,7 @@ func TestReturnedAssessmentGoesBackWithTheComment(t *testing.T) {
 func TestChangingAnApprovedAssessmentSendsItBackForApproval(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	f := newRecommendation(t, ts)
+	f := newRecommendation(t, ts).withLetterFacts(t, ts) // a letter complete, so it can be approved
 	inspector, manager := ts.as("inspector@demo.test"), ts.as("manager@demo.test")
 	a := record(t, inspector, f, f.sussex, "Approved text")
 	wantStatus(t, step(inspector, f.sussex, "submit", a.version, ""), http.StatusSeeOther)
@@ -492,7 +492,7 @@ func TestConcurrentSavesOfOneVersionOneWins(t *testing.T) {
 func TestLiaisonAndPublicNeverSeeADraftOrUnpublishedLetter(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	f := newRecommendation(t, ts)
+	f := newRecommendation(t, ts).withLetterFacts(t, ts) // a letter complete, so it can be approved
 	inspector, manager := ts.as("inspector@demo.test"), ts.as("manager@demo.test")
 	a := record(t, inspector, f, f.leics, "Secret draft")
 	var letterID int64
@@ -557,7 +557,7 @@ func TestLiaisonAndPublicNeverSeeADraftOrUnpublishedLetter(t *testing.T) {
 func TestCaseTimelineShowsTheAssessmentAndALiaisonOnlyItsPublication(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
-	f := newRecommendation(t, ts)
+	f := newRecommendation(t, ts).withLetterFacts(t, ts) // a letter complete, so it can be approved
 	inspector, manager := ts.as("inspector@demo.test"), ts.as("manager@demo.test")
 	liaison := ts.as("liaison.leicestershire@demo.test")
 

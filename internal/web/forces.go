@@ -185,13 +185,23 @@ func (s *Server) forcesUpdate(w http.ResponseWriter, r *http.Request) error {
 	if form.Errors.Any() {
 		return s.renderForceForm(w, r, http.StatusUnprocessableEntity, form)
 	}
-	err = s.store.UpdateForceDetails(r.Context(), actor(r), f.Code, store.ForceDetails{
-		ChiefOfficerName: form.ChiefOfficerName, ChiefOfficerHonours: form.ChiefOfficerHonours,
-		OversightHolderName: form.OversightHolderName, LiaisonContacts: form.LiaisonContacts})
+	sentBack := 0
+	err = s.store.InTx(r.Context(), func(st *store.Store) error {
+		err := st.UpdateForceDetails(r.Context(), actor(r), f.Code, store.ForceDetails{
+			ChiefOfficerName: form.ChiefOfficerName, ChiefOfficerHonours: form.ChiefOfficerHonours,
+			OversightHolderName: form.OversightHolderName, LiaisonContacts: form.LiaisonContacts})
+		if err != nil {
+			return err
+		}
+		// Letters are addressed with these names: those awaiting approval
+		// or publication that now read otherwise go back to the inspector.
+		sentBack, err = sendBackStale(r.Context(), st, actor(r), store.Scope{}, 0, f.Code, s.now())
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	s.sessions.Put(r.Context(), "flash", f.Name+": details saved.")
+	s.sessions.Put(r.Context(), "flash", f.Name+": details saved."+sentBackNote(sentBack))
 	http.Redirect(w, r, "/forces/"+f.Code, http.StatusSeeOther)
 	return nil
 }

@@ -61,8 +61,20 @@ func (s *Server) lettersShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := components.LetterPageView{Case: caseView(recs.Case), State: stateTag(recs.Assessment.State),
-		Published: recs.Letter.PublishedAt != nil, Letter: letterSheet(c.Letter), Missing: missingFacts(c.Missing),
+		Published: recs.Letter.PublishedAt != nil, Letter: letterSheet(c.Letter), Missing: letterProblems(recs, c.Missing),
 		Flash: s.sessions.PopString(r.Context(), "flash")}
+	if st := recs.Assessment.State; !v.Published && (st == domain.StateSubmitted || st == domain.StateApproved) && recs.Letter.Frozen.SHA256 != "" {
+		// Awaiting approval or publication: the text frozen for approval.
+		var l letter.Letter
+		if err := json.Unmarshal(recs.Letter.Frozen.Blocks, &l); err != nil {
+			return fmt.Errorf("web: frozen letter %d: %w", recs.Letter.ID, err)
+		}
+		v.Letter, v.SHA256 = letterSheet(l), recs.Letter.Frozen.SHA256
+		v.Approved = recs.Letter.ApprovedSHA256 == v.SHA256
+	}
+	if !v.Published {
+		v.Addressee = addressee(recs)
+	}
 	v.CanEdit = !v.Published && auth.Allowed(auth.UserFrom(r.Context()), auth.Assess)
 	if v.Published {
 		v.PublicHref = publicationHref(recs.Letter.ID, "")
@@ -138,7 +150,7 @@ func letterDetailsForm(recs store.LetterRecords) components.LetterDetailsForm {
 	f := components.LetterDetailsForm{Case: caseView(recs.Case), Version: recs.Assessment.Version,
 		ContactName: d.ContactName, ContactEmail: d.ContactEmail, ContactPhone: d.ContactPhone,
 		SignatoryName: d.SignatoryName, SignatoryHonours: d.SignatoryHonours, SignatoryTitles: d.SignatoryTitles,
-		Approved: recs.Assessment.State == domain.StateApproved}
+		Approved: recs.Assessment.State == domain.StateApproved, Addressee: addressee(recs)}
 	f.Date = letterDateField()
 	if d.LetterDate != nil {
 		f.Date.Day, f.Date.Month, f.Date.Year = dateParts(*d.LetterDate)
@@ -222,7 +234,7 @@ func (s *Server) lettersSave(w http.ResponseWriter, r *http.Request) error {
 		return s.publishedIsFinal(w, r, caseID)
 	}
 	a := recs.Assessment
-	f := components.LetterDetailsForm{Case: caseView(recs.Case), Approved: a.State == domain.StateApproved}
+	f := components.LetterDetailsForm{Case: caseView(recs.Case), Approved: a.State == domain.StateApproved, Addressee: addressee(recs)}
 	f.Version, _ = strconv.Atoi(r.PostFormValue("version"))
 	d := readLetterDetails(r, &f)
 	if f.ContactName == "" {
@@ -253,7 +265,16 @@ func (s *Server) lettersSave(w http.ResponseWriter, r *http.Request) error {
 	if f.Version != a.Version {
 		return s.letterConflict(w, r, recs, f)
 	}
-	err = s.store.UpdateLetterDetails(ctx, actor(r), scope(r), a.ID, f.Version, a.State, to, d, s.now())
+	now := s.now()
+	err = s.store.InTx(ctx, func(st *store.Store) error {
+		if err := st.UpdateLetterDetails(ctx, actor(r), scope(r), a.ID, f.Version, a.State, to, d, now); err != nil {
+			return err
+		}
+		if to != domain.StateSubmitted {
+			return nil
+		}
+		return freezeLetter(ctx, st, actor(r), scope(r), caseID, now) // what a manager approves is the letter as changed
+	})
 	if errors.Is(err, store.ErrConflict) {
 		if recs, err = s.store.LetterRecords(ctx, scope(r), caseID); err != nil {
 			return err
@@ -398,7 +419,7 @@ func (s *Server) previewTemplate(r *http.Request, f *components.LetterTemplateFo
 	}
 	sheet := letterSheet(c.Letter)
 	f.Preview = &sheet
-	f.PreviewMissing = missingFacts(c.Missing)
+	f.PreviewMissing = letterProblems(recs, c.Missing)
 	return nil
 }
 
@@ -453,14 +474,24 @@ func (s *Server) letterTemplatesSave(w http.ResponseWriter, r *http.Request) err
 		}
 		return s.renderTemplateForm(w, r, http.StatusOK, f)
 	}
-	err = s.store.SaveLetterTemplate(ctx, actor(r), t, s.now())
+	now := s.now()
+	sentBack := 0
+	err = s.store.InTx(ctx, func(st *store.Store) error {
+		if err := st.SaveLetterTemplate(ctx, actor(r), t, now); err != nil {
+			return err
+		}
+		// Letters awaiting approval or publication were approved, or are
+		// to be, as they read before: those that now read otherwise go back.
+		sentBack, err = sendBackStale(ctx, st, actor(r), store.Scope{}, findingID, "", now)
+		return err
+	})
 	if errors.Is(err, store.ErrConflict) {
 		return s.templateConflict(w, r, rec, f, wording)
 	}
 	if err != nil {
 		return err
 	}
-	s.sessions.Put(ctx, "flash", "The wording of the letters is saved. Letters not yet published use it from now on.")
+	s.sessions.Put(ctx, "flash", "The wording of the letters is saved. Letters not yet published use it from now on."+sentBackNote(sentBack))
 	http.Redirect(w, r, templateHref(findingID)+"?case="+url.QueryEscape(f.PreviewCase)+"#preview", http.StatusSeeOther)
 	return nil
 }

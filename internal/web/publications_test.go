@@ -211,6 +211,7 @@ func TestAssessmentLetterAndPublicationRoutesForEveryRole(t *testing.T) {
 	ok := http.StatusOK
 	rows := []row{
 		{"GET", "/assessments", []int{login, deny, ok, ok, deny, deny}},
+		{"GET", "/assessments/approve", []int{login, deny, ok, deny, deny, deny}},
 		{"GET", path(leics, "/assessment"), []int{login, deny, ok, ok, deny, deny}},
 		{"GET", path(leics, "/assessment/edit"), []int{login, deny, deny, http.StatusConflict, deny, deny}},
 		{"GET", path(f.sussex, "/assessment/edit"), []int{login, deny, deny, ok, deny, deny}},
@@ -235,6 +236,7 @@ func TestAssessmentLetterAndPublicationRoutesForEveryRole(t *testing.T) {
 		{"POST", path(leics, "/assessment/return"), []int{http.StatusForbidden, deny, http.StatusConflict, deny, deny, deny}},
 		{"POST", path(leics, "/assessment/approve"), []int{http.StatusForbidden, deny, http.StatusConflict, deny, deny, deny}},
 		{"POST", path(leics, "/assessment/publish"), []int{http.StatusForbidden, deny, http.StatusConflict, deny, deny, deny}},
+		{"POST", "/assessments/approve", []int{http.StatusForbidden, deny, 422, deny, deny, deny}},
 		{"POST", path(leics, "/letter"), []int{http.StatusForbidden, deny, deny, http.StatusConflict, deny, deny}},
 		{"POST", tpl, []int{http.StatusForbidden, deny, 422, 422, deny, deny}},
 		{"POST", ov + "/publish", []int{http.StatusForbidden, deny, http.StatusSeeOther, deny, deny, deny}},

@@ -126,6 +126,8 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/settings/calendar", auth.UseCalendar, s.settingsCalendarPost)
 		s.route(r, http.MethodPost, "/settings/calendar/revoke", auth.UseCalendar, s.settingsCalendarRevoke)
 		s.route(r, http.MethodGet, "/assessments", auth.ViewAssessments, s.assessmentsList)
+		s.route(r, http.MethodGet, "/assessments/approve", auth.ApproveAssess, s.approvalsBulk)
+		s.route(r, http.MethodPost, "/assessments/approve", auth.ApproveAssess, s.approvalsBulkPost)
 		s.route(r, http.MethodGet, "/cases/{id}/assessment", auth.ViewAssessments, s.assessmentsShow)
 		s.route(r, http.MethodGet, "/cases/{id}/assessment/edit", auth.Assess, s.assessmentsEdit)
 		s.route(r, http.MethodPost, "/cases/{id}/assessment", auth.Assess, s.assessmentsSave)

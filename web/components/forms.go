@@ -5,6 +5,7 @@ package components
 type FieldError struct {
 	Field   string // the id of the input it is about (the summary links to #Field)
 	Message string
+	Href    string // where the fact is set, when not on this page ("" links to #Field)
 }
 
 // Errors are the problems with a submitted form, in the order of the form.
@@ -21,7 +22,17 @@ func (e Errors) For(field string) string {
 }
 
 // Add appends a problem with field.
-func (e *Errors) Add(field, message string) { *e = append(*e, FieldError{field, message}) }
+func (e *Errors) Add(field, message string) {
+	*e = append(*e, FieldError{Field: field, Message: message})
+}
+
+// Link is the target of the summary's link to e: its Href, or #Field.
+func (e FieldError) Link() string {
+	if e.Href != "" {
+		return e.Href
+	}
+	return "#" + e.Field
+}
 
 // Any reports whether there are problems.
 func (e Errors) Any() bool { return len(e) > 0 }
