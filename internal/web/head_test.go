@@ -2,11 +2,15 @@ package web
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
 )
+
+// routeParam matches a route pattern's parameters, such as {id}.
+var routeParam = regexp.MustCompile(`\{[^}]+\}`)
 
 // head sends a HEAD request.
 func (c *client) head(path string) response {
