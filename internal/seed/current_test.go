@@ -17,7 +17,7 @@ func TestDemoDataNeverSaysSentWithoutAPlan(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.Pool(t)
-	st := store.New(pool)
+	st := store.New(pool, store.WithAuditKeys(testdb.AuditKeys()))
 	if _, err := seed.Demo(ctx, st, "pw for the test", cheap); err != nil {
 		t.Fatal(err)
 	}

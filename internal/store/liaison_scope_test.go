@@ -19,7 +19,7 @@ import (
 func newDemo(t *testing.T, now time.Time) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	st := store.New(testdb.Pool(t))
+	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
 	if _, err := seed.Demo(ctx, st, "correct horse battery staple", auth.Params{MemoryKiB: 1024, Time: 1, Threads: 1}); err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 func TestDeleteExpiredDeletesOnlyExpiredSessions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := store.New(testdb.Pool(t))
+	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
 	ss := st.Sessions()
 	data, err := store.SessionCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{"flash": "hello"})
 	if err != nil {

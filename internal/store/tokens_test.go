@@ -28,7 +28,7 @@ func TestSessionTokensAreKeptOnlyAsHashes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.Pool(t)
-	ss := store.New(pool).Sessions()
+	ss := store.New(pool, store.WithAuditKeys(testdb.AuditKeys())).Sessions()
 	const token = "Zm9vYmFyLXNlc3Npb24tdG9rZW4tMDEyMzQ1Njc4OQ"
 	data, err := store.SessionCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{"flash": "hello"})
 	if err != nil {
