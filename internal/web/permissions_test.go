@@ -71,6 +71,9 @@ var permissionTable = []struct {
 	{"F H H H O", "POST", "/admin/users/{id}/enable"},
 	{"F H H H O", "POST", "/admin/users/{id}/force"},
 	{"F H H H O", "POST", "/admin/users/{id}/password"},
+	{"L H H H O", "GET", "/admin/users/import"},
+	{"F H H H O", "POST", "/admin/users/import"},
+	{"F H H H O", "POST", "/admin/users/import/confirm"},
 
 	{"L H H O O", "GET", "/audit"},
 
@@ -111,6 +114,8 @@ var permissionTable = []struct {
 	{"L O O O H", "GET", "/cases/{id}/submissions"},
 	{"L O H H H", "GET", "/cases/{id}/submissions/new"},
 	{"F O H H H", "POST", "/cases/{id}/submissions"},
+	{"L H O O H", "GET", "/cases/{id}/submissions/record"},
+	{"F H O O H", "POST", "/cases/{id}/submissions/record"},
 	{"L O H H H", "GET", "/cases/{id}/progress/new"},
 	{"F O H H H", "POST", "/cases/{id}/progress"},
 	{"L O O O H", "GET", "/submissions/{id}"},
@@ -139,6 +144,8 @@ var permissionTable = []struct {
 	{"F O O O H", "POST", "/settings/calendar"},
 	{"F O O O H", "POST", "/settings/calendar/revoke"},
 	{"L H O O H", "GET", "/assessments"},
+	{"L H H O H", "GET", "/assessments/approve"},
+	{"F H H O H", "POST", "/assessments/approve"},
 	{"L H O O H", "GET", "/cases/{id}/assessment"},
 	{"L H O H H", "GET", "/cases/{id}/assessment/edit"},
 	{"F H O H H", "POST", "/cases/{id}/assessment"},
