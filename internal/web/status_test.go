@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -356,5 +357,107 @@ func TestThe2017RoundShowsOnlyWhatHappened(t *testing.T) {
 	wantStatus(t, page, http.StatusOK)
 	if reason := page.doc(t).Find(`[data-testid="stage-reason"]`).Text(); !strings.Contains(reason, "met, waiting for a follow-up or closure") {
 		t.Errorf("Derbyshire as of 1 January 2018: %q, want it to say it waits for a follow-up or closure", reason)
+	}
+}
+
+// TestInspectorSaysWhatACategoryCountsAs: on the recommendation's page an
+// inspector changes what a category counts as, audited, and the dashboard
+// follows at once: all elements in place made partly met puts Derbyshire's
+// recommendation back to overdue.
+func TestInspectorSaysWhatACategoryCountsAs(t *testing.T) {
+	t.Parallel()
+	ts := newStoryServer(t)
+	ctx := context.Background()
+	rec := ts.storyRecommendation()
+	derbyshire, err := ts.store.CaseFor(ctx, store.Scope{}, rec.ID, "derbyshire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.enterPlanOnTime(derbyshire.ID, time.Date(2017, 5, 30, 11, 0, 0, 0, domain.London()))
+	ts.publishAssessment(derbyshire.ID, "all_in_place")
+	cats, err := ts.store.Categories(ctx, rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cat int64
+	for _, k := range cats {
+		if k.Key == "all_in_place" {
+			cat = k.ID
+		}
+	}
+	c := ts.as("inspector@demo.test")
+	overdue := func() string {
+		t.Helper()
+		res := c.get("/forces/derbyshire?asof=2018-01-01")
+		wantStatus(t, res, http.StatusOK)
+		return res.doc(t).Find(`[data-testid="count-recommendation_overdue"]`).Text()
+	}
+	if got := overdue(); got != "0" {
+		t.Fatalf("met: Derbyshire recommendation overdue %q, want 0", got)
+	}
+	page := c.get("/findings/" + itoa64(rec.ID))
+	wantStatus(t, page, http.StatusOK)
+	if got := page.doc(t).Find(`[data-testid="category-effect"]`).Last().Text(); got != "met" {
+		t.Errorf("all elements in place counts as %q, want met", got)
+	}
+
+	path := fmt.Sprintf("/findings/%d/categories/%d/effect", rec.ID, cat)
+	wantStatus(t, c.post(path, url.Values{"effect": {"nonsense"}}), http.StatusBadRequest)
+	audits := ts.count(`SELECT count(*) FROM audit_events WHERE action = 'category.effect'`)
+	wantStatus(t, c.post(path, url.Values{"effect": {"partly_met"}}), http.StatusSeeOther)
+	if n := ts.count(`SELECT count(*) FROM audit_events WHERE action = 'category.effect'`); n != audits+1 {
+		t.Errorf("%d category.effect audit events after the change, want %d", n, audits+1)
+	}
+	if got := overdue(); got != "1" {
+		t.Errorf("partly met: Derbyshire recommendation overdue %q, want 1", got)
+	}
+	wantStatus(t, ts.as("manager@demo.test").post(path, url.Values{"effect": {"met"}}), http.StatusSeeOther)
+	if got := overdue(); got != "0" {
+		t.Errorf("met again: Derbyshire recommendation overdue %q, want 0", got)
+	}
+}
+
+// TestAsOfDaySurvivesTheDrillDown: the dashboard as of a day, asked either
+// way (?asof=2018-01-01 or the form's three boxes), is the same page; its
+// force links carry the day, the force's page counts that day and links
+// its cases on that day.
+func TestAsOfDaySurvivesTheDrillDown(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.as("manager@demo.test")
+	iso := c.get("/dashboard?asof=2018-01-01")
+	wantStatus(t, iso, http.StatusOK)
+	boxes := c.get("/dashboard?asof-day=1&asof-month=1&asof-year=2018")
+	wantStatus(t, boxes, http.StatusOK)
+	table := func(r response) string {
+		h, _ := r.doc(t).Find(`[data-testid="forces"]`).Html()
+		return h
+	}
+	if table(iso) == "" || table(iso) != table(boxes) {
+		t.Errorf("?asof=2018-01-01 and the boxes give different dashboards")
+	}
+	href, ok := iso.doc(t).Find(`[data-testid="force-row"] a[data-testid="force"]`).First().Attr("href")
+	if !ok || !strings.HasSuffix(href, "?asof=2018-01-01") {
+		t.Fatalf("the dashboard links a force as %q, want the day carried", href)
+	}
+	force := c.get(href)
+	wantStatus(t, force, http.StatusOK)
+	doc := force.doc(t)
+	if !strings.Contains(doc.Text(), "Overdue and due soon on 1 January 2018") {
+		t.Errorf("the force's page does not count as of 1 January 2018")
+	}
+	caseHref, ok := doc.Find(`[data-testid="case-row"] a`).First().Attr("href")
+	if !ok || !strings.HasSuffix(caseHref, "?asof=2018-01-01") {
+		t.Fatalf("the force's page links a case as %q, want the day carried", caseHref)
+	}
+	cs := c.get(caseHref)
+	wantStatus(t, cs, http.StatusOK)
+	if got := cs.doc(t).Find(`[data-testid="asof-date"], [data-testid="asof"]`).Text(); !strings.Contains(cs.Body, "1 January 2018") {
+		t.Errorf("the case page is not shown as of 1 January 2018 (%q)", got)
+	}
+	list := c.get("/forces?asof-day=1&asof-month=1&asof-year=2018")
+	wantStatus(t, list, http.StatusOK)
+	if got := list.doc(t).Find(`[data-testid="asof"]`).Text(); !strings.Contains(got, "1 January 2018") {
+		t.Errorf("/forces from the boxes counts %q, want as of 1 January 2018", got)
 	}
 }
