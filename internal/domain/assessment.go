@@ -51,21 +51,63 @@ func (c CriterionFinding) Tag() string {
 }
 
 // Category is an overall outcome category of an assessment. Key is stable
-// (stored, used in URLs); Label is what users read.
+// (stored, used in URLs); Label is what users read; Effect is what the
+// category means for the recommendation's deadline.
 type Category struct {
-	Key   string
-	Label string
+	Key    string
+	Label  string
+	Effect Effect
 }
+
+// Effect is what an outcome category means: whether the force has done
+// what the recommendation asked. Only a published assessment whose
+// category is met stops the recommendation-overdue clock (see
+// RecommendationOverdue); the others keep it running.
+type Effect string
+
+// The effects of a category, as stored in categories.effect.
+const (
+	EffectMet           Effect = "met"
+	EffectPartlyMet     Effect = "partly_met"
+	EffectNotMet        Effect = "not_met"
+	EffectNotAssessable Effect = "not_assessable"
+)
+
+// Effects returns every effect, from met to not assessable.
+func Effects() []Effect {
+	return []Effect{EffectMet, EffectPartlyMet, EffectNotMet, EffectNotAssessable}
+}
+
+var effectLabels = map[Effect]string{
+	EffectMet:           "Met",
+	EffectPartlyMet:     "Partly met",
+	EffectNotMet:        "Not met",
+	EffectNotAssessable: "Not assessable (insufficient information)",
+}
+
+// Valid reports whether e is one of the effects.
+func (e Effect) Valid() bool { _, ok := effectLabels[e]; return ok }
+
+// Label returns the effect as users read it, e.g. "Partly met".
+func (e Effect) Label() string { return labelOr(effectLabels, e) }
+
+// StopsRecommendationClock reports whether a published assessment with
+// this effect means the recommendation is no longer overdue.
+func (e Effect) StopsRecommendationClock() bool { return e == EffectMet }
 
 // DefaultCategories returns the four outcome categories of the 2017 review of
 // plans on abuse of position for a sexual purpose, in order from least to
-// most advanced. Each call returns a new slice the caller may change.
+// most advanced, with the effects they have for a recommendation that asks
+// for a thing done: only all elements in place is met. (A recommendation
+// that asks forces to have started, as the 2017 one did, makes "plan in
+// place, implementation started" met too: its inspector, or the seed, says
+// so.) Each call returns a new slice the caller may change.
 func DefaultCategories() []Category {
 	return []Category{
-		{Key: "insufficient_information", Label: "Insufficient information"},
-		{Key: "plan_not_started", Label: "Plan in place, implementation not started"},
-		{Key: "plan_started", Label: "Plan in place, implementation started"},
-		{Key: "all_in_place", Label: "All elements in place"},
+		{Key: "insufficient_information", Label: "Insufficient information", Effect: EffectNotAssessable},
+		{Key: "plan_not_started", Label: "Plan in place, implementation not started", Effect: EffectNotMet},
+		{Key: "plan_started", Label: "Plan in place, implementation started", Effect: EffectPartlyMet},
+		{Key: "all_in_place", Label: "All elements in place", Effect: EffectMet},
 	}
 }
 

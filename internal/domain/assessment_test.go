@@ -130,10 +130,10 @@ func TestActions(t *testing.T) {
 
 func TestDefaultCategories(t *testing.T) {
 	want := []domain.Category{
-		{Key: "insufficient_information", Label: "Insufficient information"},
-		{Key: "plan_not_started", Label: "Plan in place, implementation not started"},
-		{Key: "plan_started", Label: "Plan in place, implementation started"},
-		{Key: "all_in_place", Label: "All elements in place"},
+		{Key: "insufficient_information", Label: "Insufficient information", Effect: domain.EffectNotAssessable},
+		{Key: "plan_not_started", Label: "Plan in place, implementation not started", Effect: domain.EffectNotMet},
+		{Key: "plan_started", Label: "Plan in place, implementation started", Effect: domain.EffectPartlyMet},
+		{Key: "all_in_place", Label: "All elements in place", Effect: domain.EffectMet},
 	}
 	got := domain.DefaultCategories()
 	if !reflect.DeepEqual(got, want) {

@@ -102,6 +102,14 @@ type CaseFacts struct {
 	FollowUpDoneOn        *time.Time   // date that follow-up was done (nil: still open)
 	ClosedOn              *time.Time   // date the case was closed
 	ClosedReason          ClosedReason // why it was closed; empty while open
+
+	// FirstPlanDueOn is the due date in force when the first plan was sent,
+	// recorded with it: a plan's lateness is measured against it, never
+	// against a due date changed afterwards (nil: none was set).
+	FirstPlanDueOn *time.Time
+	// OutcomeEffect is the effect of the published assessment's category
+	// (empty while none is published); it counts from AssessmentPublishedOn.
+	OutcomeEffect Effect
 }
 
 // seen is the state of a case's facts as of one calendar day: what had
@@ -122,6 +130,7 @@ type seen struct {
 
 	published   bool
 	publishedOn time.Time
+	effect      Effect // of the published outcome; empty until published
 
 	followUpPlanned *time.Time // nil when there is none or it is done
 	followUpDone    bool
@@ -153,6 +162,9 @@ func (f CaseFacts) asOf(asOf time.Time) seen {
 	}
 	s.startedOn, s.started = happened(f.AssessmentStartedOn)
 	s.publishedOn, s.published = happened(f.AssessmentPublishedOn)
+	if s.published {
+		s.effect = f.OutcomeEffect
+	}
 	s.followUpDoneOn, s.followUpDone = happened(f.FollowUpDoneOn)
 	if f.FollowUpPlannedOn != nil && !s.followUpDone {
 		planned := dateOf(*f.FollowUpPlannedOn)
@@ -227,15 +239,22 @@ func Explain(f CaseFacts, asOf time.Time) (Stage, string) {
 		if s.followUpDone {
 			return stage, "Follow-up done " + FormatLong(s.followUpDoneOn) + ", case not closed"
 		}
-		return stage, "Assessment published " + FormatLong(s.publishedOn)
+		text := "Assessment published " + FormatLong(s.publishedOn)
+		switch {
+		case s.effect.StopsRecommendationClock():
+			text += ": " + strings.ToLower(s.effect.Label()) + ", waiting for a follow-up or closure"
+		case s.effect.Valid():
+			text += ": " + strings.ToLower(s.effect.Label())
+		}
+		return stage, text
 	case StageAssessing:
 		return stage, "Assessment started " + FormatLong(s.startedOn)
 	case StagePlanReceived:
+		// Late against the due date in force when it was sent, as the
+		// plan's page says, not against one changed since.
 		text := "Plan received " + FormatLong(s.submittedOn)
-		if s.planDue != nil {
-			if late := DaysBetween(*s.planDue, s.submittedOn); late > 0 {
-				text += ", " + days(late) + " late"
-			}
+		if late := LateDays(f.FirstPlanDueOn, *f.FirstSubmittedAt); late > 0 {
+			text += ", " + days(late) + " late"
 		}
 		return stage, text
 	default: // awaiting or overdue

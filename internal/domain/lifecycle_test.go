@@ -47,7 +47,9 @@ func TestDeriveStageAndExplain(t *testing.T) {
 		{"1 June, plan sent 30 May", storyPlan, d(2017, 6, 1), domain.StagePlanReceived, "Plan received 30 May 2017"},
 		{"on the day of submission", storyPlan, d(2017, 5, 30), domain.StagePlanReceived, "Plan received 30 May 2017"},
 		{"late plan, counted on its London date",
-			with(storyRequest, func(f *domain.CaseFacts) { f.FirstSubmittedAt = at(2017, 5, 31, 23, 30) }),
+			with(storyRequest, func(f *domain.CaseFacts) {
+				f.FirstSubmittedAt, f.FirstPlanDueOn = at(2017, 5, 31, 23, 30), p(2017, 5, 31)
+			}),
 			d(2017, 6, 1), domain.StagePlanReceived, "Plan received 1 June 2017, 1 day late"},
 		{"late plan not yet sent as of its due date",
 			with(storyRequest, func(f *domain.CaseFacts) { f.FirstSubmittedAt = at(2017, 5, 31, 23, 30) }),
@@ -63,6 +65,22 @@ func TestDeriveStageAndExplain(t *testing.T) {
 			d(2017, 6, 10), domain.StageAssessing, "Assessment started 5 June 2017"},
 		{"day before the letter", storyLetter, d(2017, 10, 1), domain.StageAssessing, "Assessment started 5 June 2017"},
 		{"letter published", storyLetter, d(2017, 10, 2), domain.StageAssessed, "Assessment published 2 October 2017"},
+		{"published as met waits for follow-up or closure", met(storyLetter, domain.EffectMet), d(2017, 10, 2), domain.StageAssessed,
+			"Assessment published 2 October 2017: met, waiting for a follow-up or closure"},
+		{"published as not met", met(storyLetter, domain.EffectNotMet), d(2017, 10, 2), domain.StageAssessed,
+			"Assessment published 2 October 2017: not met"},
+		{"late against the due date recorded with the plan, not today's",
+			with(storyRequest, func(f *domain.CaseFacts) {
+				f.FirstSubmittedAt, f.FirstPlanDueOn = at(2017, 6, 3, 9, 0), p(2017, 5, 31)
+				f.PlanDueOn = p(2017, 6, 30) // moved after the plan came
+			}),
+			d(2017, 6, 10), domain.StagePlanReceived, "Plan received 3 June 2017, 3 days late"},
+		{"on time against the due date in force when sent",
+			with(storyRequest, func(f *domain.CaseFacts) {
+				f.FirstSubmittedAt, f.FirstPlanDueOn = at(2017, 6, 3, 9, 0), p(2017, 6, 5)
+				f.PlanDueOn = p(2017, 6, 1) // moved earlier after the plan came
+			}),
+			d(2017, 6, 10), domain.StagePlanReceived, "Plan received 3 June 2017"},
 		{"follow-up scheduled", storyFollow, d(2017, 10, 2), domain.StageFollowUpScheduled, "Follow-up planned for 12 March 2018, 161 days left"},
 		{"follow-up due today", storyFollow, d(2018, 3, 12), domain.StageFollowUpScheduled, "Follow-up planned for today, 12 March 2018"},
 		{"follow-up overdue", storyFollow, d(2018, 3, 13), domain.StageFollowUpOverdue, "Follow-up planned for 12 March 2018, 1 day overdue"},

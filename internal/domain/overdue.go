@@ -102,10 +102,13 @@ func AssessmentOverdue(f CaseFacts, asOf time.Time, assessDays int) (Item, bool)
 }
 
 // RecommendationOverdue reports the recommendation overdue on asOf: its
-// deadline (nil: none) has passed and the case was not closed by asOf.
+// deadline (nil: none) has passed, the case was not closed by asOf, and no
+// assessment published by asOf found it met (an outcome whose effect
+// StopsRecommendationClock; partly met, not met and not assessable keep the
+// clock running).
 func RecommendationOverdue(f CaseFacts, deadline *time.Time, asOf time.Time) (Item, bool) {
 	s := f.asOf(asOf)
-	if s.closed || deadline == nil {
+	if s.closed || deadline == nil || s.effect.StopsRecommendationClock() {
 		return Item{}, false
 	}
 	return overdue(KindRecommendationOverdue, SubjectRecommendation, dateOf(*deadline), s.asOf)

@@ -79,6 +79,17 @@ func TestItems(t *testing.T) {
 		{"recommendation overdue until closed", storyVisited, deadline, d(2018, 4, 30), 0,
 			[]item{{recOverdue, rec, d(2017, 6, 13), 321}}},
 		{"closed: nothing", storyClosed, deadline, d(2018, 5, 1), 0, nil},
+		{"published as met stops the recommendation clock", met(storyLetter, domain.EffectMet), deadline, d(2017, 10, 2), 0, nil},
+		{"met, seen before it was published", met(storyLetter, domain.EffectMet), deadline, d(2017, 10, 1), 0,
+			[]item{{assessLate, assessment, d(2017, 6, 29), 94}, {recOverdue, rec, d(2017, 6, 13), 110}}},
+		{"partly met keeps it running", met(storyLetter, domain.EffectPartlyMet), deadline, d(2017, 10, 2), 0,
+			[]item{{recOverdue, rec, d(2017, 6, 13), 111}}},
+		{"not met keeps it running", met(storyLetter, domain.EffectNotMet), deadline, d(2017, 10, 2), 0,
+			[]item{{recOverdue, rec, d(2017, 6, 13), 111}}},
+		{"not assessable keeps it running", met(storyLetter, domain.EffectNotAssessable), deadline, d(2017, 10, 2), 0,
+			[]item{{recOverdue, rec, d(2017, 6, 13), 111}}},
+		{"met, follow-up still overdue", met(storyFollow, domain.EffectMet), deadline, d(2018, 3, 13), 0,
+			[]item{{followLate, followUp, d(2018, 3, 12), 1}}},
 		{"closed with everything else overdue",
 			with(storyRequest, func(f *domain.CaseFacts) {
 				f.FollowUpPlannedOn = p(2017, 7, 1)
@@ -163,6 +174,9 @@ func TestItemsProperties(t *testing.T) {
 		if f.ClosedOn != nil {
 			f.ClosedReason = domain.ClosedImplemented
 		}
+		if f.AssessmentPublishedOn != nil {
+			f.OutcomeEffect = domain.Effects()[rng.IntN(len(domain.Effects()))]
+		}
 		deadline := day()
 		asOf := domain.AddDays(start, rng.IntN(100))
 		assessDays := rng.IntN(40)
@@ -205,6 +219,13 @@ func TestItemsProperties(t *testing.T) {
 			}
 		}
 
+		// A published met outcome stops the recommendation clock; nothing
+		// else but closing does.
+		if f.OutcomeEffect == domain.EffectMet && f.AssessmentPublishedOn != nil && !f.AssessmentPublishedOn.After(asOf) &&
+			has[domain.KindRecommendationOverdue] {
+			t.Fatalf("published met on %v, as of %v, still recommendation overdue", f.AssessmentPublishedOn, asOf)
+		}
+
 		// The stage and the items tell the same story.
 		if stage == domain.StagePlanOverdue && !has[domain.KindPlanOverdue] {
 			t.Fatalf("stage plan overdue without the item: %+v", items)
@@ -229,6 +250,12 @@ func TestItemsProperties(t *testing.T) {
 			t.Errorf("only %d random cases were %q", seenStages[s], s)
 		}
 	}
+}
+
+// met returns the facts with the published assessment's category effect.
+func met(f domain.CaseFacts, e domain.Effect) domain.CaseFacts {
+	f.OutcomeEffect = e
+	return f
 }
 
 // pastOnly returns the facts with every event after asOf removed, worked out

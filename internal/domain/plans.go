@@ -35,7 +35,7 @@ func PlanStatuses() []PlanStatus {
 }
 
 var planStatusLabels = map[PlanStatus]string{
-	PlanMissing:      "Overdue",
+	PlanMissing:      "Plan overdue", // the dashboard's word: KindPlanOverdue
 	PlanAwaited:      "Awaited",
 	PlanNotRequested: "Not requested",
 	PlanSentLate:     "Sent late",

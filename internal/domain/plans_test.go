@@ -68,3 +68,11 @@ func TestPlanStatusOf(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanOverdueSaysTheSameWordsEverywhere: a plan missing past its due
+// date is called what the dashboard calls it.
+func TestPlanOverdueSaysTheSameWordsEverywhere(t *testing.T) {
+	if got, want := domain.PlanMissing.Label(), domain.KindPlanOverdue.Label(); got != want {
+		t.Errorf("PlanMissing.Label() = %q, want the dashboard's %q", got, want)
+	}
+}

@@ -88,6 +88,9 @@ func Story(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return err
 	}
+	if err := storyCategoryEffects(ctx, st, system, rec); err != nil {
+		return err
+	}
 	if _, err := st.ApplyFinding(ctx, system, rec); err != nil {
 		return fmt.Errorf("seed: story cases: %w", err)
 	}
@@ -107,6 +110,42 @@ func Story(ctx context.Context, st *store.Store) error {
 		d.LiaisonContacts = force.LiaisonContacts
 		if err := st.UpdateForceDetails(ctx, system, storyForce.code, d); err != nil {
 			return fmt.Errorf("seed: story force: %w", err)
+		}
+	}
+	return nil
+}
+
+// StoryCategoryEffects are what the 2017 categories count as. The
+// recommendation asked forces to have started implementing their plans, so
+// "plan in place, implementation started" is met, as is "all elements in
+// place"; a plan not started is not met, and insufficient information is
+// not assessable.
+var StoryCategoryEffects = map[string]domain.Effect{
+	"insufficient_information": domain.EffectNotAssessable,
+	"plan_not_started":         domain.EffectNotMet,
+	"plan_started":             domain.EffectMet,
+	"all_in_place":             domain.EffectMet,
+}
+
+// storyCategoryEffects gives the story's categories their effects where
+// they still have the default one (domain.DefaultCategories), so running it
+// again, or after an inspector's change, changes nothing.
+func storyCategoryEffects(ctx context.Context, st *store.Store, system store.Actor, rec int64) error {
+	cats, err := st.Categories(ctx, rec)
+	if err != nil {
+		return fmt.Errorf("seed: story categories: %w", err)
+	}
+	defaults := map[string]domain.Effect{}
+	for _, c := range domain.DefaultCategories() {
+		defaults[c.Key] = c.Effect
+	}
+	for _, c := range cats {
+		want, ok := StoryCategoryEffects[c.Key]
+		if !ok || c.Effect == want || c.Effect != defaults[c.Key] {
+			continue
+		}
+		if err := st.SetCategoryEffect(ctx, system, rec, c.ID, want); err != nil {
+			return fmt.Errorf("seed: story category %q: %w", c.Key, err)
 		}
 	}
 	return nil

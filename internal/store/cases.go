@@ -46,6 +46,13 @@ type Case struct {
 	ClosedReason          domain.ClosedReason
 	ClosedNote            string
 	CreatedAt             time.Time
+
+	// FirstPlanDueOn is the due date recorded with the first plan version
+	// (nil: none sent, or none was set): the plan's lateness counts from it.
+	FirstPlanDueOn *time.Time
+	// OutcomeEffect is the effect of the published assessment's category
+	// ("" while none is published).
+	OutcomeEffect domain.Effect
 }
 
 // Facts are the case's dates as the domain rules read them: stage,
@@ -61,6 +68,8 @@ func (c Case) Facts() domain.CaseFacts {
 		FollowUpDoneOn:        c.FollowUpDoneOn,
 		ClosedOn:              c.ClosedOn,
 		ClosedReason:          c.ClosedReason,
+		FirstPlanDueOn:        c.FirstPlanDueOn,
+		OutcomeEffect:         c.OutcomeEffect,
 	}
 }
 
@@ -72,7 +81,10 @@ const caseColumns = `c.id, c.finding_id, c.force_id, f.code, f.name, f.region,
 	fi.kind, fi.reference, fi.body, fi.terminology_note, fi.deadline_text, fi.deadline_on,
 	c.request_sent_on, c.plan_due_on, c.first_submitted_at, c.last_submitted_at,
 	c.assessment_started_on, c.assessment_published_on, c.follow_up_planned_on, c.follow_up_done_on,
-	c.closed_on, COALESCE(c.closed_reason, ''), c.closed_note, c.created_at`
+	c.closed_on, COALESCE(c.closed_reason, ''), c.closed_note, c.created_at,
+	(SELECT s.due_on FROM submissions s WHERE s.case_id = c.id AND s.kind = 'plan' AND s.version = 1),
+	COALESCE((SELECT k.effect FROM assessments a JOIN categories k ON k.id = a.category_id
+		WHERE a.case_id = c.id AND a.state = 'published'), '')`
 
 const caseFrom = ` FROM cases c
 	JOIN forces f ON f.id = c.force_id
@@ -85,7 +97,7 @@ func caseDest(c *Case) []any {
 		&c.FindingKind, &c.Reference, &c.FindingBody, &c.TerminologyNote, &c.DeadlineText, &c.DeadlineOn,
 		&c.RequestSentOn, &c.PlanDueOn, &c.FirstSubmittedAt, &c.LastSubmittedAt,
 		&c.AssessmentStartedOn, &c.AssessmentPublishedOn, &c.FollowUpPlannedOn, &c.FollowUpDoneOn,
-		&c.ClosedOn, &c.ClosedReason, &c.ClosedNote, &c.CreatedAt}
+		&c.ClosedOn, &c.ClosedReason, &c.ClosedNote, &c.CreatedAt, &c.FirstPlanDueOn, &c.OutcomeEffect}
 }
 
 // querier is what both the pool and a transaction offer, so one lookup
@@ -160,17 +172,6 @@ func stageKeys() []string {
 	var keys []string
 	for _, st := range domain.Stages() {
 		keys = append(keys, string(st))
-	}
-	return keys
-}
-
-// overdueStageKeys lists the stages that count as overdue.
-func overdueStageKeys() []string {
-	var keys []string
-	for _, st := range domain.Stages() {
-		if st.IsOverdue() {
-			keys = append(keys, string(st))
-		}
 	}
 	return keys
 }

@@ -25,6 +25,10 @@ type world struct {
 	findings []int64
 	reportOf map[int64]int64
 	cases    []int64
+	// categories are each finding's outcome categories, one per effect in
+	// domain.Effects() order; author writes the assessments.
+	categories map[int64][]int64
+	author     int64
 }
 
 const propRegions = 3
@@ -32,7 +36,10 @@ const propRegions = 3
 func newWorld(t *testing.T, nForces, nReports, nFindings int) *world {
 	t.Helper()
 	pool := testdb.Pool(t)
-	w := &world{pool: pool, st: store.New(pool, store.WithAuditKeys(testdb.AuditKeys())), regions: map[int64]string{}, reportOf: map[int64]int64{}}
+	w := &world{pool: pool, st: store.New(pool, store.WithAuditKeys(testdb.AuditKeys())), regions: map[int64]string{}, reportOf: map[int64]int64{},
+		categories: map[int64][]int64{}}
+	w.author = testdb.Exec(t, pool, `INSERT INTO users (email, name, role, password_hash)
+		VALUES ('author@test.test', 'Author', 'inspector', 'x') RETURNING id`)
 	for i := range nForces {
 		region := fmt.Sprintf("Region %c", 'A'+i%propRegions)
 		id := testdb.Exec(t, pool, `INSERT INTO forces (code, name, region, chief_officer_title, oversight_body)
@@ -52,6 +59,10 @@ func newWorld(t *testing.T, nForces, nReports, nFindings int) *world {
 			report, fmt.Sprintf("R%d", i))
 		w.findings = append(w.findings, id)
 		w.reportOf[id] = report
+		for j, e := range domain.Effects() {
+			w.categories[id] = append(w.categories[id], testdb.Exec(t, pool, `INSERT INTO categories (finding_id, position, key, label, effect)
+				VALUES ($1, $2, $3, $3, $3) RETURNING id`, id, j+1, string(e)))
+		}
 	}
 	for _, f := range w.findings {
 		for _, fo := range w.forces {
@@ -97,6 +108,49 @@ func (w *world) randomise(t *testing.T, rng *rand.Rand, caseID int64) {
 		follow_up_planned_on = $7, follow_up_done_on = $8, closed_on = $9, closed_reason = $10
 		WHERE id = $1`, caseID, randomDay(rng, 4), randomDay(rng, 4), sub, randomDay(rng, 2), randomDay(rng, 2),
 		randomDay(rng, 2), randomDay(rng, 2), closed, reason)
+	w.randomAssessment(t, rng, caseID)
+}
+
+// randomAssessment gives a case an assessment, or changes it: in any state,
+// with a category of any effect, published or not; or leaves it alone. The
+// dashboard must follow its publication and category whichever is written
+// last, the case's date or the assessment.
+func (w *world) randomAssessment(t *testing.T, rng *rand.Rand, caseID int64) {
+	t.Helper()
+	if rng.IntN(3) == 0 {
+		return
+	}
+	state := "published"
+	if rng.IntN(3) == 0 {
+		state = "draft"
+	}
+	testdb.Exec(t, w.pool, `INSERT INTO assessments (case_id, period, reviewed_up_to, category_id, state,
+			created_by, updated_by, published_at)
+		SELECT c.id, '2018', '2018-01-01', (($2::bigint[])[$3]), $4, $5, $5,
+			CASE WHEN $4 = 'published' THEN now() END
+		FROM cases c WHERE c.id = $1
+		ON CONFLICT (case_id) DO UPDATE SET category_id = EXCLUDED.category_id, state = EXCLUDED.state,
+			published_at = EXCLUDED.published_at`,
+		caseID, w.categories[w.findingOf(t, caseID)], 1+rng.IntN(len(domain.Effects())), state, w.author)
+}
+
+// findingOf is the recommendation of a case.
+func (w *world) findingOf(t *testing.T, caseID int64) int64 {
+	t.Helper()
+	var f int64
+	if err := w.pool.QueryRow(context.Background(), `SELECT finding_id FROM cases WHERE id = $1`, caseID).Scan(&f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// setEffect changes what one of a finding's categories means.
+func (w *world) setEffect(t *testing.T, rng *rand.Rand) {
+	t.Helper()
+	f := w.findings[rng.IntN(len(w.findings))]
+	cat := w.categories[f][rng.IntN(len(domain.Effects()))]
+	testdb.Exec(t, w.pool, `UPDATE categories SET effect = $2 WHERE id = $1`, cat,
+		string(domain.Effects()[rng.IntN(len(domain.Effects()))]))
 }
 
 func (w *world) setDeadline(t *testing.T, finding int64, d *time.Time) {
@@ -122,8 +176,11 @@ func (w *world) brute(t *testing.T, f store.DashboardFilter, assessDays int) map
 	rows, err := w.pool.Query(context.Background(), `
 		SELECT c.force_id, c.finding_id, fi.report_id, fi.deadline_on, c.request_sent_on, c.plan_due_on,
 			c.first_submitted_at, c.assessment_started_on, c.assessment_published_on,
-			c.follow_up_planned_on, c.follow_up_done_on, c.closed_on, COALESCE(c.closed_reason, '')
-		FROM cases c JOIN findings fi ON fi.id = c.finding_id`)
+			c.follow_up_planned_on, c.follow_up_done_on, c.closed_on, COALESCE(c.closed_reason, ''),
+			COALESCE(k.effect, '')
+		FROM cases c JOIN findings fi ON fi.id = c.finding_id
+		LEFT JOIN assessments a ON a.case_id = c.id AND a.state = 'published'
+		LEFT JOIN categories k ON k.id = a.category_id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +192,7 @@ func (w *world) brute(t *testing.T, f store.DashboardFilter, assessDays int) map
 		var c domain.CaseFacts
 		if err := rows.Scan(&force, &finding, &report, &deadline, &c.RequestSentOn, &c.PlanDueOn, &c.FirstSubmittedAt,
 			&c.AssessmentStartedOn, &c.AssessmentPublishedOn, &c.FollowUpPlannedOn, &c.FollowUpDoneOn,
-			&c.ClosedOn, &c.ClosedReason); err != nil {
+			&c.ClosedOn, &c.ClosedReason, &c.OutcomeEffect); err != nil {
 			t.Fatal(err)
 		}
 		if (f.ReportID != 0 && report != f.ReportID) || (f.FindingID != 0 && finding != f.FindingID) ||
@@ -305,6 +362,12 @@ func TestDashboardEqualsBruteForce(t *testing.T) {
 		}
 		if rng.IntN(4) == 0 {
 			w.setDeadline(t, w.findings[rng.IntN(len(w.findings))], randomDay(rng, 3))
+		}
+		for range rng.IntN(3) {
+			w.randomAssessment(t, rng, w.cases[rng.IntN(len(w.cases))])
+		}
+		if rng.IntN(4) == 0 {
+			w.setEffect(t, rng)
 		}
 		if rng.IntN(8) == 0 {
 			assess = 1 + rng.IntN(40)

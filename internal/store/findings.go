@@ -72,6 +72,7 @@ type Category struct {
 	Position int
 	Key      string
 	Label    string
+	Effect   domain.Effect // what it means for the recommendation's deadline
 }
 
 const findingColumns = `fi.id, fi.report_id, r.title, r.kind, r.published_on, fi.kind, COALESCE(fi.parent_id, 0),
@@ -163,14 +164,40 @@ func (s *Store) Criteria(ctx context.Context, findingID int64) ([]Criterion, err
 
 // Categories returns a recommendation's outcome categories in order.
 func (s *Store) Categories(ctx context.Context, findingID int64) ([]Category, error) {
-	const q = `SELECT id, position, key, label FROM categories WHERE finding_id = $1 ORDER BY position`
+	const q = `SELECT id, position, key, label, effect FROM categories WHERE finding_id = $1 ORDER BY position`
 	rows, err := s.db().Query(ctx, q, findingID)
 	if err != nil {
 		return nil, fmt.Errorf("store: categories of finding %d: %w", findingID, err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Category, error) {
 		var c Category
-		return c, r.Scan(&c.ID, &c.Position, &c.Key, &c.Label)
+		return c, r.Scan(&c.ID, &c.Position, &c.Key, &c.Label, &c.Effect)
+	})
+}
+
+// ErrBadEffect is returned for an effect that is not one of domain.Effects.
+var ErrBadEffect = errors.New("store: not an effect of a category")
+
+// SetCategoryEffect says what a recommendation's outcome category means,
+// and audits it. Unlike the list itself it may change once cases exist: a
+// published assessment in that category then starts or stops its case's
+// recommendation-overdue clock (the dashboard's items follow in the same
+// transaction, by trigger).
+func (s *Store) SetCategoryEffect(ctx context.Context, a Actor, findingID, categoryID int64, e domain.Effect) error {
+	if !e.Valid() {
+		return ErrBadEffect
+	}
+	return s.Tx(ctx, func(tx pgx.Tx) error {
+		const q = `WITH old AS (SELECT id, label, effect FROM categories WHERE id = $1 AND finding_id = $2 FOR UPDATE)
+			UPDATE categories k SET effect = $3 FROM old WHERE k.id = old.id
+			RETURNING old.label, old.effect`
+		var label string
+		var before domain.Effect
+		if err := tx.QueryRow(ctx, q, categoryID, findingID, string(e)).Scan(&label, &before); err != nil {
+			return notFound(err, "store: category %d of finding %d", categoryID, findingID)
+		}
+		return Audit(ctx, tx, a.Event("category.effect", "finding", findingID, 0,
+			fmt.Sprintf("category %q: %s -> %s", label, before, e)))
 	})
 }
 
@@ -259,8 +286,12 @@ func CreateFindingTx(ctx context.Context, tx pgx.Tx, a Actor, reportID int64, in
 			cats = domain.DefaultCategories()
 		}
 		for i, cat := range cats {
-			const c = `INSERT INTO categories (finding_id, position, key, label) VALUES ($1, $2, $3, $4)`
-			if _, err := tx.Exec(ctx, c, id, i+1, cat.Key, cat.Label); err != nil {
+			effect := cat.Effect
+			if !effect.Valid() {
+				effect = domain.EffectNotMet // the column's default: only a met category stops a clock
+			}
+			const c = `INSERT INTO categories (finding_id, position, key, label, effect) VALUES ($1, $2, $3, $4, $5)`
+			if _, err := tx.Exec(ctx, c, id, i+1, cat.Key, cat.Label, string(effect)); err != nil {
 				return 0, fmt.Errorf("store: finding %d category %q: %w", id, cat.Key, err)
 			}
 		}

@@ -114,17 +114,17 @@ func (s *Store) UpsertForces(ctx context.Context, a Actor, forces []ForceSeed) (
 	return added, changed, err
 }
 
-// ForceSummary is a force with its case counts as of a day.
+// ForceSummary is a force with its open cases as of a day. What is overdue
+// is counted by the dashboard's rules (Dashboard), as on every page.
 type ForceSummary struct {
 	Force
-	Open    int // cases not closed
-	Overdue int // cases at an overdue stage
+	Open int // cases not closed
 }
 
 // ListForceSummaries returns the forces in sc (in one region when region is
-// not ""), by name, each with its open and overdue cases as of asOf, the
-// stages reckoned by stageSQL. It reckons every case's stage, so what it
-// reads is kept for the data version (see readcache.go).
+// not ""), by name, each with its open cases as of asOf, the stages
+// reckoned by stageSQL. It reckons every case's stage, so what it reads is
+// kept for the data version (see readcache.go).
 func (s *Store) ListForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
 	type key struct {
 		sc     Scope
@@ -139,20 +139,19 @@ func (s *Store) ListForceSummaries(ctx context.Context, sc Scope, region string,
 
 func (s *Store) listForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
 	const q = `SELECT ` + forceColumnsF + `,
-			count(c.id) FILTER (WHERE ` + stageSQL + ` <> 'closed'),
-			count(c.id) FILTER (WHERE ` + stageSQL + ` = ANY(@overdue::text[]))
+			count(c.id) FILTER (WHERE ` + stageSQL + ` <> 'closed')
 		FROM forces f LEFT JOIN cases c ON c.force_id = f.id
 		WHERE (@force::bigint IS NULL OR f.id = @force) AND (@region::text = '' OR f.region = @region)
 		GROUP BY f.id
 		ORDER BY f.name`
 	rows, err := s.db().Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region,
-		"asof": asOf, "overdue": overdueStageKeys()})
+		"asof": asOf})
 	if err != nil {
 		return nil, fmt.Errorf("store: force summaries: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ForceSummary, error) {
 		var fs ForceSummary
-		err := r.Scan(append(forceDest(&fs.Force), &fs.Open, &fs.Overdue)...)
+		err := r.Scan(append(forceDest(&fs.Force), &fs.Open)...)
 		return fs, err
 	})
 	if err != nil {

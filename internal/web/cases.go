@@ -30,7 +30,9 @@ func caseStage(c store.Case, asOf time.Time) components.CaseStage {
 
 // asOfDate reads the day a page is shown as of: ?asof=2017-06-01, or the
 // three boxes asof-day, asof-month and asof-year of the page's form; today
-// when neither is given. A date that cannot be read gives today and the
+// when neither is given. It is the one reader of the day for every page and
+// export (dashboard and CSV, forces, a force, a case, the liaison home, the
+// plans), so both forms give the same page. A date that cannot be read gives today and the
 // message to show by the boxes.
 func (s *Server) asOfDate(r *http.Request) (asOf time.Time, field components.DateField, isToday bool, errMsg string) {
 	today := domain.Today(s.now())
@@ -40,7 +42,7 @@ func (s *Server) asOfDate(r *http.Request) (asOf time.Time, field components.Dat
 	case q.Get("asof") != "":
 		d, err := time.Parse("2006-01-02", q.Get("asof"))
 		if err != nil {
-			return today, field, true, "Enter the date as of which to show the case, like 1 6 2017"
+			return today, field, true, "Enter the date to show the page as of, like 1 6 2017"
 		}
 		asOf = domain.Date(d.Date())
 	case q.Get("asof-day")+q.Get("asof-month")+q.Get("asof-year") != "":

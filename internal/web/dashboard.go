@@ -17,7 +17,8 @@ import (
 // dashboardQuery is the dashboard's filter as read from the URL.
 type dashboardQuery struct {
 	filter              store.DashboardFilter
-	day, month, year    string // the "as of" boxes as typed
+	asOf                components.DateField // the "as of" boxes, as typed or as read from ?asof=
+	isToday             bool
 	report, rec, region string
 	kind, sort          string
 	errs                components.Errors
@@ -41,9 +42,15 @@ func (q dashboardQuery) values(change func(url.Values)) url.Values {
 	set("region", q.region)
 	set("kind", q.kind)
 	set("sort", q.sort)
-	set("asof-day", q.day)
-	set("asof-month", q.month)
-	set("asof-year", q.year)
+	switch {
+	case q.errs.For("asof-day") != "":
+		// Not a real date: the boxes as typed, to be shown again.
+		set("asof-day", q.asOf.Day)
+		set("asof-month", q.asOf.Month)
+		set("asof-year", q.asOf.Year)
+	case !q.isToday:
+		v.Set("asof", q.filter.AsOf.Format(time.DateOnly)) // the one URL form of the day
+	}
 	if change != nil {
 		change(v)
 	}
@@ -63,11 +70,13 @@ func withQuery(path string, v url.Values) string {
 func (s *Server) parseDashboardQuery(r *http.Request) dashboardQuery {
 	get := func(k string) string { return strings.TrimSpace(r.URL.Query().Get(k)) }
 	today := domain.Today(s.now())
-	q := dashboardQuery{
-		day: get("asof-day"), month: get("asof-month"), year: get("asof-year"),
-		region: get("region"), kind: get("kind"), sort: get("sort"),
+	q := dashboardQuery{region: get("region"), kind: get("kind"), sort: get("sort")}
+	asOf, field, isToday, asOfErr := s.asOfDate(r)
+	q.asOf, q.isToday = field, isToday
+	if asOfErr != "" {
+		q.errs.Add("asof-day", asOfErr)
 	}
-	q.filter = store.DashboardFilter{AsOf: today, Today: today, AssessDays: s.cfg.AssessDays, Region: q.region}
+	q.filter = store.DashboardFilter{AsOf: asOf, Today: today, AssessDays: s.cfg.AssessDays, Region: q.region}
 	if id, err := strconv.ParseInt(get("report"), 10, 64); err == nil && id > 0 {
 		q.filter.ReportID, q.report = id, strconv.FormatInt(id, 10)
 	}
@@ -85,18 +94,6 @@ func (s *Server) parseDashboardQuery(r *http.Request) dashboardQuery {
 		q.filter.SortOldest = true
 	} else {
 		q.sort = ""
-	}
-	if q.day != "" || q.month != "" || q.year != "" {
-		d, err := domain.ParseDate(q.day, q.month, q.year)
-		if err != nil {
-			msg := "Enter a real date"
-			if de, ok := err.(*domain.DateError); ok {
-				msg = de.Message("the date to show the dashboard as of")
-			}
-			q.errs.Add("asof-day", msg)
-		} else {
-			q.filter.AsOf = d
-		}
 	}
 	return q
 }
@@ -116,11 +113,11 @@ func dashboardTable(d store.Dashboard, kind domain.Kind, first int) components.D
 	var t components.DashboardTable
 	cols := dashboardColumns(kind)
 	for _, k := range cols {
-		t.Kinds = append(t.Kinds, components.DashboardKind{Label: k.Label(), DueSoon: k == domain.KindDueSoon})
+		t.Kinds = append(t.Kinds, components.DashboardKind{Key: string(k), Label: k.Label(), DueSoon: k == domain.KindDueSoon})
 	}
 	t.Rows = make([]components.DashboardRow, 0, len(d.Forces))
 	for i, f := range d.Forces {
-		row := components.DashboardRow{Rank: first + i + 1, Force: f.Name, ForceHref: "/forces/" + url.PathEscape(f.Code), Region: f.Region,
+		row := components.DashboardRow{Rank: first + i + 1, Code: f.Code, Force: f.Name, ForceHref: "/forces/" + url.PathEscape(f.Code), Region: f.Region,
 			Cells: make([]components.DashboardCell, 0, len(cols))}
 		for _, k := range cols {
 			kc := f.Count(k)
@@ -131,9 +128,13 @@ func dashboardTable(d store.Dashboard, kind domain.Kind, first int) components.D
 	return t
 }
 
-// dashboardPage is the table of the page of the ranking d holds.
-func dashboardPage(d store.Dashboard, kind domain.Kind, r *http.Request) components.DashboardTable {
-	t := dashboardTable(d, kind, d.Offset)
+// dashboardPage is the table of the page of the ranking d holds; a force's
+// link keeps the as-of day.
+func dashboardPage(d store.Dashboard, q dashboardQuery, r *http.Request) components.DashboardTable {
+	t := dashboardTable(d, q.filter.Kind, d.Offset)
+	for i := range t.Rows {
+		t.Rows[i].ForceHref = withAsOf(t.Rows[i].ForceHref, q.filter.AsOf, q.isToday)
+	}
 	t.Page = pagination(r.URL, d.Offset/dashboardPageSize+1, dashboardPageSize, len(t.Rows), d.Ranked)
 	return t
 }
@@ -235,11 +236,11 @@ func (s *Server) dashboardView(r *http.Request, q dashboardQuery) (components.Da
 	}
 	regions, reports := d.Options.Regions, d.Options.Reports
 	v := components.DashboardView{
-		AsOf:      components.DateField{Name: "asof", Legend: "As of", Hint: "Leave empty for today. For example, 2 10 2017", Day: q.day, Month: q.month, Year: q.year, Error: q.errs.For("asof-day")},
+		AsOf:      components.DateField{Name: "asof", Legend: "As of", Hint: "Leave empty for today. For example, 2 10 2017", Day: q.asOf.Day, Month: q.asOf.Month, Year: q.asOf.Year, Error: q.errs.For("asof-day")},
 		AsOfText:  components.FormatDate(q.filter.AsOf),
-		IsToday:   q.filter.AsOf.Equal(q.filter.Today),
+		IsToday:   q.isToday,
 		Errors:    q.errs,
-		Table:     dashboardPage(d, q.filter.Kind, r),
+		Table:     dashboardPage(d, q, r),
 		CSVHref:   withQuery("/dashboard.csv", q.values(nil)),
 		ClearHref: "/dashboard",
 	}

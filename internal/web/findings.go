@@ -379,7 +379,11 @@ func (s *Server) fillRecommendation(r *http.Request, fd store.Finding, v *compon
 		v.Criteria = append(v.Criteria, components.ListItem{ID: c.ID, Title: c.Title, Description: c.Description})
 	}
 	for _, c := range fd.Categories {
-		v.Categories = append(v.Categories, components.ListItem{ID: c.ID, Title: c.Label, Description: c.Key})
+		v.Categories = append(v.Categories, components.ListItem{ID: c.ID, Title: c.Label, Description: c.Key,
+			Effect: string(c.Effect), EffectLabel: c.Effect.Label()})
+	}
+	for _, e := range domain.Effects() {
+		v.EffectOptions = append(v.EffectOptions, components.Option{Value: string(e), Label: e.Label()})
 	}
 	n, err := s.store.InScope(ctx, fd.ID)
 	if err != nil {
@@ -559,6 +563,23 @@ func (s *Server) categoriesAdd(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	return s.listChange(w, r, id, err, "Category added.")
+}
+
+// categoriesEffect says what a category counts as (met, partly met, not
+// met, not assessable); unlike the list, it may change once cases exist.
+func (s *Server) categoriesEffect(w http.ResponseWriter, r *http.Request) error {
+	id, item, err := findingItem(r)
+	if err != nil {
+		return err
+	}
+	e := domain.Effect(r.PostFormValue("effect"))
+	if !e.Valid() {
+		return withStatus(http.StatusBadRequest, store.ErrBadEffect)
+	}
+	if err := s.store.SetCategoryEffect(r.Context(), actor(r), id, item, e); err != nil {
+		return err
+	}
+	return s.backToFinding(w, r, id, "Category saved: it counts as "+strings.ToLower(e.Label())+".")
 }
 
 func findingItem(r *http.Request) (int64, int64, error) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -33,7 +34,12 @@ func (s *Server) forcesList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	sc := scope(r)
 	region := r.URL.Query().Get("region")
-	forces, err := s.store.ListForceSummaries(ctx, sc, region, domain.Today(s.now()))
+	asOf, field, isToday, asOfErr := s.asOfDate(r)
+	forces, err := s.store.ListForceSummaries(ctx, sc, region, asOf)
+	if err != nil {
+		return err
+	}
+	behind, err := s.forcesBehind(ctx, sc, region, asOf)
 	if err != nil {
 		return err
 	}
@@ -41,13 +47,17 @@ func (s *Server) forcesList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := components.ForcesView{Region: region, Regions: regionOptions(regions), Single: sc.ForceID != 0}
+	field.Error = asOfErr
+	v := components.ForcesView{Region: region, Regions: regionOptions(regions), Single: sc.ForceID != 0,
+		Kinds: statusCounts(nil), AsOf: field, AsOfText: components.FormatDate(asOf), IsToday: isToday}
 	for _, f := range forces {
 		v.Rows = append(v.Rows, components.ForceRow{Code: f.Code, Name: f.Name, Region: f.Region,
-			ChiefOfficer: chiefOfficer(f.Force), Open: f.Open, Overdue: f.Overdue})
+			Href:         withAsOf("/forces/"+url.PathEscape(f.Code), asOf, isToday),
+			ChiefOfficer: chiefOfficer(f.Force), Open: f.Open, Counts: statusCounts(behind[f.ID])})
 	}
 	p := s.page(r, "Forces")
 	p.Wide = true
+	p.HasErrors = asOfErr != ""
 	return s.render(w, r, http.StatusOK, components.ForcesPage(p, v))
 }
 
@@ -56,6 +66,7 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 	sc := scope(r)
 	code := chi.URLParam(r, "code")
 	today := domain.Today(s.now())
+	asOf, _, isToday, _ := s.asOfDate(r)
 	u := auth.UserFrom(ctx)
 	// A page at a time: a force may have hundreds of cases.
 	page, err := pageNumber(r)
@@ -64,7 +75,7 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	var fp store.ForcePage
 	if auth.Allowed(u, auth.ViewCases) {
-		fp, err = s.store.ForcePage(ctx, sc, code, today, page, casesPerPage)
+		fp, err = s.store.ForcePage(ctx, sc, code, asOf, page, casesPerPage)
 	} else {
 		fp.Force, err = s.store.ForceByCode(ctx, sc, code)
 	}
@@ -76,6 +87,7 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 		ChiefOfficer: chiefOfficer(f), OversightBody: f.OversightBody, OversightHolder: f.OversightHolderName,
 		LiaisonContacts: lines(f.LiaisonContacts), CanEdit: auth.Allowed(u, auth.EditForces),
 		ShowCases: auth.Allowed(u, auth.ViewCases), CaseCount: fp.Cases, Open: fp.Open,
+		AsOf: asOf, AsOfText: components.FormatDate(asOf), IsToday: isToday,
 		Flash: s.sessions.PopString(ctx, "flash")}
 	if v.ShowCases {
 		if err := checkPage(page, casesPerPage, fp.Cases); err != nil {
@@ -84,27 +96,37 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 		v.CasesPage = pagination(r.URL, page, casesPerPage, len(fp.List), fp.Cases)
 		for _, c := range fp.List {
 			v.Cases = append(v.Cases, components.CaseRow{ID: c.ID, ReportTitle: c.ReportTitle, Reference: c.Reference,
-				PlanDue: derefDate(c.PlanDueOn), Stage: caseStage(c, today)})
+				PlanDue: derefDate(c.PlanDueOn), Stage: caseStage(c, asOf)})
 		}
-	}
-	if auth.Allowed(u, auth.ViewDashboard) {
-		// The force's row of today's dashboard, from the counts it keeps.
-		d, err := s.store.Dashboard(ctx, store.Scope{ForceID: f.ID}, store.DashboardFilter{AsOf: today, Today: today,
+		// The force's row of the dashboard on the day (for today, from the
+		// counts it keeps).
+		d, err := s.store.Dashboard(ctx, store.Scope{ForceID: f.ID}, store.DashboardFilter{AsOf: asOf, Today: today,
 			AssessDays: s.cfg.AssessDays, Limit: 1, NoOptions: true})
 		if err != nil {
 			return err
 		}
-		v.ShowBehind = true
-		v.DashboardHref = withQuery("/dashboard", url.Values{"region": {f.Region}})
-		for _, k := range domain.Kinds() {
-			var cell components.DashboardCell
-			if len(d.Forces) == 1 {
-				c := d.Forces[0].Count(k)
-				cell = components.DashboardCell{Items: c.Items, Days: c.Days}
+		var fb *store.ForceBehind
+		if len(d.Forces) == 1 {
+			fb = &d.Forces[0]
+		}
+		v.Counts = statusCounts(fb)
+		if auth.Allowed(u, auth.ViewDashboard) {
+			v.ShowBehind = true
+			dash := url.Values{"region": {f.Region}}
+			if !isToday {
+				dash.Set("asof", asOf.Format(time.DateOnly))
 			}
-			if cell.Items > 0 {
-				v.Behind = append(v.Behind, components.ForceBehindRow{
-					Kind: components.DashboardKind{Label: k.Label(), DueSoon: k == domain.KindDueSoon}, Cell: cell})
+			v.DashboardHref = withQuery("/dashboard", dash)
+			for _, k := range domain.Kinds() {
+				var cell components.DashboardCell
+				if fb != nil {
+					c := fb.Count(k)
+					cell = components.DashboardCell{Items: c.Items, Days: c.Days}
+				}
+				if cell.Items > 0 {
+					v.Behind = append(v.Behind, components.ForceBehindRow{
+						Kind: components.DashboardKind{Key: string(k), Label: k.Label(), DueSoon: k == domain.KindDueSoon}, Cell: cell})
+				}
 			}
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"inspectrack/internal/auth"
-	"inspectrack/internal/domain"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
 )
@@ -19,8 +18,13 @@ func (s *Server) liaisonHome(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	asOf := s.today()
-	h := components.LiaisonHome{ForceName: u.ForceName, Flash: s.sessions.PopString(ctx, "flash")}
+	asOf, _, isToday, _ := s.asOfDate(r)
+	behind, err := s.forcesBehind(ctx, scope(r), "", asOf)
+	if err != nil {
+		return err
+	}
+	h := components.LiaisonHome{ForceName: u.ForceName, Flash: s.sessions.PopString(ctx, "flash"),
+		Counts: statusCounts(behind[u.ForceID]), AsOfText: components.FormatDate(asOf), IsToday: isToday}
 	for _, c := range cases {
 		lc := components.LiaisonCase{ID: c.ID, ReportTitle: c.ReportTitle, Reference: c.Reference,
 			Asked: components.Excerpt(c.FindingBody, 300), Status: planStatusTag(c, asOf),
@@ -30,9 +34,6 @@ func (s *Server) liaisonHome(w http.ResponseWriter, r *http.Request) error {
 		}
 		if c.LastSubmittedAt != nil {
 			lc.LastPlanAt = *c.LastSubmittedAt
-		}
-		if st, _ := c.PlanStatus(asOf); st == domain.PlanMissing {
-			h.Overdue++
 		}
 		h.Cases = append(h.Cases, lc)
 	}

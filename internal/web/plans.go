@@ -14,7 +14,8 @@ import (
 // plansOverview lists every recommendation with cases, and how many forces
 // have sent their plan, sent it late, or not sent it.
 func (s *Server) plansOverview(w http.ResponseWriter, r *http.Request) error {
-	overview, err := s.store.PlanOverview(r.Context(), scope(r), s.today())
+	asOf, _, _, _ := s.asOfDate(r)
+	overview, err := s.store.PlanOverview(r.Context(), scope(r), asOf)
 	if err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func (s *Server) plansForRecommendation(w http.ResponseWriter, r *http.Request) 
 	if len(cases) == 0 {
 		return fmt.Errorf("web: recommendation %d has no cases: %w", id, store.ErrNotFound)
 	}
-	asOf := s.today()
+	asOf, _, _, _ := s.asOfDate(r)
 	v := components.RecommendationPlans{FindingID: id, ReportTitle: cases[0].ReportTitle,
 		Reference: cases[0].Reference, Asked: cases[0].FindingBody, Total: len(cases)}
 	groups := map[domain.PlanStatus]*components.PlanGroup{}

@@ -223,7 +223,9 @@ func TestForcesListCountsAndEditing(t *testing.T) {
 		t.Errorf("the South West has %d forces, want 5", rows.Length())
 	}
 	// Of them, only the force whose plan came late (2 June 2017) is behind.
-	overdue := rows.Has(`[data-testid="overdue-count"]`)
+	overdue := rows.FilterFunction(func(_ int, row *goquery.Selection) bool {
+		return row.Find(`[data-testid="count-plan_overdue"]`).Text() != "0"
+	})
 	if overdue.Length() != 1 || !strings.Contains(overdue.Text(), "Wiltshire Police") {
 		t.Errorf("%d forces show overdue cases on 1 June 2017 (%q), want Wiltshire Police alone", overdue.Length(), overdue.Text())
 	}

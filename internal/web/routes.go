@@ -84,6 +84,7 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/findings/{id}/categories", auth.EditReports, s.categoriesAdd)
 		s.route(r, http.MethodPost, "/findings/{id}/categories/{item}/move", auth.EditReports, s.listMove(store.Categories))
 		s.route(r, http.MethodPost, "/findings/{id}/categories/{item}/remove", auth.EditReports, s.listRemove(store.Categories, "Category removed."))
+		s.route(r, http.MethodPost, "/findings/{id}/categories/{item}/effect", auth.EditReports, s.categoriesEffect)
 		s.route(r, http.MethodPost, "/findings/{id}/apply", auth.EditReports, s.findingsApply)
 		s.route(r, http.MethodGet, "/findings/{id}/request", auth.EditReports, s.findingsRequestForm)
 		s.route(r, http.MethodPost, "/findings/{id}/request", auth.EditReports, s.findingsRequestPost)

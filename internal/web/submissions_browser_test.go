@@ -65,7 +65,7 @@ func TestBrowserSendsPlans(t *testing.T) {
 
 		signInWithBrowser(t, b, leicsLiaison)
 		b.WaitFor(`[data-testid="liaison-case"]`)
-		b.WantText(`[data-testid="case-count"]`, "1 plan is overdue")
+		b.WantText(`[data-testid="count-plan_overdue"]`, "1") // counted as every page counts it
 		// What was asked, and by when.
 		card := fmt.Sprintf(`[data-testid="liaison-case"][data-case-id="%d"]`, st.leics)
 		b.WantText(card+` [data-testid="plan-due"]`, "31 May 2017")

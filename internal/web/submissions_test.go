@@ -810,8 +810,8 @@ func TestLiaisonHomeShowsTheirForcesCases(t *testing.T) {
 	if got := card.Find(`.app-tag-detail`).Text(); got != "12 days past the due date" {
 		t.Errorf("overdue detail %q", got)
 	}
-	if !strings.Contains(home.doc(t).Find(`[data-testid="case-count"]`).Text(), "1 plan is overdue") {
-		t.Error("the overdue plan is not counted")
+	if got := home.doc(t).Find(`[data-testid="count-plan_overdue"]`).Text(); got != "1" {
+		t.Errorf("plan overdue %q, want the overdue plan counted as 1", got)
 	}
 	wantStatus(t, c.send(fmt.Sprintf("/cases/%d/submissions", st.leics), "", file("plan.pdf", uploadtest.PDF("x"))), http.StatusSeeOther)
 	card = c.get("/").doc(t).Find(testCase)

@@ -396,7 +396,7 @@ func FollowUpsTable(rows []FollowUpRow) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if f.Overdue {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<br><strong class=\"govuk-tag govuk-tag--red\">Overdue</strong>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<br><strong class=\"govuk-tag govuk-tag--red\">Follow-up overdue</strong>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -181,8 +181,12 @@ func (c LiaisonCase) SentHref() string { return fmt.Sprintf("/cases/%d/submissio
 type LiaisonHome struct {
 	ForceName string
 	Cases     []LiaisonCase
-	Overdue   int // plans past their due date and not sent
-	Flash     string
+	// Counts are the force's items per kind on the as-of day, as every
+	// page counts them.
+	Counts   []StatusCount
+	AsOfText string
+	IsToday  bool
+	Flash    string
 }
 
 // PlanRow is one force's case on the page of plans for a recommendation.
