@@ -101,6 +101,7 @@ var permissionTable = []struct {
 	{"F H O O H", "POST", "/findings/{id}/criteria/{item}/remove"},
 	{"F H O O H", "POST", "/findings/{id}/categories"},
 	{"F H O O H", "POST", "/findings/{id}/categories/{item}/move"},
+	{"F H O O H", "POST", "/findings/{id}/categories/{item}/effect"},
 	{"F H O O H", "POST", "/findings/{id}/categories/{item}/remove"},
 	{"F H O O H", "POST", "/findings/{id}/apply"},
 	{"L H O O H", "GET", "/findings/{id}/request"},

@@ -180,7 +180,7 @@ func newStoryServer(t *testing.T) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	pool := testdb.Pool(t)
-	st := store.New(pool)
+	st := store.New(pool, store.WithAuditKeys(testdb.AuditKeys()))
 	forces, err := seed.Forces()
 	if err != nil {
 		t.Fatal(err)
