@@ -73,7 +73,7 @@ bench-upload: ## upload 100 MiB to the real server process: throughput and its p
 	go test -run '^$$' -bench BenchmarkUpload100MiB -benchtime 1x ./internal/web/
 
 .PHONY: check
-check: check-fmt check-vet check-generated check-assets ## formatting, vet, and committed generated files up to date
+check: check-fmt check-vet check-staticcheck check-mod check-generated check-assets ## formatting, vet, staticcheck, a tidy go.mod, and committed generated files up to date
 
 .PHONY: check-fmt
 check-fmt:
@@ -92,6 +92,15 @@ vulncheck: ## govulncheck against the pinned vulnerability database: fails on a 
 	@db=$$(go mod download -json $(VULNDB) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p'); \
 	test -d "$$db/data/osv" || { echo "vulncheck: no database at $$db/data/osv"; exit 1; }; \
 	go run golang.org/x/vuln/cmd/govulncheck@v1.9.0 -db "file://$$db/data/osv" -format json ./... | go run ./internal/devtools/vulncheck
+
+# staticcheck is pinned as a tool in go.mod (honnef.co/go/tools v0.8.2).
+.PHONY: check-staticcheck
+check-staticcheck:
+	go tool staticcheck ./...
+
+.PHONY: check-mod
+check-mod:
+	@go mod tidy -diff || { echo "go.mod or go.sum is not tidy: run go mod tidy and commit"; exit 1; }
 
 .PHONY: generate
 generate: ## regenerate the templ views (*_templ.go)

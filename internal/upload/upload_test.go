@@ -256,6 +256,7 @@ func TestReadFormSpoolsFilesAndKeepsFields(t *testing.T) {
 	t.Parallel()
 	mr, _ := multipartBody(t, map[string]string{"note": "see attached"}, "a.txt", "0123456789", "../b.txt", "abc", "", "")
 	form, err := ReadForm(mr, testLimits)
+	//lint:ignore SA5001 ReadForm returns a form to close, with its spooled files, even with an error
 	defer form.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -191,8 +191,7 @@ func TestAssessmentLetterAndPublicationRoutesForEveryRole(t *testing.T) {
 	ts := newTestServer(t)
 	story := storyFinding(t, ts)
 	leics := storyCase(t, ts, "leicestershire")
-	var letterID int
-	letterID = countRows(t, ts, `SELECT l.id::int FROM letters l JOIN assessments a ON a.id = l.assessment_id WHERE a.case_id = $1`, leics)
+	letterID := countRows(t, ts, `SELECT l.id::int FROM letters l JOIN assessments a ON a.id = l.assessment_id WHERE a.case_id = $1`, leics)
 	f := newRecommendation(t, ts)
 	pub := "/publications/" + strconv.Itoa(letterID)
 	ov := overviewHref(story, "")

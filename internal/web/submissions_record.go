@@ -75,6 +75,7 @@ func (s *Server) submissionsRecordPost(w http.ResponseWriter, r *http.Request) e
 	}
 	form, err := upload.ReadForm(mr, upload.Limits{FileField: "documents", FileBytes: s.cfg.MaxFileBytes,
 		TotalBytes: s.cfg.MaxSubmissionBytes, Files: maxUploadFiles, FieldBytes: maxNoteBytes, Parts: maxUploadParts})
+	//lint:ignore SA5001 ReadForm returns a form to close, with its spooled files, even with an error
 	defer form.Close()
 	if err != nil {
 		return uploadReadError(err)
