@@ -179,3 +179,19 @@ func TestDraftMarksWhatIsMissingAndComposeDoesNot(t *testing.T) {
 		t.Errorf("missing %v and %v differ", draft.Missing, final.Missing)
 	}
 }
+
+// A fact recorded as nothing but blanks (a name field saved as spaces)
+// is as missing as one never recorded: the letter must not go out with a
+// gap where the chief constable's name should be.
+func TestComposeCountsABlankFactAsMissing(t *testing.T) {
+	c, err := Compose(DefaultTemplate(), Data{
+		ForceName: "Sussex Police", ChiefOfficerTitle: "Chief Constable", ChiefOfficerName: "   ", ReportTitle: "PEEL",
+		Findings: []Finding{{Narrative: "Three."}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(c.Missing, "chief_officer_name") {
+		t.Errorf("a name of blanks is not reported missing: missing %v", c.Missing)
+	}
+}
