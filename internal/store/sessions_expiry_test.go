@@ -56,3 +56,28 @@ func TestDeleteExpiredDeletesOnlyExpiredSessions(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiredSessionIsNotFound: a session past its expiry (the absolute
+// lifetime) signs nobody in, even before the sweep has deleted it.
+func TestExpiredSessionIsNotFound(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ss := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys())).Sessions()
+	data, err := store.SessionCodec{}.Encode(time.Now().Add(time.Hour), map[string]any{"flash": "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const expired, live = "expired-a-second-ago-0123456789abcdef", "live-for-a-minute-0123456789abcdef"
+	if err := ss.CommitCtx(ctx, expired, data, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.CommitCtx(ctx, live, data, time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := ss.FindCtx(ctx, expired); err != nil || found {
+		t.Errorf("an expired session: found %v, %v; want not found", found, err)
+	}
+	if _, found, err := ss.FindCtx(ctx, live); err != nil || !found {
+		t.Errorf("a live session: found %v, %v; want found", found, err)
+	}
+}
