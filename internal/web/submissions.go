@@ -351,41 +351,11 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 		return uploadReadError(err)
 	}
 
-	if form.Stopped {
-		// The rest of the body was never read: the connection cannot carry
-		// another request, and closing it stops the client sending.
-		w.Header().Set("Connection", "close")
-	}
 	f := s.uploadForm(c, kind)
 	f.Note = cleanNote(form.Value("note"))
-	status := http.StatusUnprocessableEntity
-	for _, name := range form.TooLarge {
-		f.FileErrors = append(f.FileErrors, fmt.Sprintf("%s must be smaller than %d MB", name, f.MaxFileMB))
-		status = http.StatusRequestEntityTooLarge
-	}
-	if form.OverTotal {
-		f.FileErrors = append(f.FileErrors, fmt.Sprintf("The selected files must be smaller than %d MB in total", f.MaxTotalMB))
-		status = http.StatusRequestEntityTooLarge
-	}
-	if form.BadNames > 0 {
-		f.FileErrors = append(f.FileErrors, "One of the selected files was not sent because its name could not be read. Rename the file and select it again")
-	}
-	if form.TooManyFiles {
-		f.FileErrors = append(f.FileErrors, fmt.Sprintf("Select %d files or fewer", maxUploadFiles))
-	}
-	var docs []store.NewDocument
-	for _, file := range form.Files {
-		_, contentType, err := upload.Inspect(file, upload.DefaultZipLimits)
-		var rej *upload.RejectError
-		switch {
-		case errors.As(err, &rej):
-			f.FileErrors = append(f.FileErrors, rej.Message())
-			continue
-		case err != nil:
-			return err
-		}
-		docs = append(docs, store.NewDocument{Name: file.Name, ContentType: contentType, Size: file.Size,
-			SHA256: file.SHA256, Body: file.Reader()})
+	docs, status, err := uploadedDocuments(w, form, &f.FileErrors, f.MaxFileMB, f.MaxTotalMB)
+	if err != nil {
+		return err
 	}
 	switch {
 	case kind == store.KindPlan && len(form.Files) == 0 && len(f.FileErrors) == 0:
@@ -473,4 +443,47 @@ func formatThousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// uploadedDocuments checks the files of an upload form, the liaison's and
+// the one an inspector records on a force's behalf alike: each refusal
+// (too large, too many, a name that could not be read, a type not
+// accepted) is added to fileErrors for the error summary, and the status
+// to answer with is 413 when a size limit was passed, else 422. The
+// accepted files come back as documents to store. A form not read to its
+// end closes the connection, since the rest of the body was never read.
+func uploadedDocuments(w http.ResponseWriter, form *upload.Form, fileErrors *[]string, maxFileMB, maxTotalMB int64) ([]store.NewDocument, int, error) {
+	if form.Stopped {
+		w.Header().Set("Connection", "close")
+	}
+	status := http.StatusUnprocessableEntity
+	for _, name := range form.TooLarge {
+		*fileErrors = append(*fileErrors, fmt.Sprintf("%s must be smaller than %d MB", name, maxFileMB))
+		status = http.StatusRequestEntityTooLarge
+	}
+	if form.OverTotal {
+		*fileErrors = append(*fileErrors, fmt.Sprintf("The selected files must be smaller than %d MB in total", maxTotalMB))
+		status = http.StatusRequestEntityTooLarge
+	}
+	if form.BadNames > 0 {
+		*fileErrors = append(*fileErrors, "One of the selected files was not sent because its name could not be read. Rename the file and select it again")
+	}
+	if form.TooManyFiles {
+		*fileErrors = append(*fileErrors, fmt.Sprintf("Select %d files or fewer", maxUploadFiles))
+	}
+	var docs []store.NewDocument
+	for _, file := range form.Files {
+		_, contentType, err := upload.Inspect(file, upload.DefaultZipLimits)
+		var rej *upload.RejectError
+		switch {
+		case errors.As(err, &rej):
+			*fileErrors = append(*fileErrors, rej.Message())
+			continue
+		case err != nil:
+			return nil, 0, err
+		}
+		docs = append(docs, store.NewDocument{Name: file.Name, ContentType: contentType, Size: file.Size,
+			SHA256: file.SHA256, Body: file.Reader()})
+	}
+	return docs, status, nil
 }

@@ -155,31 +155,9 @@ func (s *Server) submissionsRecordPost(w http.ResponseWriter, r *http.Request) e
 		f.Errors.Add("reason", fmt.Sprintf("Why you are recording it must be %s characters or fewer", formatThousands(maxReasonChars)))
 	}
 
-	status := http.StatusUnprocessableEntity
-	for _, name := range form.TooLarge {
-		f.FileErrors = append(f.FileErrors, fmt.Sprintf("%s must be smaller than %d MB", name, f.MaxFileMB))
-		status = http.StatusRequestEntityTooLarge
-	}
-	if form.OverTotal {
-		f.FileErrors = append(f.FileErrors, fmt.Sprintf("The selected files must be smaller than %d MB in total", f.MaxTotalMB))
-		status = http.StatusRequestEntityTooLarge
-	}
-	if form.TooManyFiles {
-		f.FileErrors = append(f.FileErrors, fmt.Sprintf("Select %d files or fewer", maxUploadFiles))
-	}
-	var docs []store.NewDocument
-	for _, file := range form.Files {
-		_, contentType, err := upload.Inspect(file, upload.DefaultZipLimits)
-		var rej *upload.RejectError
-		switch {
-		case errors.As(err, &rej):
-			f.FileErrors = append(f.FileErrors, rej.Message())
-			continue
-		case err != nil:
-			return err
-		}
-		docs = append(docs, store.NewDocument{Name: file.Name, ContentType: contentType, Size: file.Size,
-			SHA256: file.SHA256, Body: file.Reader()})
+	docs, status, err := uploadedDocuments(w, form, &f.FileErrors, f.MaxFileMB, f.MaxTotalMB)
+	if err != nil {
+		return err
 	}
 	switch {
 	case kind == store.KindPlan && len(form.Files) == 0 && len(f.FileErrors) == 0:
