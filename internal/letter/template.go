@@ -113,6 +113,9 @@ type Data struct {
 	Period       string
 	ReviewedUpTo time.Time
 	Findings     []Finding
+	// FindingsParagraph, when not blank, is the findings paragraph as the
+	// inspector wrote it whole, in place of the narratives.
+	FindingsParagraph string
 
 	ContactName, ContactEmail, ContactPhone          string
 	SignatoryName, SignatoryHonours, SignatoryTitles string
@@ -154,7 +157,7 @@ var Placeholders = []Placeholder{
 	ph("submission_date", "date of the latest submission reviewed", func(d Data) string { return date(d.SubmissionDate) }),
 	ph("assessment_period", "when the assessment took place, e.g. June 2017", func(d Data) string { return d.Period }),
 	ph("reviewed_up_to", "date up to which documents were reviewed, e.g. 31 May 2017", func(d Data) string { return date(d.ReviewedUpTo) }),
-	ph("findings", "the narratives of the findings, in criterion order, as one paragraph", func(d Data) string { return findings(d.Findings) }),
+	ph("findings", "the findings as one paragraph: the inspector's paragraph, or the narratives in criterion order", findings),
 	ph("contact_name", "name of the contact for queries, e.g. John Young", func(d Data) string { return d.ContactName }),
 	ph("contact_email", "the contact's email address", func(d Data) string { return d.ContactEmail }),
 	ph("contact_phone", "the contact's telephone number", func(d Data) string { return d.ContactPhone }),
@@ -238,11 +241,15 @@ func joinWords(words ...string) string {
 	return strings.Join(kept, " ")
 }
 
-// findings joins the narratives, in criterion order, with a space: an
-// inspector may write the narratives of two criteria as one sentence.
-func findings(fs []Finding) string {
+// findings is the inspector's findings paragraph when written, else the
+// narratives joined, in criterion order, with a space: an inspector may
+// write the narratives of two criteria as one sentence.
+func findings(d Data) string {
+	if p := strings.Join(strings.Fields(d.FindingsParagraph), " "); p != "" {
+		return p
+	}
 	var parts []string
-	for _, f := range fs {
+	for _, f := range d.Findings {
 		if n := strings.Join(strings.Fields(f.Narrative), " "); n != "" {
 			parts = append(parts, n)
 		}

@@ -80,15 +80,18 @@ type Assessment struct {
 	CategoryKey   string
 	CategoryLabel string
 	Summary       string
-	State         domain.State
-	Version       int
-	CreatedByName string
-	UpdatedByName string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	PublishedAt   *time.Time
-	Findings      []AssessmentFinding  // in criterion order
-	Reviewed      []ReviewedSubmission // the submissions reviewed, oldest first
+	// FindingsParagraph, when not blank, is the letter's findings paragraph
+	// in place of the criteria's narratives.
+	FindingsParagraph string
+	State             domain.State
+	Version           int
+	CreatedByName     string
+	UpdatedByName     string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	PublishedAt       *time.Time
+	Findings          []AssessmentFinding  // in criterion order
+	Reviewed          []ReviewedSubmission // the submissions reviewed, oldest first
 }
 
 // ReviewedSubmission is a submission an assessment reviewed.
@@ -117,12 +120,14 @@ type AssessmentFinding struct {
 
 // AssessmentInput is what an inspector records; saving replaces it whole.
 type AssessmentInput struct {
-	Period        string
-	ReviewedUpTo  time.Time
-	CategoryID    int64
-	Summary       string
-	Findings      []AssessmentFinding
-	SubmissionIDs []int64
+	Period       string
+	ReviewedUpTo time.Time
+	CategoryID   int64
+	Summary      string
+	Findings     []AssessmentFinding
+	// FindingsParagraph, when not blank, replaces the narratives in the letter.
+	FindingsParagraph string
+	SubmissionIDs     []int64
 }
 
 // AssessmentByCase returns the assessment of case caseID in sc, or
@@ -130,7 +135,7 @@ type AssessmentInput struct {
 func (s *Store) AssessmentByCase(ctx context.Context, sc Scope, caseID int64) (Assessment, error) {
 	const q = `
 		SELECT a.id, a.case_id, c.force_id, a.period, a.reviewed_up_to, a.category_id, cat.key, cat.label,
-			a.summary, a.state, a.version, cu.name, uu.name, a.created_at, a.updated_at, a.published_at
+			a.summary, a.findings_paragraph, a.state, a.version, cu.name, uu.name, a.created_at, a.updated_at, a.published_at
 		FROM assessments a
 		JOIN cases c ON c.id = a.case_id
 		JOIN categories cat ON cat.id = a.category_id
@@ -139,7 +144,7 @@ func (s *Store) AssessmentByCase(ctx context.Context, sc Scope, caseID int64) (A
 		WHERE a.case_id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)`
 	var a Assessment
 	err := s.db().QueryRow(ctx, q, caseID, sc.ForceArg()).Scan(&a.ID, &a.CaseID, &a.ForceID, &a.Period, &a.ReviewedUpTo,
-		&a.CategoryID, &a.CategoryKey, &a.CategoryLabel, &a.Summary, &a.State, &a.Version, &a.CreatedByName,
+		&a.CategoryID, &a.CategoryKey, &a.CategoryLabel, &a.Summary, &a.FindingsParagraph, &a.State, &a.Version, &a.CreatedByName,
 		&a.UpdatedByName, &a.CreatedAt, &a.UpdatedAt, &a.PublishedAt)
 	if err != nil {
 		return a, notFound(err, "store: assessment of case %d", caseID)
@@ -193,11 +198,11 @@ func (s *Store) CreateAssessment(ctx context.Context, a Actor, sc Scope, caseID 
 			return notFound(err, "store: create assessment of case %d", caseID)
 		}
 		const insert = `
-			INSERT INTO assessments (case_id, period, reviewed_up_to, category_id, summary, created_by, updated_by, created_at, updated_at)
-			SELECT $1, $2, $3, cat.id, $5, $6, $6, $7, $7 FROM categories cat WHERE cat.id = $4 AND cat.finding_id = $8
+			INSERT INTO assessments (case_id, period, reviewed_up_to, category_id, summary, findings_paragraph, created_by, updated_by, created_at, updated_at)
+			SELECT $1, $2, $3, cat.id, $5, $9, $6, $6, $7, $7 FROM categories cat WHERE cat.id = $4 AND cat.finding_id = $8
 			ON CONFLICT (case_id) DO NOTHING
 			RETURNING id`
-		err := tx.QueryRow(ctx, insert, caseID, in.Period, in.ReviewedUpTo, in.CategoryID, in.Summary, a.UserID, at, findingID).Scan(&id)
+		err := tx.QueryRow(ctx, insert, caseID, in.Period, in.ReviewedUpTo, in.CategoryID, in.Summary, a.UserID, at, findingID, in.FindingsParagraph).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			var exists bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM assessments WHERE case_id = $1)`, caseID).Scan(&exists); err != nil {
@@ -335,12 +340,12 @@ func (s *Store) UpdateAssessment(ctx context.Context, a Actor, sc Scope, id int6
 			return err
 		}
 		const q = `
-			UPDATE assessments a SET period = $2, reviewed_up_to = $3, category_id = cat.id, summary = $5
+			UPDATE assessments a SET period = $2, reviewed_up_to = $3, category_id = cat.id, summary = $5, findings_paragraph = $6
 			FROM categories cat, cases c
 			WHERE a.id = $1 AND c.id = a.case_id AND cat.id = $4 AND cat.finding_id = c.finding_id
 			RETURNING c.finding_id`
 		var findingID int64
-		if err := tx.QueryRow(ctx, q, id, in.Period, in.ReviewedUpTo, in.CategoryID, in.Summary).Scan(&findingID); err != nil {
+		if err := tx.QueryRow(ctx, q, id, in.Period, in.ReviewedUpTo, in.CategoryID, in.Summary, in.FindingsParagraph).Scan(&findingID); err != nil {
 			return notFound(err, "store: update assessment %d: category %d", id, in.CategoryID)
 		}
 		if err := writeAssessmentParts(ctx, tx, id, findingID, in); err != nil {

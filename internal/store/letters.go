@@ -364,6 +364,7 @@ func (r LetterRecords) Data() letter.Data {
 		PlanDueDate:         deref(c.PlanDueOn),
 		Period:              a.Period,
 		ReviewedUpTo:        a.ReviewedUpTo,
+		FindingsParagraph:   a.FindingsParagraph,
 		ContactName:         d.ContactName,
 		ContactEmail:        d.ContactEmail,
 		ContactPhone:        d.ContactPhone,

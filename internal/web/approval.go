@@ -151,7 +151,7 @@ func letterProblems(recs store.LetterRecords, missing []string) components.Error
 		case "reviewed_up_to":
 			add(name, "Enter the date documents were reviewed up to", caseHref(caseID, "/assessment/edit#reviewed_up_to-day"))
 		case "findings":
-			add(name, "Enter the narrative of each finding", caseHref(caseID, "/assessment/edit"))
+			add(name, "Enter the findings: a narrative for each criterion, or the findings as one paragraph", caseHref(caseID, "/assessment/edit#findings_paragraph"))
 		case "submission_date":
 			add(name, "Select the submissions reviewed", caseHref(caseID, "/assessment/edit#submissions"))
 		case "request_date", "plan_due_date":

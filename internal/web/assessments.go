@@ -195,6 +195,7 @@ func (s *Server) assessmentView(r *http.Request, caseID int64) (components.Asses
 	v.ReviewedUpTo = a.ReviewedUpTo
 	v.Category = a.CategoryLabel
 	v.Summary = a.Summary
+	v.FindingsParagraph = a.FindingsParagraph
 	v.UpdatedBy, v.UpdatedAt = a.UpdatedByName, a.UpdatedAt
 	v.Published = a.State == domain.StatePublished
 	v.Findings = findingRows(ac, a)
@@ -424,6 +425,7 @@ func (s *Server) assessmentForm(ac store.AssessmentCase, a *store.Assessment) co
 	f.Reviewed.Day, f.Reviewed.Month, f.Reviewed.Year = dateParts(a.ReviewedUpTo)
 	f.Category = strconv.FormatInt(a.CategoryID, 10)
 	f.Summary = a.Summary
+	f.FindingsParagraph = a.FindingsParagraph
 	f.Approved = a.State == domain.StateApproved
 	for i, c := range f.Criteria {
 		for _, af := range a.Findings {
@@ -465,7 +467,9 @@ const (
 	maxPeriod    = 60
 	maxNarrative = 5000
 	maxSummary   = 5000
-	maxComment   = 5000
+	// maxFindingsParagraph holds every criterion's narrative written as one.
+	maxFindingsParagraph = 20000
+	maxComment           = 5000
 )
 
 // readAssessmentForm reads and checks the posted form against the case:
@@ -503,15 +507,19 @@ func readAssessmentForm(r *http.Request, ac store.AssessmentCase, today time.Tim
 			f.Errors.Add(components.FindingField(c.ID), "Select the finding against “"+c.Title+"”")
 			ci.Finding = ""
 		}
-		switch {
-		case ci.Narrative == "":
-			f.Errors.Add(components.NarrativeField(c.ID), "Enter the narrative for “"+c.Title+"”")
-		case len(ci.Narrative) > maxNarrative:
+		// A narrative is optional: the findings may be one paragraph, and
+		// a letter without any findings is refused at submission.
+		if len(ci.Narrative) > maxNarrative {
 			f.Errors.Add(components.NarrativeField(c.ID), fmt.Sprintf("The narrative for “%s” must be %d characters or fewer", c.Title, maxNarrative))
 		}
 		f.Criteria = append(f.Criteria, ci)
 		in.Findings = append(in.Findings, store.AssessmentFinding{CriterionID: c.ID, Finding: domain.CriterionFinding(ci.Finding), Narrative: ci.Narrative})
 	}
+	f.FindingsParagraph = strings.TrimSpace(r.PostFormValue("findings_paragraph"))
+	if len(f.FindingsParagraph) > maxFindingsParagraph {
+		f.Errors.Add("findings_paragraph", fmt.Sprintf("The findings paragraph must be %d characters or fewer", maxFindingsParagraph))
+	}
+	in.FindingsParagraph = f.FindingsParagraph
 	f.Category = r.PostFormValue("category")
 	for _, c := range ac.Categories {
 		if strconv.FormatInt(c.ID, 10) == f.Category {
@@ -587,8 +595,8 @@ func (s *Server) assessmentsSave(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	f.New = !exists && posted.Version == 0
-	f.Version, f.Period, f.Reviewed, f.Submissions, f.Criteria, f.Category, f.Summary, f.Errors =
-		posted.Version, posted.Period, posted.Reviewed, posted.Submissions, posted.Criteria, posted.Category, posted.Summary, posted.Errors
+	f.Version, f.Period, f.Reviewed, f.Submissions, f.Criteria, f.FindingsParagraph, f.Category, f.Summary, f.Errors =
+		posted.Version, posted.Period, posted.Reviewed, posted.Submissions, posted.Criteria, posted.FindingsParagraph, posted.Category, posted.Summary, posted.Errors
 	if f.Errors.Any() {
 		return s.renderAssessmentForm(w, r, http.StatusUnprocessableEntity, f)
 	}
@@ -660,6 +668,7 @@ func (s *Server) assessmentConflict(w http.ResponseWriter, r *http.Request, ac s
 	for i, crit := range f.Criteria {
 		row(crit.Title, findingText(crit.Finding, crit.Narrative), findingText(saved.Criteria[i].Finding, saved.Criteria[i].Narrative))
 	}
+	row("Findings as one paragraph", f.FindingsParagraph, saved.FindingsParagraph)
 	row("Overall category", optionLabel(f.Categories, f.Category), optionLabel(saved.Categories, saved.Category))
 	row("Summary", f.Summary, saved.Summary)
 	f.Conflict = c

@@ -255,7 +255,8 @@ func TestAssessmentFormShowsGOVUKErrorsAndWritesNothing(t *testing.T) {
 	form.Set("reviewed_up_to-day", "31")
 	form.Set("reviewed_up_to-month", "2")
 	form.Del(fmt.Sprintf("finding-%d", f.criteria[0]))
-	form.Set(fmt.Sprintf("narrative-%d", f.criteria[1]), "  ")
+	form.Set(fmt.Sprintf("narrative-%d", f.criteria[1]), "  ") // optional: no error
+	form.Set("findings_paragraph", strings.Repeat("x", 20001))
 	form.Set("category", "999999")
 	res := inspector.post(path(f.sussex, "/assessment"), form)
 	wantStatus(t, res, http.StatusUnprocessableEntity)
@@ -265,10 +266,13 @@ func TestAssessmentFormShowsGOVUKErrorsAndWritesNothing(t *testing.T) {
 	}
 	summary := doc.Find(".govuk-error-summary").Text()
 	for _, want := range []string{"Enter the assessment period", "must be a real date", "Select the finding against “Has a plan”",
-		"Enter the narrative for “Has started”", "Select the overall category"} {
+		"The findings paragraph must be 20000 characters or fewer", "Select the overall category"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("error summary lacks %q:\n%s", want, summary)
 		}
+	}
+	if strings.Contains(summary, "narrative") {
+		t.Errorf("a blank narrative is refused, but it is optional:\n%s", summary)
 	}
 	if v, _ := doc.Find(fmt.Sprintf(`#narrative-%d`, f.criteria[0])).Html(); v != "Kept 1." {
 		t.Errorf("the typed narrative was not kept: %q", v)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -220,6 +221,60 @@ func TestLetterMissingItsAddresseeNameCannotBeApprovedOrPublished(t *testing.T) 
 	}
 	if n := countRows(t, ts, `SELECT count(*) FROM letters WHERE assessment_id = $1 AND published_at IS NOT NULL`, a.id); n != 0 {
 		t.Error("a letter missing its addressee's name was published")
+	}
+}
+
+func TestFindingsWrittenAsOneParagraphReplaceTheNarrativesInTheLetter(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.now = time.Date(2024, 4, 2, 10, 0, 0, 0, time.UTC)
+	f := newRecommendation(t, ts).withLetterFacts(t, ts)
+	inspector, manager := ts.as("inspector@demo.test"), ts.as("manager@demo.test")
+
+	// No narrative and no paragraph: saved as a draft, but its letter lacks
+	// its findings, so it cannot be approved.
+	form := f.assessmentForm(0, "Unused")
+	for _, id := range f.criteria {
+		form.Set(fmt.Sprintf("narrative-%d", id), "")
+	}
+	wantStatus(t, inspector.post(path(f.sussex, "/assessment"), form), http.StatusSeeOther)
+	wantStatus(t, step(inspector, f.sussex, "submit", 1, ""), http.StatusSeeOther)
+	res := step(manager, f.sussex, "approve", 2, "")
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	msg := "Enter the findings: a narrative for each criterion, or the findings as one paragraph"
+	if href := errorLinks(t, res.doc(t))[msg]; href != path(f.sussex, "/assessment/edit#findings_paragraph") {
+		t.Errorf("error summary: %q links to %q (links %v)", msg, href, errorLinks(t, res.doc(t)))
+	}
+
+	// The paragraph, written with its own line breaks, is the letter's
+	// findings; the narratives (one still typed) are not.
+	wantStatus(t, step(manager, f.sussex, "return", 2, "Write the findings"), http.StatusSeeOther)
+	form.Set("version", "3")
+	form.Set(fmt.Sprintf("narrative-%d", f.criteria[0]), "A narrative left in.")
+	form.Set("findings_paragraph", "Sussex has a plan,\r\n  and has started on it.")
+	wantStatus(t, inspector.post(path(f.sussex, "/assessment"), form), http.StatusSeeOther)
+	page := inspector.get(path(f.sussex, "/assessment")).doc(t)
+	if got := page.Find(`[data-testid=findings-paragraph]`).Text(); !strings.Contains(got, "and has started on it.") {
+		t.Errorf("the assessment page does not show the paragraph: %q", got)
+	}
+	edit := inspector.get(path(f.sussex, "/assessment/edit")).doc(t)
+	if got := edit.Find(`#findings_paragraph`).Text(); !strings.Contains(got, "Sussex has a plan,") {
+		t.Errorf("the edit form does not keep the paragraph: %q", got)
+	}
+	a, _ := assessmentOf(t, ts, f.sussex)
+	wantStatus(t, step(inspector, f.sussex, "submit", a.version, ""), http.StatusSeeOther)
+	wantStatus(t, step(manager, f.sussex, "approve", a.version+1, ""), http.StatusSeeOther)
+	wantStatus(t, step(manager, f.sussex, "publish", a.version+2, ""), http.StatusSeeOther)
+	var text string
+	if err := ts.store.Pool().QueryRow(context.Background(), `SELECT l.composed_text FROM letters l JOIN assessments a ON a.id = l.assessment_id
+		WHERE a.case_id = $1 AND l.published_at IS NOT NULL`, f.sussex).Scan(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "Sussex has a plan, and has started on it.") {
+		t.Errorf("the letter lacks the findings paragraph:\n%s", text)
+	}
+	if strings.Contains(text, "A narrative left in.") {
+		t.Errorf("the letter has a narrative the paragraph replaced:\n%s", text)
 	}
 }
 
