@@ -52,15 +52,19 @@ func (f Field) Get(t Template) string { return *f.get(&t) }
 func (f Field) Set(t *Template, v string) { *f.get(t) = v }
 
 // DefaultTemplate is the wording of a recommendation that has no template
-// of its own yet: the structure of the inspectorate's 2017 letters, with
-// the cause of concern quoted as recorded.
+// of its own yet: the structure of the inspectorate's 2017 letters (the
+// report and its terminology note, the cause of concern quoted as recorded,
+// the recommendation, the request and review, the findings, publication and
+// follow-up, contact).
 func DefaultTemplate() Template {
 	return Template{
 		Address:    "{{chief_officer}}\n{{force_name}}\nVia email",
 		CopiedTo:   "Copied to: {{oversight_holder_name}}\n{{oversight_body}}",
 		Salutation: "Dear {{chief_officer_title}}",
 		Subject:    "HMICFRS assessment: {{term_capitalised}}",
-		Body: `In {{report_published}}, we published our *{{report_title}}* inspection report. It set out the following cause of concern:
+		Body: `In {{report_published}}, we published our *{{report_title}}* inspection report. {{term_note}}
+
+The report set out the following cause of concern:
 
 {{cause_of_concern}}
 
@@ -149,6 +153,7 @@ var Placeholders = []Placeholder{
 	ph("report_title", "the report's title, e.g. PEEL: police legitimacy 2016", func(d Data) string { return d.ReportTitle }),
 	ph("report_published", "month the report was published, e.g. December 2016", func(d Data) string { return month(d.ReportPublished) }),
 	ph("term", "the term of the recommendation's terminology note (the phrase it quotes), e.g. abuse of position for a sexual purpose; the report's title when there is no note", func(d Data) string { return term(d) }),
+	ph("term_note", "the recommendation's terminology note as written (left out when there is none), e.g. In the interests of consistency, we now refer to this as 'abuse of position for a sexual purpose'.", func(d Data) string { return d.Term }).optionalFact(),
 	ph("term_capitalised", "the same with a capital first letter, e.g. Abuse of position for a sexual purpose", func(d Data) string { return capitalise(term(d)) }).composite([]string{"term"}),
 	ph("cause_of_concern", "the text of the cause of concern the recommendation answers", func(d Data) string { return d.CauseOfConcern }),
 	ph("recommendation", "the text of the recommendation", func(d Data) string { return d.Recommendation }),

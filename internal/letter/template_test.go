@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"inspectrack/internal/domain"
 )
@@ -193,5 +194,35 @@ func TestComposeCountsABlankFactAsMissing(t *testing.T) {
 	}
 	if !contains(c.Missing, "chief_officer_name") {
 		t.Errorf("a name of blanks is not reported missing: missing %v", c.Missing)
+	}
+}
+
+func TestDefaultWordingOpensWithTheReportAndItsTerminologyNote(t *testing.T) {
+	d := Data{ReportTitle: "PEEL: police legitimacy 2016", ReportPublished: time.Date(2016, 12, 1, 0, 0, 0, 0, time.UTC),
+		Term: "In the interests of consistency, we now refer to this as 'abuse of position for a sexual purpose'."}
+	c, err := Compose(DefaultTemplate(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "In December 2016, we published our *PEEL: police legitimacy 2016* inspection report. " +
+		"In the interests of consistency, we now refer to this as 'abuse of position for a sexual purpose'."
+	if got := c.Letter.Body[0].Text(); got != want {
+		t.Errorf("first paragraph\n%q, want\n%q", got, want)
+	}
+	if c.Letter.Subject != "HMICFRS assessment: Abuse of position for a sexual purpose" {
+		t.Errorf("subject %q", c.Letter.Subject)
+	}
+
+	// Without a note the sentence about the report stands alone, and a
+	// recommendation needs none: the note is never a missing fact.
+	d.Term = ""
+	if c, err = Compose(DefaultTemplate(), d); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Letter.Body[0].Text(); got != "In December 2016, we published our *PEEL: police legitimacy 2016* inspection report." {
+		t.Errorf("first paragraph without a note: %q", got)
+	}
+	if contains(c.Missing, "term_note") {
+		t.Errorf("missing %v names the optional terminology note", c.Missing)
 	}
 }
