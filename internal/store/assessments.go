@@ -318,6 +318,13 @@ func bumpAssessment(ctx context.Context, tx pgx.Tx, sc Scope, id int64, version 
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: assessment %d: %w", id, err)
 	}
+	// A step recorded with its real, earlier date (past work entered now)
+	// means the assessment had started by then.
+	const started = `UPDATE cases c SET assessment_started_on = $2
+		FROM assessments a WHERE a.id = $1 AND c.id = a.case_id AND c.assessment_started_on > $2`
+	if _, err := tx.Exec(ctx, started, id, domain.LondonDate(at)); err != nil {
+		return 0, 0, fmt.Errorf("store: assessment %d: started on: %w", id, err)
+	}
 	// An approval is of one version's letter: any step but approving and
 	// publishing forgets it.
 	if to != domain.StateApproved && to != domain.StatePublished {

@@ -16,13 +16,13 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/jackc/pgx/v5"
 
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/seed"
 	"inspectrack/internal/store"
 	"inspectrack/internal/testdb"
+	"inspectrack/internal/upload/uploadtest"
 )
 
 // kindCounts are one force's items per kind, in domain.Kinds order.
@@ -222,43 +222,73 @@ type roundForce struct {
 	category string
 }
 
-// enterPlanOnTime records the force's first plan, sent at its real time
-// against the due date then in force. The plans of 2017 came by email, which
-// the portal records on the force's behalf; until that feature is here, this
-// fixture writes what such a recording keeps (the submission with its due
-// date, the case's submission dates), and is the one place to switch to it.
+// enterPlanOnTime records, through the record-a-plan page, the force's
+// first plan as the inspectorate received it by email at its real time.
 func (ts *testServer) enterPlanOnTime(caseID int64, at time.Time) {
 	ts.t.Helper()
-	testdb.Change(ts.t, ts.store.Pool(), func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO submissions (case_id, kind, version, submitted_by, submitted_at, due_on)
-			SELECT c.id, 'plan', 1, (SELECT id FROM users WHERE email = 'inspector@demo.test'), $2, c.plan_due_on
-			FROM cases c WHERE c.id = $1`, caseID, at)
-		if err == nil {
-			_, err = tx.Exec(ctx, `UPDATE cases SET first_submitted_at = $2, last_submitted_at = $2 WHERE id = $1`, caseID, at)
-		}
-		return err
-	})
+	at = at.In(domain.London())
+	res := ts.as("inspector@demo.test").record(caseID, "plan", receivedForm{
+		day: strconv.Itoa(at.Day()), month: strconv.Itoa(int(at.Month())), year: strconv.Itoa(at.Year()), at: at.Format("3:04pm"),
+		sender: "The force's liaison officer", via: "email", reason: "The plans of 2017 came by email, before the portal.",
+		files: []filePart{file("Plan.pdf", uploadtest.PDF("Plan"))}})
+	wantStatus(ts.t, res, http.StatusSeeOther)
 }
 
-// publishAssessment records the force's assessment, started 20 June and
-// published 2 October 2017 in category, as the four-eyes workflow leaves it.
+// publishAssessment takes the force's assessment through the screens as it
+// happened: recorded and submitted on 20 June 2017, approved on 28
+// September and published with its letter on 2 October 2017, in category.
+// The recommendation's letter wording and the force's names are set first,
+// as an inspector and an admin would have.
 func (ts *testServer) publishAssessment(caseID int64, category string) {
-	ts.t.Helper()
-	testdb.Change(ts.t, ts.store.Pool(), func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO assessments (case_id, period, reviewed_up_to, category_id, state,
-				created_by, updated_by, published_at)
-			SELECT c.id, '2017', '2017-05-31', k.id, 'published', u.id, u.id, '2017-10-02 08:00Z'
-			FROM cases c JOIN categories k ON k.finding_id = c.finding_id AND k.key = $2
-			CROSS JOIN users u WHERE c.id = $1 AND u.email = 'inspector@demo.test'`, caseID, category)
-		if err == nil && tag.RowsAffected() != 1 {
-			err = fmt.Errorf("no category %q", category)
+	t := ts.t
+	t.Helper()
+	ctx := context.Background()
+	ac, err := ts.store.AssessmentCase(ctx, store.Scope{}, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.store.LetterTemplate(ctx, ac.FindingID); err != nil {
+		err = ts.store.SaveLetterTemplate(ctx, store.Actor{Email: "test"}, store.LetterTemplate{FindingID: ac.FindingID,
+			Wording: seed.StoryLetterTemplate(), Defaults: store.LetterDetails{ContactName: "John Young",
+				ContactEmail: "john.young@hmic.gsi.gov.uk", ContactPhone: "07802 948502", SignatoryName: "Michael Cunningham",
+				SignatoryTitles: "Her Majesty's Inspector of Constabulary"}}, ts.clock())
+		if err != nil {
+			t.Fatal(err)
 		}
-		if err == nil {
-			_, err = tx.Exec(ctx, `UPDATE cases SET assessment_started_on = '2017-06-20',
-				assessment_published_on = '2017-10-02' WHERE id = $1`, caseID)
+	}
+	if ac.Force.ChiefOfficerName == "" {
+		err := ts.store.UpdateForceDetails(ctx, store.Actor{Email: "test"}, ac.Force.Code,
+			store.ForceDetails{ChiefOfficerName: "A Chief", OversightHolderName: "A Commissioner"})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return err
-	})
+	}
+	form := url.Values{"period": {"June 2017"}, "reviewed_up_to-day": {"31"}, "reviewed_up_to-month": {"5"},
+		"reviewed_up_to-year": {"2017"}, "findings_paragraph": {"The force's plans were assessed."}}
+	for _, c := range ac.Categories {
+		if c.Key == category {
+			form.Set("category", strconv.FormatInt(c.ID, 10))
+		}
+	}
+	for _, c := range ac.Criteria {
+		form.Set(fmt.Sprintf("finding-%d", c.ID), "met")
+	}
+	for _, sub := range ac.Submissions {
+		form.Add("submissions", strconv.FormatInt(sub.ID, 10))
+	}
+	inspector, manager := ts.as("inspector@demo.test"), ts.as("manager@demo.test")
+	wantStatus(t, inspector.post(path(caseID, "/assessment"), form), http.StatusSeeOther)
+	a, _ := assessmentOf(t, ts, caseID)
+	for _, s := range []struct {
+		who             *client
+		action, day, mo string
+	}{{inspector, "submit", "20", "6"}, {manager, "approve", "28", "9"}, {manager, "publish", "2", "10"}} {
+		res := s.who.post(path(caseID, "/assessment/"+s.action), url.Values{"version": {strconv.Itoa(a.version)},
+			"happened_on-" + s.action + "-day": {s.day}, "happened_on-" + s.action + "-month": {s.mo},
+			"happened_on-" + s.action + "-year": {"2017"}, "reason-" + s.action: {"The 2017 round, entered from its records"}})
+		wantStatus(t, res, http.StatusSeeOther)
+		a.version++
+	}
 }
 
 // lateWords are the words that say something is behind.
@@ -292,6 +322,13 @@ func TestThe2017RoundShowsOnlyWhatHappened(t *testing.T) {
 		entered[f.code] = c.ID
 		ts.enterPlanOnTime(c.ID, f.planAt)
 		ts.publishAssessment(c.ID, f.category)
+	}
+	// The assessments were entered today, but the cases keep the real
+	// dates: started when the first step was taken, published on the day.
+	ids := []int64{entered["leicestershire"], entered["derbyshire"], entered["merseyside"], entered["sussex"]}
+	if n := countRows(t, ts, `SELECT count(*) FROM cases WHERE id = ANY ($1)
+		AND assessment_started_on = '2017-06-20' AND assessment_published_on = '2017-10-02'`, ids); n != 4 {
+		t.Errorf("%d of 4 cases keep the real dates of their assessment (started 20 June, published 2 October 2017)", n)
 	}
 	// A due date changed after the plan came does not make it late.
 	testdb.Exec(t, ts.store.Pool(), `UPDATE cases SET plan_due_on = '2017-05-26' WHERE id = $1`, entered["sussex"])
