@@ -46,10 +46,14 @@ func (s *Server) calendarShow(w http.ResponseWriter, r *http.Request) error {
 		return errHidden
 	}
 	now := s.now()
-	today := domain.Today(now)
+	// ?asof= moves the year of history back with the day, as on every page.
+	asOf, _, err := s.asOfOnly(r)
+	if err != nil {
+		return err
+	}
 	byCase := u.Role == auth.RoleLiaison
 	entries, err := s.store.CalendarEntries(r.Context(), store.Scope{ForceID: u.ForceScope()}, store.CalendarFilter{
-		From: domain.AddDays(today, -calendarWindow), AssessDays: s.cfg.AssessDays, ByCase: byCase})
+		From: domain.AddDays(asOf, -calendarWindow), AssessDays: s.cfg.AssessDays, ByCase: byCase})
 	if err != nil {
 		return err
 	}

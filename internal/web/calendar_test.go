@@ -376,3 +376,32 @@ func TestCalendarDatesAreTheCasesDates(t *testing.T) {
 	}
 	t.Errorf("no plan due event for case %d among %d events", id, len(events))
 }
+
+func TestCalendarAsOfReachesBackAYearFromThatDay(t *testing.T) {
+	t.Parallel()
+	ts := newCurrentServer(t)
+	id := currentCase(t, ts, "R2", "leicestershire")
+	due := domain.AddDays(domain.Today(ts.clock()), -800) // more than a year ago
+	testdb.Exec(t, ts.store.Pool(), `UPDATE cases SET plan_due_on = $2, first_submitted_at = NULL, last_submitted_at = NULL
+		WHERE id = $1`, id, due)
+	uid := fmt.Sprintf("plan-due-case-%d-%s@inspectrack", id, due.Format("20060102"))
+	has := func(path string) bool {
+		res := ts.anon().get(path)
+		wantStatus(t, res, http.StatusOK)
+		_, events := parseICS(t, res.Body)
+		for _, ev := range events {
+			if ev["UID"].Value == uid {
+				return true
+			}
+		}
+		return false
+	}
+	path := calendarURL(t, ts.as("liaison.leicestershire@demo.test"))
+	if has(path) {
+		t.Errorf("today's feed has a due date %s, more than a year back", due.Format(time.DateOnly))
+	}
+	if !has(path + "?asof=" + domain.AddDays(due, 10).Format(time.DateOnly)) {
+		t.Errorf("the feed as of ten days after %s lacks that due date", due.Format(time.DateOnly))
+	}
+	wantStatus(t, ts.anon().get(path+"?asof=31-02-2017"), http.StatusBadRequest)
+}

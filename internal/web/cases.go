@@ -60,6 +60,17 @@ func (s *Server) asOfDate(r *http.Request) (asOf time.Time, field components.Dat
 	return asOf, field, asOf.Equal(today), ""
 }
 
+// asOfOnly is asOfDate for pages and exports with no boxes to show a
+// message by (the plans of a case, the calendar feed): a day that cannot
+// be read is a 400.
+func (s *Server) asOfOnly(r *http.Request) (asOf time.Time, isToday bool, err error) {
+	asOf, _, isToday, msg := s.asOfDate(r)
+	if msg != "" {
+		return asOf, isToday, withStatus(http.StatusBadRequest, errors.New("web: as of: "+msg))
+	}
+	return asOf, isToday, nil
+}
+
 // caseFrom returns the case of the URL's {id} in the user's scope: a case
 // of another force is not found.
 func (s *Server) caseFrom(r *http.Request) (store.Case, store.Scope, error) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"inspectrack/internal/domain"
 	"inspectrack/internal/testdb"
 	"inspectrack/internal/upload/uploadtest"
 )
@@ -94,4 +95,32 @@ func TestClosedCaseTakesNoPlanOrProgress(t *testing.T) {
 	if after := ts.stored(); after != before {
 		t.Errorf("a closed case took a submission: %+v, then %+v", before, after)
 	}
+}
+
+func TestPlansOfACaseShowThePlanStatusAsOfADay(t *testing.T) {
+	t.Parallel()
+	ts := newCurrentServer(t)
+	var id int64 // an open case the force has sent nothing for
+	if err := ts.store.Pool().QueryRow(context.Background(), `SELECT c.id FROM cases c WHERE c.closed_on IS NULL
+		AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.case_id = c.id) ORDER BY c.id LIMIT 1`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	due := domain.AddDays(domain.Today(ts.clock()), -20)
+	testdb.Exec(t, ts.store.Pool(), `UPDATE cases SET plan_due_on = $2, first_submitted_at = NULL, last_submitted_at = NULL
+		WHERE id = $1`, id, due)
+	c := ts.as("inspector@demo.test")
+	summary := func(query string) string {
+		res := c.get(fmt.Sprintf("/cases/%d/submissions%s", id, query))
+		wantStatus(t, res, http.StatusOK)
+		return strings.Join(strings.Fields(res.doc(t).Find(`[data-testid=case-summary]`).Text()), "") // cells run together
+	}
+	if got := summary(""); !strings.Contains(got, "PlanstatusPlanoverdue20dayspasttheduedate") {
+		t.Errorf("today: %q", got)
+	}
+	before := domain.AddDays(due, -5)
+	want := strings.ReplaceAll("Plan status on "+domain.FormatLong(before)+" Awaited 5 days left", " ", "")
+	if got := summary("?asof=" + before.Format(time.DateOnly)); !strings.Contains(got, want) {
+		t.Errorf("as of five days before it was due: %q, want %q", got, want)
+	}
+	wantStatus(t, c.get(fmt.Sprintf("/cases/%d/submissions?asof=someday", id)), http.StatusBadRequest)
 }

@@ -42,10 +42,14 @@ var uploadAccept = func() string {
 // today is the "as of" date of pages shown for the present.
 func (s *Server) today() time.Time { return domain.Today(s.now()) }
 
-// caseSummary is the top of every page about a case's plans.
-func caseSummary(c store.CasePlan, asOf time.Time) components.CaseSummary {
+// caseSummary is the top of every page about a case's plans, with the
+// plan's status on asOf, which is today or not.
+func caseSummary(c store.CasePlan, asOf time.Time, today bool) components.CaseSummary {
 	v := components.CaseSummary{ID: c.ID, ForceName: c.ForceName, ReportTitle: c.ReportTitle,
 		Reference: c.Reference, Asked: c.FindingBody, Status: planStatusTag(c, asOf), Closed: c.ClosedOn != nil}
+	if !today {
+		v.AsOf = asOf
+	}
 	if c.PlanDueOn != nil {
 		v.DueOn = *c.PlanDueOn
 	}
@@ -221,7 +225,11 @@ func (s *Server) submissionsList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := components.CaseSubmissions{Case: caseSummary(c, s.today()), CanSubmit: canSubmit(r, c),
+	asOf, today, err := s.asOfOnly(r)
+	if err != nil {
+		return err
+	}
+	v := components.CaseSubmissions{Case: caseSummary(c, asOf, today), CanSubmit: canSubmit(r, c),
 		CanRecord: auth.Allowed(auth.UserFrom(ctx), auth.RecordOnBehalf) && c.ClosedOn == nil,
 		Flash:     s.sessions.PopString(ctx, "flash")}
 	v.Plans, v.Progress = submissionViews(subs, auth.Allowed(auth.UserFrom(ctx), auth.ReadDocuments))
@@ -244,7 +252,11 @@ func (s *Server) submissionsShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := components.SubmissionPage{Case: caseSummary(c, s.today()),
+	asOf, today, err := s.asOfOnly(r)
+	if err != nil {
+		return err
+	}
+	v := components.SubmissionPage{Case: caseSummary(c, asOf, today),
 		Submission: submissionView(sub, auth.Allowed(auth.UserFrom(ctx), auth.ReadDocuments))}
 	if sub.Kind == store.KindPlan {
 		v.Submission.Latest = sub.Version == c.PlanVersions
@@ -293,7 +305,7 @@ func (s *Server) caseClosed(w http.ResponseWriter, r *http.Request, c store.Case
 }
 
 func (s *Server) uploadForm(c store.CasePlan, kind store.SubmissionKind) components.UploadForm {
-	f := components.UploadForm{Case: caseSummary(c, s.today()), IsPlan: kind == store.KindPlan,
+	f := components.UploadForm{Case: caseSummary(c, s.today(), true), IsPlan: kind == store.KindPlan,
 		MaxFileMB: s.cfg.MaxFileBytes >> 20, MaxTotalMB: s.cfg.MaxSubmissionBytes >> 20, MaxFiles: maxUploadFiles,
 		Types: upload.AcceptedList, Accept: uploadAccept}
 	if f.IsPlan {

@@ -15,7 +15,8 @@ type CaseSummary struct {
 	Reference   string // the recommendation's reference, e.g. "Recommendation 1"; may be ""
 	Asked       string // the recommendation's words
 	DueOn       time.Time
-	Status      StatusTag // where the plan stands today
+	Status      StatusTag // where the plan stands today, or on AsOf
+	AsOf        time.Time // the day a page is shown as of (?asof=); zero for today
 	Closed      bool
 }
 
