@@ -212,8 +212,8 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 	return certFile, keyFile, pool
 }
 
-// nginxConf is the proxy of the test: the settings the README's deployment
-// section gives, plus two upstreams of one instance each, chosen by the
+// nginxConf is the proxy of the test: the deployment's own proxy settings
+// (cmd/inspectrack/deploy/nginx-proxy.conf, included as it is), plus two upstreams of one instance each, chosen by the
 // X-E2E-Instance header, so the test can send a request to the instance it
 // means; without the header, requests go round the two as in production.
 // X-E2E-Upstream says which instance answered.
@@ -257,20 +257,9 @@ http {
 		# the form around it), so the portal's 413 page answers, not nginx's.
 		client_max_body_size 3m;
 		client_body_timeout 60s;
-		# Uploads stream to the portal as they arrive: it checks their
-		# size and pace itself and stops reading at the first byte over.
-		proxy_request_buffering off;
-		proxy_http_version 1.1;
-		proxy_set_header Connection "";
-		proxy_set_header Host $http_host;
-		proxy_set_header X-Forwarded-For $remote_addr;
-		proxy_set_header X-Forwarded-Proto $scheme;
-		proxy_connect_timeout 5s;
-		proxy_send_timeout 120s;
-		proxy_read_timeout 120s;
-
 		location / {
 			proxy_pass http://$portal;
+			include {{.Snippet}};
 			add_header X-E2E-Upstream $upstream_addr always;
 		}
 	}
@@ -300,7 +289,7 @@ func startNginx(t *testing.T, nginx, dir, certFile, keyFile string, a, b *instan
 	// As root, nginx's workers would run as nobody, who cannot reach the
 	// test's private folder: keep them root here (the test's own nginx).
 	err = nginxConf.Execute(f, map[string]any{"Dir": dir, "Root": os.Geteuid() == 0, "Port": port,
-		"Cert": certFile, "Key": keyFile, "A": a.addr, "B": b.addr})
+		"Cert": certFile, "Key": keyFile, "A": a.addr, "B": b.addr, "Snippet": deployFile(t, "nginx-proxy.conf")})
 	f.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -328,6 +317,19 @@ func startNginx(t *testing.T, nginx, dir, certFile, keyFile string, a, b *instan
 	})
 	base := fmt.Sprintf("https://127.0.0.1:%d", port)
 	return base
+}
+
+// deployFile is the absolute path of a file of cmd/inspectrack/deploy.
+func deployFile(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", "cmd", "inspectrack", "deploy", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // waitReady polls base's /healthz through c until it answers 200.
@@ -367,4 +369,39 @@ func newClient(t *testing.T, pool *x509.CertPool, from string) *http.Client {
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Jar: jar, Transport: tr, Timeout: 60 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// The example site of cmd/inspectrack/deploy is one nginx accepts (nginx
+// -t), with its certificate paths pointed at the test's own.
+func TestNginxSiteExampleIsValid(t *testing.T) {
+	t.Parallel()
+	nginx := findNginx(t)
+	dir := t.TempDir()
+	certFile, keyFile, _ := selfSigned(t, dir)
+	site, err := os.ReadFile(deployFile(t, "nginx-site.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.NewReplacer(
+		"/etc/ssl/certs/portal.example.org.pem", certFile,
+		"/etc/ssl/private/portal.example.org.key", keyFile,
+		"/etc/nginx/snippets/inspectrack-proxy.conf", deployFile(t, "nginx-proxy.conf"),
+	).Replace(string(site))
+	if err := os.WriteFile(filepath.Join(dir, "site.conf"), []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf("pid %[1]s/nginx.pid;\nerror_log %[1]s/error.log;\nevents {}\nhttp {\n"+
+		"access_log off;\nclient_body_temp_path %[1]s/client_body;\nproxy_temp_path %[1]s/proxy;\n"+
+		"fastcgi_temp_path %[1]s/fastcgi;\nuwsgi_temp_path %[1]s/uwsgi;\nscgi_temp_path %[1]s/scgi;\n"+
+		"include %[1]s/site.conf;\n}\n", dir)
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(nginx, "-t", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", filepath.Join(dir, "error.log")).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "test is successful") {
+		t.Fatalf("nginx -t of the example site: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "[warn]") {
+		t.Errorf("nginx warns about the example site:\n%s", out)
+	}
 }
