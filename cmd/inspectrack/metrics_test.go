@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -11,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"inspectrack/internal/testdb"
 )
@@ -33,12 +38,14 @@ func metricValue(scrape, series string) float64 {
 
 // With INSPECTRACK_METRICS_ADDR, serve answers Prometheus on that address
 // alone: requests by route pattern (never the path) and status with their
-// latency, the database pool, the read cache, uploads and sign-ins. The
+// latency, the database pool, the read cache, uploads (count and bytes)
+// and sign-ins. The
 // portal's own address has no /metrics.
 func TestMetricsAreServedOnTheirOwnAddressOnly(t *testing.T) {
 	t.Parallel()
 	vars := map[string]string{"DATABASE_URL": testdb.ConnString(t), "INSPECTRACK_AUDIT_KEY": testAuditKey,
-		"INSPECTRACK_DEMO_PASSWORD": "metrics test password", "INSPECTRACK_METRICS_ADDR": "127.0.0.1:0"}
+		"INSPECTRACK_DEMO_PASSWORD": "metrics test password", "INSPECTRACK_METRICS_ADDR": "127.0.0.1:0",
+		"INSPECTRACK_MAX_FILE_MB": "1"}
 	if err := run(context.Background(), []string{"inspectrack", "seed", "demo"}, envWith(vars), nil, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
@@ -58,9 +65,9 @@ func TestMetricsAreServedOnTheirOwnAddressOnly(t *testing.T) {
 
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	login := func(password string) int {
+	login := func(c *http.Client, email, password string) int {
 		t.Helper()
-		form := url.Values{"email": {"manager@demo.test"}, "password": {password}}
+		form := url.Values{"email": {email}, "password": {password}}
 		req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", base)
@@ -74,10 +81,10 @@ func TestMetricsAreServedOnTheirOwnAddressOnly(t *testing.T) {
 	if code, _ := get(t, c, base+"/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz: %d", code)
 	}
-	if code := login("not the password at all"); code != http.StatusUnprocessableEntity {
+	if code := login(c, "manager@demo.test", "not the password at all"); code != http.StatusUnprocessableEntity {
 		t.Fatalf("a wrong password: %d, want 422", code)
 	}
-	if code := login("metrics test password"); code != http.StatusOK {
+	if code := login(c, "manager@demo.test", "metrics test password"); code != http.StatusOK {
 		t.Fatalf("signing in: %d (after the redirect), want 200", code)
 	}
 	for range 2 { // the second is answered from the read cache
@@ -87,6 +94,42 @@ func TestMetricsAreServedOnTheirOwnAddressOnly(t *testing.T) {
 	}
 	if code, _ := get(t, c, base+"/cases/987654321"); code != http.StatusNotFound {
 		t.Fatalf("a case that does not exist: %d, want 404", code)
+	}
+
+	// A liaison uploads a plan of 10,000 bytes, then one over the 1 MiB
+	// limit of a file.
+	conn, err := pgx.Connect(context.Background(), vars["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var caseID int64
+	if err := conn.QueryRow(context.Background(), `SELECT c.id FROM cases c JOIN forces f ON f.id = c.force_id
+		WHERE f.code = 'leicestershire' AND c.closed_on IS NULL ORDER BY c.id LIMIT 1`).Scan(&caseID); err != nil {
+		t.Fatal(err)
+	}
+	ljar, _ := cookiejar.New(nil)
+	liaison := &http.Client{Jar: ljar, Timeout: 10 * time.Second}
+	if code := login(liaison, "liaison.leicestershire@demo.test", "metrics test password"); code != http.StatusOK {
+		t.Fatalf("the liaison signing in: %d", code)
+	}
+	for _, size := range []int{10000, 1200 << 10} {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("documents", "plan.txt")
+		fw.Write(bytes.Repeat([]byte("a line of the force's plan\n"), size/27+1)[:size])
+		mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/cases/%d/submissions", base, caseID), &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Origin", base)
+		res, err := liaison.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if want := map[bool]int{true: http.StatusOK, false: http.StatusRequestEntityTooLarge}[size == 10000]; res.StatusCode != want {
+			t.Fatalf("an upload of %d bytes: %d, want %d", size, res.StatusCode, want)
+		}
 	}
 
 	// The public listener has no /metrics: it is a page not found there.
@@ -123,10 +166,11 @@ func TestMetricsAreServedOnTheirOwnAddressOnly(t *testing.T) {
 		`inspectrack_http_requests_total{method="GET",route="unmatched",status="404"}`:        1,
 		`inspectrack_http_request_duration_seconds_count{method="GET",route="/dashboard"}`:    2,
 		`inspectrack_sign_ins_total{result="failure"}`:                                        1,
-		`inspectrack_sign_ins_total{result="success"}`:                                        1,
+		`inspectrack_sign_ins_total{result="success"}`:                                        2,
 		`inspectrack_sign_in_throttles_total{kind="refused"}`:                                 0,
-		`inspectrack_uploads_total{result="stored"}`:                                          0,
-		`inspectrack_upload_bytes_total`:                                                      0,
+		`inspectrack_uploads_total{result="stored"}`:                                          1,
+		`inspectrack_uploads_total{result="too_large"}`:                                       1,
+		`inspectrack_upload_bytes_total`:                                                      10000,
 		`inspectrack_db_pool_max_connections`:                                                 metricValue(scrape, "inspectrack_db_pool_max_connections"),
 		`inspectrack_http_requests_total{method="GET",route="/assets/*",status="200"}`:        -1, // none asked for
 		`inspectrack_http_requests_total{method="GET",route="/cases/987654321",status="404"}`: -1, // never the path
