@@ -64,7 +64,7 @@ func TestMetricsAreServedOnTheirOwnAddressOnly(t *testing.T) {
 	}
 
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	c := &http.Client{Jar: jar, Timeout: time.Minute} // a guard against a hang: argon2 under -race on a busy machine takes seconds
 	login := func(c *http.Client, email, password string) int {
 		t.Helper()
 		form := url.Values{"email": {email}, "password": {password}}
@@ -109,7 +109,7 @@ func TestMetricsAreServedOnTheirOwnAddressOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	ljar, _ := cookiejar.New(nil)
-	liaison := &http.Client{Jar: ljar, Timeout: 10 * time.Second}
+	liaison := &http.Client{Jar: ljar, Timeout: time.Minute} // a guard against a hang: argon2 under -race on a busy machine takes seconds
 	if code := login(liaison, "liaison.leicestershire@demo.test", "metrics test password"); code != http.StatusOK {
 		t.Fatalf("the liaison signing in: %d", code)
 	}
