@@ -11,7 +11,7 @@ APT        := DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: help
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: run
 run: ensure-postgres build ## build, migrate, seed demo data and serve on http://localhost:8080
@@ -25,7 +25,7 @@ $(BIN): $(GO_SOURCES) go.mod go.sum
 	go build -o $(BIN) ./cmd/inspectrack
 
 .PHONY: test
-test: check vulncheck ensure-postgres-binaries ensure-chromium ensure-pdftotext ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser) with -race
+test: check vulncheck ensure-postgres-binaries ensure-chromium ensure-pdftotext ensure-nginx ensure-web-deps ## all checks, then every test (real PostgreSQL, real browser, two instances behind nginx) with -race
 	go test -race -count=1 -timeout 30m ./...
 
 # Every Fuzz function of the module, found by go test -list (none is named
@@ -67,6 +67,12 @@ cover: ensure-postgres ensure-chromium ensure-pdftotext ensure-web-deps ## cover
 	go test -count=1 -coverpkg=$(COVERPKG) -coverprofile=.data/cover.all.out $(COVER_PKGS)
 	@grep -v '_templ\.go:' .data/cover.all.out > .data/cover.out
 	@go tool cover -func=.data/cover.out | tail -n 1
+
+# Two `serve` processes of the built binary on one database behind Debian's
+# nginx with TLS (internal/e2e); `make test` runs it too, as one of ./...
+.PHONY: e2e
+e2e: ensure-postgres-binaries ensure-nginx build ## two instances of the binary behind nginx with TLS: sessions, changes, throttling, uploads and a crash across them
+	INSPECTRACK_E2E_BIN=$(abspath $(BIN)) go test -count=1 -v -timeout 10m ./internal/e2e/
 
 .PHONY: bench-upload
 bench-upload: ## upload 100 MiB to the real server process: throughput and its peak memory
@@ -151,6 +157,16 @@ ensure-chromium: ## install Debian's chromium for the browser tests when missing
 		$(APT) update -qq && $(APT) install -y -qq chromium >/dev/null; \
 	else \
 		echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; \
+	fi
+
+.PHONY: ensure-nginx
+ensure-nginx: ## install Debian's nginx (the reverse proxy of make e2e) when missing
+	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's nginx for the multi-instance test"; \
+		$(APT) update -qq && $(APT) install -y -qq nginx >/dev/null; \
+	else \
+		echo "make e2e needs nginx: sudo apt-get install nginx"; exit 1; \
 	fi
 
 .PHONY: ensure-pdftotext

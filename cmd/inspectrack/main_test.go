@@ -54,6 +54,14 @@ var servingLine = regexp.MustCompile(`serving on (http://\S+)`)
 // and returns its base URL and a stop function that reports run's error.
 func startServe(t *testing.T, vars map[string]string) (string, func() error) {
 	t.Helper()
+	base, _, stop := startServePrinting(t, vars)
+	return base, stop
+}
+
+// startServePrinting is startServe that also returns the lines serve
+// printed before the one that says where it serves.
+func startServePrinting(t *testing.T, vars map[string]string) (string, []string, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	stderr := &syncBuffer{}
@@ -64,11 +72,13 @@ func startServe(t *testing.T, vars map[string]string) (string, func() error) {
 	}()
 	lines := bufio.NewScanner(pr)
 	base := ""
+	var printed []string
 	for lines.Scan() {
 		if m := servingLine.FindStringSubmatch(lines.Text()); m != nil {
 			base = m[1]
 			break
 		}
+		printed = append(printed, lines.Text())
 	}
 	if base == "" {
 		cancel()
@@ -91,7 +101,7 @@ func startServe(t *testing.T, vars map[string]string) (string, func() error) {
 		}
 	}
 	t.Cleanup(func() { _ = stop() })
-	return base, stop
+	return base, printed, stop
 }
 
 func get(t *testing.T, c *http.Client, u string) (int, string) {

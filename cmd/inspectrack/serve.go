@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"inspectrack/internal/metrics"
 	"inspectrack/internal/store"
 	"inspectrack/internal/web"
 )
@@ -57,7 +58,31 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 
-	srv := web.NewServer(log, cfg, e.store, web.Options{})
+	// Metrics only on an address of their own: the public listener has no
+	// /metrics route.
+	var m *metrics.Metrics
+	var metricsSrv *http.Server
+	if cfg.MetricsAddr != "" {
+		m = metrics.New()
+		m.Pool(e.store.Pool())
+		m.ReadCache(e.store.ReadCacheStats)
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s for the metrics: %w", cfg.MetricsAddr, err)
+		}
+		metricsSrv = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		fmt.Fprintf(stdout, "inspectrack: metrics on %s/metrics\n", displayURL(mln.Addr()))
+		go func() {
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics stopped", "err", err)
+			}
+		}()
+		defer metricsSrv.Close()
+	}
+
+	srv := web.NewServer(log, cfg, e.store, web.Options{Metrics: m})
 	defer srv.Close()
 	// Short read deadlines (uploads extend theirs as bytes arrive) and a
 	// cap on connections: slow clients cannot hold the server.

@@ -18,6 +18,9 @@ import (
 type Config struct {
 	DatabaseURL string // empty: run the embedded PostgreSQL cluster under DataDir
 	Addr        string
+	// MetricsAddr is where Prometheus scrapes /metrics: an address of its
+	// own, never the public one; empty serves no metrics.
+	MetricsAddr string
 	DataDir     string
 	LogLevel    slog.Level
 	LogFormat   string // "text" or "json"
@@ -57,6 +60,7 @@ type Config struct {
 var Vars = []struct{ Name, Default, Meaning string }{
 	{"DATABASE_URL", "(none)", "PostgreSQL to use; empty starts the embedded cluster under INSPECTRACK_DATA_DIR"},
 	{"INSPECTRACK_ADDR", ":8080", "address to listen on"},
+	{"INSPECTRACK_METRICS_ADDR", "(none)", "address of the Prometheus metrics (/metrics), apart from the portal's; empty serves none"},
 	{"INSPECTRACK_DATA_DIR", "./.data", "folder for the embedded PostgreSQL cluster and other local data"},
 	{"INSPECTRACK_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"INSPECTRACK_LOG_FORMAT", "text", "text or json"},
@@ -99,6 +103,7 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 	// -h prints defaults, and this one holds a password.
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (default: $DATABASE_URL; empty: embedded cluster)")
 	fs.StringVar(&c.Addr, "addr", env("INSPECTRACK_ADDR", ":8080"), "listen address")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("INSPECTRACK_METRICS_ADDR", ""), "Prometheus metrics address (empty: none)")
 	fs.StringVar(&c.DataDir, "data-dir", env("INSPECTRACK_DATA_DIR", "./.data"), "data folder")
 	fs.StringVar(&level, "log-level", env("INSPECTRACK_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", env("INSPECTRACK_LOG_FORMAT", "text"), "text or json")
@@ -128,6 +133,9 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 	}
 
 	var errs []error
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") {
+		errs = append(errs, fmt.Errorf("metrics address %q: the portal's own address; give the metrics one of their own", c.MetricsAddr))
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Errorf("log level %q: %w", level, err))
 	}

@@ -89,3 +89,18 @@ func TestHelpPrintsNoDatabasePassword(t *testing.T) {
 		t.Fatalf("-h: %v\n%s", err, out.String())
 	}
 }
+
+func TestMetricsAreOffUnlessGivenAnAddressOfTheirOwn(t *testing.T) {
+	c, err := load(nil)
+	if err != nil || c.MetricsAddr != "" {
+		t.Fatalf("default metrics address %q (%v), want none", c.MetricsAddr, err)
+	}
+	c, err = load(map[string]string{"INSPECTRACK_METRICS_ADDR": "127.0.0.1:9090"})
+	if err != nil || c.MetricsAddr != "127.0.0.1:9090" {
+		t.Fatalf("metrics address %q (%v)", c.MetricsAddr, err)
+	}
+	_, err = load(map[string]string{"INSPECTRACK_ADDR": "10.0.0.1:8080", "INSPECTRACK_METRICS_ADDR": "10.0.0.1:8080"})
+	if err == nil || !strings.Contains(err.Error(), "metrics address") {
+		t.Fatalf("metrics on the portal's own address: %v, want refused", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // The busiest pages (the dashboard, a force, a case) are read far more
@@ -30,6 +31,20 @@ type readCache struct {
 	mu      sync.Mutex
 	version int64
 	entries map[any]*readEntry
+
+	// hits and misses count, for the metrics, the reads answered from an
+	// entry (or by waiting for one being read) and the reads made to fill
+	// one; reads straight through count as neither.
+	hits, misses atomic.Uint64
+}
+
+// ReadCacheStats returns how many reads the read cache has answered (hits)
+// and made to keep (misses) since the store was made.
+func (s *Store) ReadCacheStats() (hits, misses uint64) {
+	if s.cache == nil {
+		return 0, 0
+	}
+	return s.cache.hits.Load(), s.cache.misses.Load()
 }
 
 // readEntry is a value read at the cache's version, or being read: done is
@@ -79,6 +94,7 @@ func Cached[V any](ctx context.Context, s *Store, key any, read func() (V, error
 	}
 	if e, ok := c.entries[key]; ok {
 		c.mu.Unlock()
+		c.hits.Add(1)
 		select {
 		case <-e.done:
 		case <-ctx.Done():
@@ -94,6 +110,7 @@ func Cached[V any](ctx context.Context, s *Store, key any, read func() (V, error
 	e := &readEntry{done: make(chan struct{})}
 	c.entries[key] = e
 	c.mu.Unlock()
+	c.misses.Add(1)
 
 	err = errNotRead
 	defer func() {

@@ -113,12 +113,14 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if claim.ID == 0 {
+		s.metrics.SignInThrottled(true)
 		wait := max(claim.RetryAt.Sub(now), time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		f.Errors.Add("email", "Too many failed attempts to sign in from this device. Wait "+waitText(wait)+", then try again.")
 		return s.renderLogin(w, r, http.StatusTooManyRequests, f)
 	}
 	if d := loginDelay(claim.AccountFailures); d > 0 {
+		s.metrics.SignInThrottled(false)
 		s.sleep(ctx, d)
 	}
 
@@ -133,6 +135,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 		// timing does not tell which emails have accounts.
 		auth.BurnPasswordCheck(password)
 	}
+	s.metrics.SignIn(ok)
 	if !ok {
 		throttled := func(t store.LoginTrips) store.AuditEvent {
 			// Only a real account's address is named: whatever else was

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"inspectrack/internal/auth"
 	"inspectrack/internal/store"
 )
@@ -114,7 +116,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// accessLog writes one line per request.
+// accessLog writes one line per request, and counts it (by the route's
+// pattern) for the metrics.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -123,12 +126,25 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
+		took := time.Since(start)
+		if s.metrics != nil {
+			s.metrics.Request(matchedRoute(r), r.Method, sw.status, took)
+		}
 		s.log.LogAttrs(r.Context(), levelFor(sw.status), "request",
 			slog.String("request_id", RequestIDFrom(r.Context())),
 			slog.String("method", r.Method), slog.String("path", loggedPath(r)),
 			slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
-			slog.Duration("duration", time.Since(start)), slog.String("client", ClientAddrFrom(r.Context())))
+			slog.Duration("duration", took), slog.String("client", ClientAddrFrom(r.Context())))
 	})
+}
+
+// matchedRoute is the pattern of the route that answered r ("/cases/{id}"),
+// or "" when none matched.
+func matchedRoute(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		return rc.RoutePattern()
+	}
+	return ""
 }
 
 // recoverPanics turns a panic into the 500 page and a logged stack.

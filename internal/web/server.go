@@ -14,6 +14,7 @@ import (
 	"inspectrack/internal/auth"
 	"inspectrack/internal/blob"
 	"inspectrack/internal/config"
+	"inspectrack/internal/metrics"
 	"inspectrack/internal/store"
 )
 
@@ -27,6 +28,7 @@ type Server struct {
 	pwParams auth.Params
 	now      func() time.Time
 	sleep    func(context.Context, time.Duration)
+	metrics  *metrics.Metrics // nil: recorded nowhere
 
 	mux *chi.Mux
 	// rules records the permission every route was declared with, keyed
@@ -45,6 +47,9 @@ type Options struct {
 	// Sleep waits out a sign-in's slow-down (or until the request ends);
 	// tests record the delays instead. Default: a timer.
 	Sleep func(ctx context.Context, d time.Duration)
+	// Metrics records requests, uploads and sign-ins for Prometheus.
+	// Default nil: nothing is recorded.
+	Metrics *metrics.Metrics
 }
 
 // NewServer builds the portal's handler. Close stops its background work.
@@ -67,6 +72,7 @@ func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Option
 	if opts.PasswordParams != nil {
 		s.pwParams = *opts.PasswordParams
 	}
+	s.metrics = opts.Metrics
 	s.blobs = opts.Blobs
 	if s.blobs == nil {
 		s.blobs = blob.NewPostgres(st.Pool())

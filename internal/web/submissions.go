@@ -347,6 +347,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 	}
 	bodyLimit := s.cfg.MaxSubmissionBytes + uploadOverhead
 	if r.ContentLength > bodyLimit {
+		s.metrics.UploadRefused(true)
 		return withStatus(http.StatusRequestEntityTooLarge, fmt.Errorf("web: upload of %d bytes declared, limit %d", r.ContentLength, bodyLimit))
 	}
 	s.paceUpload(w, r)
@@ -360,7 +361,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 	//lint:ignore SA5001 ReadForm returns a form to close, with its spooled files, even with an error
 	defer form.Close()
 	if err != nil {
-		return uploadReadError(err)
+		return s.uploadReadError(err)
 	}
 
 	f := s.uploadForm(c, kind)
@@ -392,6 +393,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 		}
 	}
 	if len(f.FileErrors) > 0 || f.Errors.Any() {
+		s.metrics.UploadRefused(status == http.StatusRequestEntityTooLarge)
 		return s.renderUpload(w, r, status, f)
 	}
 
@@ -403,6 +405,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 	if err != nil {
 		return err
 	}
+	s.metrics.UploadStored(documentBytes(sub.Documents))
 	msg := fmt.Sprintf("Version %d of your plan was sent, with %s.", sub.Version, documentsText(len(sub.Documents)))
 	if kind == store.KindProgress {
 		msg = fmt.Sprintf("Your progress update was sent, with %s.", documentsText(len(sub.Documents)))
@@ -412,16 +415,27 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 	return nil
 }
 
+// documentBytes is the size of docs together.
+func documentBytes(docs []store.Document) int64 {
+	var n int64
+	for _, d := range docs {
+		n += d.Size
+	}
+	return n
+}
+
 // uploadReadError maps a failure to read an upload to its answer: too
 // large (the body over its bound, or a field over its own) is 413 with the
 // design-system page; a form no page of the portal sends, or a body cut
 // short (the client gone, the server stopping), is 400. Nothing was
-// written in either case.
-func uploadReadError(err error) error {
+// written in either case; the metrics count it as refused.
+func (s *Server) uploadReadError(err error) error {
 	var mbe *http.MaxBytesError
 	var tl *upload.TooLargeError
+	tooLarge := errors.As(err, &mbe) || errors.As(err, &tl)
+	s.metrics.UploadRefused(tooLarge)
 	switch {
-	case errors.As(err, &mbe), errors.As(err, &tl):
+	case tooLarge:
 		return withStatus(http.StatusRequestEntityTooLarge, err)
 	case errors.Is(err, upload.ErrTooManyParts):
 		return withStatus(http.StatusBadRequest, err)

@@ -66,6 +66,7 @@ func (s *Server) submissionsRecordPost(w http.ResponseWriter, r *http.Request) e
 	}
 	bodyLimit := s.cfg.MaxSubmissionBytes + uploadOverhead
 	if r.ContentLength > bodyLimit {
+		s.metrics.UploadRefused(true)
 		return withStatus(http.StatusRequestEntityTooLarge, fmt.Errorf("web: upload of %d bytes declared, limit %d", r.ContentLength, bodyLimit))
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, bodyLimit)
@@ -78,7 +79,7 @@ func (s *Server) submissionsRecordPost(w http.ResponseWriter, r *http.Request) e
 	//lint:ignore SA5001 ReadForm returns a form to close, with its spooled files, even with an error
 	defer form.Close()
 	if err != nil {
-		return uploadReadError(err)
+		return s.uploadReadError(err)
 	}
 
 	f := s.recordForm(c)
@@ -166,6 +167,7 @@ func (s *Server) submissionsRecordPost(w http.ResponseWriter, r *http.Request) e
 		f.Errors.Add("note", "Enter the progress update, or select its documents")
 	}
 	if len(f.FileErrors) > 0 || f.Errors.Any() {
+		s.metrics.UploadRefused(status == http.StatusRequestEntityTooLarge)
 		return s.renderRecord(w, r, status, f)
 	}
 
@@ -178,6 +180,7 @@ func (s *Server) submissionsRecordPost(w http.ResponseWriter, r *http.Request) e
 	case err != nil:
 		return err
 	}
+	s.metrics.UploadStored(documentBytes(sub.Documents))
 	msg := fmt.Sprintf("Version %d of the force's plan was recorded, received on %s, with %s.",
 		sub.Version, components.FormatDateTime(sub.SubmittedAt), documentsText(len(sub.Documents)))
 	if kind == store.KindProgress {
