@@ -229,6 +229,13 @@ func (rd *reader) fetch() error {
 	}
 	rd.cur = (*rd.bufp)[:n]
 	rd.h.Write(rd.cur)
+	if rd.seq == rd.chunks && (rd.read != rd.size || !bytes.Equal(rd.h.Sum(nil), rd.sum)) {
+		// Checked before the last chunk is handed on: a download of
+		// corrupt content then ends short of its Content-Length, which
+		// the client sees as failed.
+		rd.cur = nil
+		return fmt.Errorf("blob %d: %w", rd.id, ErrCorrupt)
+	}
 	return nil
 }
 

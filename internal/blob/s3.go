@@ -297,10 +297,17 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 		c.err = fmt.Errorf("blob %d: longer than its %d bytes: %w", c.id, c.size, ErrCorrupt)
 		return 0, c.err
 	}
+	// The hash is checked before the last bytes are handed on: a download
+	// of corrupt content then ends short of its Content-Length, which the
+	// client sees as failed.
+	if n > 0 && c.read == c.size && !bytes.Equal(c.h.Sum(nil), c.sum) {
+		c.err = fmt.Errorf("blob %d: %w", c.id, ErrCorrupt)
+		return 0, c.err
+	}
 	if err == io.EOF {
 		if c.read != c.size || !bytes.Equal(c.h.Sum(nil), c.sum) {
 			c.err = fmt.Errorf("blob %d: %w", c.id, ErrCorrupt)
-			return n, c.err
+			return 0, c.err
 		}
 		c.err = io.EOF
 	} else if err != nil {

@@ -176,8 +176,8 @@ func TestObjectStoreMissingOrAlteredObjectIsAClearError(t *testing.T) {
 	}
 	// Same length, other bytes: found out by the hash at the end.
 	srv.Replace(t, keyOf(b.ID), []byte("another plan ENTIRELY"))
-	if _, err := readAll(t, bs, b.ID); !errors.Is(err, blob.ErrCorrupt) {
-		t.Errorf("read of an altered object: %v, want ErrCorrupt", err)
+	if got, err := readAll(t, bs, b.ID); !errors.Is(err, blob.ErrCorrupt) || len(got) != 0 {
+		t.Errorf("read of an altered object: %d bytes handed on, %v; want none and ErrCorrupt", len(got), err)
 	}
 	srv.Replace(t, keyOf(b.ID), []byte("short"))
 	if _, err := bs.Open(context.Background(), b.ID); !errors.Is(err, blob.ErrCorrupt) {

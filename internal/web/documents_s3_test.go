@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -114,6 +115,23 @@ func TestUploadWithObjectStorageKeepsTheDocumentInTheBucket(t *testing.T) {
 	// An inspector reads them too; a document whose object was lost is a
 	// server error that names the object in the log, not on the page.
 	insp := ts.as("inspector@demo.test")
+	// An object altered in the bucket: the download ends short of its
+	// length, so the browser reports it failed rather than saving it.
+	for _, k := range keys {
+		if body := bucket.Object(t, k); len(body) == len(pdf) {
+			bucket.Replace(t, k, append([]byte("%PDF-1.7 forged"), body[15:]...))
+		}
+	}
+	href1, _ := links.Eq(1).Attr("href")
+	raw, err := insp.http.Get(ts.ts.URL + href1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(raw.Body)
+	raw.Body.Close()
+	if err == nil || len(got) >= len(pdf) {
+		t.Errorf("download of an altered object: %d of %d bytes, %v: want it cut short", len(got), len(pdf), err)
+	}
 	for _, k := range keys {
 		bucket.Delete(t, k)
 	}
