@@ -64,6 +64,11 @@ commands:
                                   passes through each checkpoint kept elsewhere)
   audit checkpoint                print the newest event's id, key id and keyed hash, to keep elsewhere
   audit note "TEXT"               record a change made outside the portal (by hand in psql)
+  blobs copy --to s3://BUCKET/PREFIX
+                                  copy the documents kept in PostgreSQL to object storage,
+                                  each verified; run again to go on where it stopped
+  backup FILE                     write a backup of the database (pg_dump of the server's version)
+  restore FILE                    restore a backup into an empty database
   seed bench                      the national-scale data set, in a database of its own
   version                         print the build: version, revision, time and Go
   help                            print this
@@ -102,6 +107,12 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return cmdUser(ctx, rest, getenv, stdin, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, getenv, stdout, stderr)
+	case "blobs":
+		return cmdBlobs(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		return cmdVersion(rest, stdout)
 	case "help", "-h", "--help":

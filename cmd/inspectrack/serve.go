@@ -82,7 +82,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		defer metricsSrv.Close()
 	}
 
-	srv := web.NewServer(log, cfg, e.store, web.Options{Metrics: m})
+	blobs, err := e.blobStore(ctx)
+	if err != nil {
+		return err
+	}
+	srv := web.NewServer(log, cfg, e.store, web.Options{Metrics: m, Blobs: blobs})
 	defer srv.Close()
 	// Short read deadlines (uploads extend theirs as bytes arrive) and a
 	// cap on connections: slow clients cannot hold the server.

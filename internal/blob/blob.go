@@ -1,8 +1,8 @@
 // Package blob stores the bytes of documents. The portal keeps them in
 // PostgreSQL by default (Postgres), in chunks, so that writing and reading
-// stream with bounded memory whatever the size; Store is the small
-// interface an S3-compatible store could implement for larger
-// installations.
+// stream with bounded memory whatever the size; larger installations keep
+// them in an S3-compatible bucket (S3), behind the same small interface,
+// Store.
 //
 // Blobs are immutable and never deleted: a blob is written once, inside
 // the transaction that records what it belongs to, and read many times.
@@ -36,10 +36,10 @@ type Blob struct {
 // Put writes everything r yields as a new blob inside tx, the caller's
 // transaction, so the blob exists if and only if what refers to it
 // commits: a rollback (a refused upload, a client gone, a crash) leaves
-// nothing behind. An implementation on an object store would upload the
-// object under a fresh key and record the key in tx; objects of rolled-back
-// transactions would then need a sweeper, which is why the PostgreSQL
-// store is the default.
+// nothing behind. The object store (S3) uploads the object under a fresh
+// key and records the key in tx: an object of a rolled-back transaction
+// stays in the bucket, named by no row, which is why the PostgreSQL store
+// is the default.
 //
 // Open returns the blob's content as a stream, which fails with ErrCorrupt
 // at the end when the bytes do not match what Put recorded.

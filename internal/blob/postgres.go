@@ -136,15 +136,22 @@ func (r *binaryRow) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// Open streams the blob id.
+// Open streams the blob id from its chunks.
 func (p *Postgres) Open(ctx context.Context, id int64) (io.ReadCloser, error) {
-	const q = `SELECT size, sha256, chunks FROM blobs WHERE id = $1`
+	const q = `SELECT b.size, b.sha256, b.chunks, o.bucket, o.key FROM blobs b
+		LEFT JOIN blob_objects o ON o.blob_id = b.id WHERE b.id = $1`
 	rd := &reader{p: p, ctx: ctx, id: id, h: sha256.New()}
-	if err := p.pool.QueryRow(ctx, q, id).Scan(&rd.size, &rd.sum, &rd.chunks); err != nil {
+	var bucket, key *string
+	if err := p.pool.QueryRow(ctx, q, id).Scan(&rd.size, &rd.sum, &rd.chunks, &bucket, &key); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, fmt.Errorf("blob %d: %w", id, ErrNotFound)
 		}
 		return nil, fmt.Errorf("blob: open %d: %w", id, err)
+	}
+	if rd.chunks == 0 && rd.size > 0 && key != nil {
+		// Uploaded while object storage was configured: its bytes are
+		// only there.
+		return nil, fmt.Errorf("blob %d is kept in object storage (s3://%s/%s): set INSPECTRACK_BLOB_URL to read it: %w", id, *bucket, *key, ErrMissing)
 	}
 	return rd, nil
 }
@@ -222,6 +229,13 @@ func (rd *reader) fetch() error {
 	}
 	rd.cur = (*rd.bufp)[:n]
 	rd.h.Write(rd.cur)
+	if rd.seq == rd.chunks && (rd.read != rd.size || !bytes.Equal(rd.h.Sum(nil), rd.sum)) {
+		// Checked before the last chunk is handed on: a download of
+		// corrupt content then ends short of its Content-Length, which
+		// the client sees as failed.
+		rd.cur = nil
+		return fmt.Errorf("blob %d: %w", rd.id, ErrCorrupt)
+	}
 	return nil
 }
 

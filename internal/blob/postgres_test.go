@@ -166,8 +166,14 @@ func TestOpenReportsCorruptContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	if _, err := io.ReadAll(rc); !errors.Is(err, blob.ErrCorrupt) {
+	got, err := io.ReadAll(rc)
+	if !errors.Is(err, blob.ErrCorrupt) {
 		t.Errorf("read tampered blob: err = %v, want ErrCorrupt", err)
+	}
+	// The last chunk is checked before it is handed on, so a download
+	// of it ends short.
+	if len(got) != blob.ChunkSize {
+		t.Errorf("read %d bytes of a tampered blob, want only the first chunk's %d", len(got), blob.ChunkSize)
 	}
 }
 

@@ -53,6 +53,22 @@ type Config struct {
 	UploadGrace    time.Duration
 	UploadMinRate  int64
 	MaxConnections int
+
+	// BlobURL chooses where documents' bytes are kept: empty for
+	// PostgreSQL, s3://bucket/prefix for an S3-compatible bucket reached
+	// with S3. Secret keys: never log a Config.
+	BlobURL string
+	S3      S3
+}
+
+// S3 is how to reach the object storage of BlobURL (and of
+// `blobs copy --to`).
+type S3 struct {
+	Endpoint     string // host[:port] or http(s)://host[:port]; empty: Amazon S3
+	Region       string // empty: asked of the endpoint
+	AccessKey    string // empty: the machine's role (instance or container credentials)
+	SecretKey    string
+	SessionToken string
 }
 
 // Vars lists the environment variables Load reads, with their defaults and
@@ -79,6 +95,11 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"INSPECTRACK_UPLOAD_GRACE", "30s", "time an upload has before it must keep up the minimum rate"},
 	{"INSPECTRACK_UPLOAD_MIN_KBPS", "32", "the slowest an upload may arrive on average, in KiB a second"},
 	{"INSPECTRACK_MAX_CONNECTIONS", "512", "connections served at once; more wait to be accepted"},
+	{"INSPECTRACK_BLOB_URL", "(none)", "where documents are kept: empty for PostgreSQL, s3://bucket/prefix for an S3-compatible bucket"},
+	{"INSPECTRACK_S3_ENDPOINT", "(Amazon S3)", "the object storage's address, host:port or http(s)://host:port"},
+	{"INSPECTRACK_S3_REGION", "(asked of the endpoint)", "the bucket's region; AWS_REGION is read when this is unset"},
+	{"INSPECTRACK_S3_ACCESS_KEY_ID", "(none)", "access key; AWS_ACCESS_KEY_ID is read when unset; neither: the machine's role"},
+	{"INSPECTRACK_S3_SECRET_ACCESS_KEY", "(none)", "secret key; AWS_SECRET_ACCESS_KEY is read when unset (AWS_SESSION_TOKEN too)"},
 }
 
 // Load reads the environment through getenv, then lets flags in args
@@ -121,6 +142,12 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 	fs.StringVar(&grace, "upload-grace", env("INSPECTRACK_UPLOAD_GRACE", "30s"), "time an upload has before the minimum rate applies")
 	fs.Int64Var(&minKBps, "upload-min-kbps", envInt(env("INSPECTRACK_UPLOAD_MIN_KBPS", "32")), "slowest upload in KiB/s")
 	fs.Int64Var(&maxConns, "max-connections", envInt(env("INSPECTRACK_MAX_CONNECTIONS", "512")), "connections served at once")
+	fs.StringVar(&c.BlobURL, "blob-url", env("INSPECTRACK_BLOB_URL", ""), "where documents are kept: empty for PostgreSQL, s3://bucket/prefix")
+	either := func(a, b string) string { return env(a, env(b, "")) }
+	c.S3 = S3{Endpoint: env("INSPECTRACK_S3_ENDPOINT", ""), Region: either("INSPECTRACK_S3_REGION", "AWS_REGION"),
+		AccessKey:    either("INSPECTRACK_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+		SecretKey:    either("INSPECTRACK_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+		SessionToken: env("AWS_SESSION_TOKEN", "")}
 	c.DemoPassword = getenv("INSPECTRACK_DEMO_PASSWORD")
 	c.AuditKey = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY"))
 	c.AuditKeyFile = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY_FILE"))
@@ -185,6 +212,12 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 		errs = append(errs, fmt.Errorf("max connections %d: want a positive number", maxConns))
 	}
 	c.MaxConnections = int(maxConns)
+	if c.BlobURL != "" && !strings.HasPrefix(c.BlobURL, "s3://") {
+		errs = append(errs, fmt.Errorf("blob URL %q: want empty (PostgreSQL) or s3://bucket/prefix", c.BlobURL))
+	}
+	if (c.S3.AccessKey == "") != (c.S3.SecretKey == "") {
+		errs = append(errs, errors.New("S3 keys: give both the access key id and the secret access key, or neither"))
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("config: %w", errors.Join(errs...))
 	}

@@ -104,3 +104,28 @@ func TestMetricsAreOffUnlessGivenAnAddressOfTheirOwn(t *testing.T) {
 		t.Fatalf("metrics on the portal's own address: %v, want refused", err)
 	}
 }
+
+func TestObjectStorageSettingsComeFromTheInspectrackOrTheAWSVariables(t *testing.T) {
+	c, err := load(map[string]string{"INSPECTRACK_BLOB_URL": "s3://docs/portal", "INSPECTRACK_S3_ENDPOINT": "http://127.0.0.1:9000",
+		"AWS_ACCESS_KEY_ID": "aws-id", "AWS_SECRET_ACCESS_KEY": "aws-secret", "AWS_REGION": "eu-west-2",
+		"INSPECTRACK_S3_ACCESS_KEY_ID": "own-id", "INSPECTRACK_S3_SECRET_ACCESS_KEY": "own-secret", "AWS_SESSION_TOKEN": "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := S3{Endpoint: "http://127.0.0.1:9000", Region: "eu-west-2", AccessKey: "own-id", SecretKey: "own-secret", SessionToken: "tok"}
+	if c.BlobURL != "s3://docs/portal" || c.S3 != want {
+		t.Fatalf("got %q %+v", c.BlobURL, c.S3)
+	}
+	c, err = load(map[string]string{"AWS_ACCESS_KEY_ID": "aws-id", "AWS_SECRET_ACCESS_KEY": "aws-secret"}, "--blob-url", "s3://other")
+	if err != nil || c.BlobURL != "s3://other" || c.S3.AccessKey != "aws-id" || c.S3.SecretKey != "aws-secret" {
+		t.Fatalf("got %q %+v, %v", c.BlobURL, c.S3, err)
+	}
+	for _, bad := range []map[string]string{
+		{"INSPECTRACK_BLOB_URL": "/var/lib/documents"},
+		{"INSPECTRACK_S3_ACCESS_KEY_ID": "id without its secret"},
+	} {
+		if _, err := load(bad); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package pgembed
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -127,5 +128,35 @@ func TestConnStringRoundTrips(t *testing.T) {
 			t.Errorf("%q parsed to host %q port %d user %q db %q tls %v",
 				c.ConnString("my db"), cfg.Host, cfg.Port, cfg.User, cfg.Database, cfg.TLSConfig != nil)
 		}
+	}
+}
+
+func TestServerMajorIsTheToolsMajorVersion(t *testing.T) {
+	for n, want := range map[int]string{150013: "15", 170002: "17", 100000: "10", 90624: "9.6"} {
+		if got := ServerMajor(n); got != want {
+			t.Errorf("ServerMajor(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestClientToolsOfTheServersVersion(t *testing.T) {
+	dirs := searchBinaries(os.Getenv("PATH"), searchPatterns())
+	if len(dirs) == 0 {
+		t.Skip("no PostgreSQL installed")
+	}
+	v, err := binariesVersion(context.Background(), dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := ClientTools(context.Background(), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := toolVersion(context.Background(), filepath.Join(dir, "pg_restore")); err != nil || got != v {
+		t.Errorf("pg_restore of %s: version %q, %v; want %s", dir, got, err, v)
+	}
+	_, err = ClientTools(context.Background(), "7.4")
+	if err == nil || !strings.Contains(err.Error(), "postgresql-client-7.4") {
+		t.Errorf("tools of a version not installed: %v", err)
 	}
 }
