@@ -284,8 +284,8 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, st
 	switch {
 	case note:
 		// A change made outside the portal (by hand in psql) is recorded
-		// here; the new event also moves the data version, so running
-		// servers read their pages afresh (store/readcache.go).
+		// here. (Running servers see the change itself at once: it moved
+		// the data version, migration 000020.)
 		system := store.Actor{Email: "cli", RequestID: "cli-audit-note"}
 		ev := system.Event("manual.change", "", "", 0, strings.TrimSpace(rest[1]))
 		if err := e.store.AuditOne(ctx, ev); err != nil {

@@ -63,8 +63,7 @@ func (s *Store) BenchForces(ctx context.Context, a Actor, n int) error {
 // streamed with COPY, its hashes computed on the way: minutes, not hours.
 // The dashboard's triggers are off during the load and its items are
 // computed once at the end. It is one transaction, with its audit events,
-// like every change to the portal's data (the pages' read cache relies on
-// it: see readcache.go); VACUUM ANALYZE follows.
+// like every change to the portal's data; VACUUM ANALYZE follows.
 func (s *Store) LoadBench(ctx context.Context, size BenchSize, today time.Time, inspectorID int64) (BenchResult, error) {
 	var res BenchResult
 	err := s.InTx(ctx, func(tx *Store) error {

@@ -207,19 +207,9 @@ type CaseList struct {
 	Total int
 }
 
-// ListCases returns one page of the cases in sc matching f. At national
-// scale a page counts and orders 100,000 cases, so what it reads is kept
-// for the data version (see readcache.go).
+// ListCases returns one page of the cases in sc matching f.
 func (s *Store) ListCases(ctx context.Context, sc Scope, f CaseFilter) (CaseList, error) {
-	type key struct {
-		sc Scope
-		f  CaseFilter
-	}
 	f.AsOf = domain.Date(f.AsOf.Date())
-	return Cached(ctx, s, key{sc, f}, func() (CaseList, error) { return s.listCases(ctx, sc, f) })
-}
-
-func (s *Store) listCases(ctx context.Context, sc Scope, f CaseFilter) (CaseList, error) {
 	if f.PerPage <= 0 || f.PerPage > 200 {
 		f.PerPage = 50
 	}

@@ -123,21 +123,9 @@ type ForceSummary struct {
 
 // ListForceSummaries returns the forces in sc (in one region when region is
 // not ""), by name, each with its open cases as of asOf, the stages
-// reckoned by stageSQL. It reckons every case's stage, so what it reads is
-// kept for the data version (see readcache.go).
+// reckoned by stageSQL.
 func (s *Store) ListForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
-	type key struct {
-		sc     Scope
-		region string
-		asOf   time.Time
-	}
 	asOf = domain.Date(asOf.Date())
-	return Cached(ctx, s, key{sc, region, asOf}, func() ([]ForceSummary, error) {
-		return s.listForceSummaries(ctx, sc, region, asOf)
-	})
-}
-
-func (s *Store) listForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
 	const q = `SELECT ` + forceColumnsF + `,
 			count(c.id) FILTER (WHERE ` + stageSQL + ` <> 'closed')
 		FROM forces f LEFT JOIN cases c ON c.force_id = f.id
@@ -172,22 +160,9 @@ type ForcePage struct {
 // how many are open as of asOf, and the page (from 1) of its cases, newest
 // first, perPage at a time: in one round trip, and without reading every
 // case of the force whole (counted on the index of its cases, the page
-// read off that index). What it reads is kept for the data version (see
-// readcache.go).
+// read off that index).
 func (s *Store) ForcePage(ctx context.Context, sc Scope, code string, asOf time.Time, page, perPage int) (ForcePage, error) {
-	type key struct {
-		sc            Scope
-		code          string
-		asOf          time.Time
-		page, perPage int
-	}
 	asOf = domain.Date(asOf.Date())
-	return Cached(ctx, s, key{sc, code, asOf, page, perPage}, func() (ForcePage, error) {
-		return s.forcePage(ctx, sc, code, asOf, page, perPage)
-	})
-}
-
-func (s *Store) forcePage(ctx context.Context, sc Scope, code string, asOf time.Time, page, perPage int) (ForcePage, error) {
 	var fp ForcePage
 	var b Batch
 	const force = `SELECT ` + forceColumns + ` FROM forces WHERE code = $1 AND ($2::bigint IS NULL OR id = $2)`

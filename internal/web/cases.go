@@ -14,6 +14,7 @@ import (
 
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
+	"inspectrack/internal/readcache"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
 )
@@ -119,19 +120,14 @@ type caseRecord struct {
 
 // caseRecord reads the case id in sc and every record on its timeline, in
 // one round trip. What it reads is kept for the data version (see
-// store.Cached), under the scope and the role: what a timeline shows
-// depends on the user's permissions, which come from their role.
+// cached), under the scope and the role: what a timeline shows depends on
+// the user's permissions, which come from their role.
 func (s *Server) caseRecord(ctx context.Context, sc store.Scope, id int64) (caseRecord, error) {
-	type key struct {
-		sc   store.Scope
-		role auth.Role
-		id   int64
-	}
-	k := key{sc: sc, id: id}
+	var role auth.Role
 	if u := auth.UserFrom(ctx); u != nil {
-		k.role = u.Role
+		role = u.Role
 	}
-	return store.Cached(ctx, s.store, k, func() (caseRecord, error) {
+	return cached(ctx, s, readcache.Key("case", sc.ForceID, role, id), func() (caseRecord, error) {
 		var b store.Batch
 		var c store.Case
 		b.Case(sc, id, &c)
@@ -283,7 +279,8 @@ func (s *Server) casesList(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := store.CaseSorts[f.Sort]; !ok {
 		f.Sort = ""
 	}
-	list, err := s.store.ListCases(ctx, sc, f)
+	k := readcache.Key("cases", sc.ForceID, fmt.Sprintf("%+v", f), f.AsOf.Format(time.DateOnly))
+	list, err := cached(ctx, s, k, func() (store.CaseList, error) { return s.store.ListCases(ctx, sc, f) })
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"inspectrack/internal/domain"
+	"inspectrack/internal/readcache"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
 )
@@ -15,7 +17,11 @@ import (
 // have sent their plan, sent it late, or not sent it.
 func (s *Server) plansOverview(w http.ResponseWriter, r *http.Request) error {
 	asOf, _, _, _ := s.asOfDate(r)
-	overview, err := s.store.PlanOverview(r.Context(), scope(r), asOf)
+	sc := scope(r)
+	k := readcache.Key("plans", sc.ForceID, asOf.Format(time.DateOnly))
+	overview, err := cached(r.Context(), s, k, func() ([]store.PlanCounts, error) {
+		return s.store.PlanOverview(r.Context(), sc, asOf)
+	})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"inspectrack/internal/auth"
 	"inspectrack/internal/blob"
 	"inspectrack/internal/config"
+	"inspectrack/internal/readcache"
 	"inspectrack/internal/store"
 )
 
@@ -27,6 +28,7 @@ type Server struct {
 	pwParams auth.Params
 	now      func() time.Time
 	sleep    func(context.Context, time.Duration)
+	cache    *readcache.Cache // what the busiest pages read; see cached
 
 	mux *chi.Mux
 	// rules records the permission every route was declared with, keyed
@@ -45,6 +47,8 @@ type Options struct {
 	// Sleep waits out a sign-in's slow-down (or until the request ends);
 	// tests record the delays instead. Default: a timer.
 	Sleep func(ctx context.Context, d time.Duration)
+	// CacheBytes bounds the read cache. Default 64 MiB.
+	CacheBytes int64
 }
 
 // NewServer builds the portal's handler. Close stops its background work.
@@ -67,6 +71,11 @@ func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Option
 	if opts.PasswordParams != nil {
 		s.pwParams = *opts.PasswordParams
 	}
+	cacheBytes := opts.CacheBytes
+	if cacheBytes <= 0 {
+		cacheBytes = defaultCacheBytes
+	}
+	s.cache = readcache.New(cacheBytes)
 	s.blobs = opts.Blobs
 	if s.blobs == nil {
 		s.blobs = blob.NewPostgres(st.Pool())
