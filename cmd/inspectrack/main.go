@@ -64,7 +64,7 @@ commands:
                                   passes through each checkpoint kept elsewhere)
   audit checkpoint                print the newest event's id, key id and keyed hash, to keep elsewhere
   audit note "TEXT"               record a change made outside the portal (by hand in psql)
-  seed bench                      the national-scale data set, in a database of its own
+  seed bench [--cases N]          the national-scale data set (about N cases), in a database of its own
   version                         print the build: version, revision, time and Go
   help                            print this
 

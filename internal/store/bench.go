@@ -181,6 +181,7 @@ func (s *Store) loadBench(ctx context.Context, size BenchSize, today time.Time, 
 			return err
 		}},
 		{"dashboard triggers on", exec(`ALTER TABLE cases ENABLE TRIGGER USER`)},
+		{"case counts", exec(`SELECT case_counts_rebuild()`)},
 		{"dashboard items", exec(`SELECT dashboard_refresh(NULL)`)},
 	}
 	for _, st := range steps {

@@ -126,11 +126,14 @@ type ForceSummary struct {
 // reckoned by stageSQL.
 func (s *Store) ListForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
 	asOf = domain.Date(asOf.Date())
+	// A case is open on @asof unless closed on or before it (stageSQL):
+	// the cases kept in case_counts, less those closed, plus those closed
+	// only after @asof (none, for today), read off cases_closed_on_idx.
 	const q = `SELECT ` + forceColumnsF + `,
-			count(c.id) FILTER (WHERE ` + stageSQL + ` <> 'closed')
-		FROM forces f LEFT JOIN cases c ON c.force_id = f.id
+			COALESCE(k.cases - k.closed, 0) + (SELECT count(*) FROM cases c
+				WHERE c.force_id = f.id AND c.closed_on > @asof)
+		FROM forces f LEFT JOIN case_counts k ON k.force_id = f.id
 		WHERE (@force::bigint IS NULL OR f.id = @force) AND (@region::text = '' OR f.region = @region)
-		GROUP BY f.id
 		ORDER BY f.name`
 	rows, err := s.db().Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region,
 		"asof": asOf})
@@ -168,8 +171,11 @@ func (s *Store) ForcePage(ctx context.Context, sc Scope, code string, asOf time.
 	const force = `SELECT ` + forceColumns + ` FROM forces WHERE code = $1 AND ($2::bigint IS NULL OR id = $2)`
 	b.queryRow(fmt.Sprintf("force %q", code), func(r pgx.Row) error { return r.Scan(forceDest(&fp.Force)...) },
 		force, code, sc.ForceArg())
-	const counts = `SELECT count(*), count(*) FILTER (WHERE c.closed_on IS NULL OR c.closed_on > $3)
-		FROM cases c WHERE c.force_id = (SELECT id FROM forces WHERE code = $1 AND ($2::bigint IS NULL OR id = $2))`
+	// Kept in case_counts (see ListForceSummaries).
+	const counts = `SELECT COALESCE(k.cases, 0), COALESCE(k.cases - k.closed, 0) + (SELECT count(*) FROM cases c
+			WHERE c.force_id = f.id AND c.closed_on > $3)
+		FROM forces f LEFT JOIN case_counts k ON k.force_id = f.id
+		WHERE f.code = $1 AND ($2::bigint IS NULL OR f.id = $2)`
 	b.queryRow(fmt.Sprintf("case counts of force %q", code), func(r pgx.Row) error { return r.Scan(&fp.Cases, &fp.Open) },
 		counts, code, sc.ForceArg(), asOf)
 	// LIMIT and OFFSET as numbers: the plan reads the page off the index
