@@ -120,3 +120,23 @@ func TestStoryFollowUpsFollowThe2017Categories(t *testing.T) {
 		t.Errorf("as of 12 March 2018: %d due soon, %d follow-ups overdue", d.Totals[domain.KindDueSoon], d.Totals[domain.KindFollowUpOverdue])
 	}
 }
+
+// TestBenchSizeForScalesTheRecommendations: `seed bench --cases N` keeps
+// the 250 forces and grows the recommendations (five a report) until
+// forces times recommendations, with the demo's three, is about N.
+func TestBenchSizeForScalesTheRecommendations(t *testing.T) {
+	t.Parallel()
+	if got := seed.BenchSizeFor(0); got != seed.BenchSize {
+		t.Errorf("no size: %+v, want the national scale %+v", got, seed.BenchSize)
+	}
+	if got := seed.BenchSizeFor(100_000); got != seed.BenchSize {
+		t.Errorf("100,000 cases: %+v, want the national scale %+v", got, seed.BenchSize)
+	}
+	got := seed.BenchSizeFor(1_000_000)
+	if cases := got.Forces * (got.Recommendations + 3); got.Forces != 250 || cases < 1_000_000 || cases > 1_000_250 {
+		t.Errorf("1,000,000 cases: %+v makes %d cases", got, cases)
+	}
+	if got.Reports*got.PerReport < got.Recommendations || (got.Reports-1)*got.PerReport >= got.Recommendations {
+		t.Errorf("1,000,000 cases: %d reports for %d recommendations at %d a report", got.Reports, got.Recommendations, got.PerReport)
+	}
+}
