@@ -47,6 +47,8 @@ func TestHelpExitsZeroAndUsageErrorsExitTwo(t *testing.T) {
 		{[]string{"migrate", "down"}, 2},
 		{[]string{"seed"}, 2},
 		{[]string{"seed", "everything"}, 2},
+		{[]string{"seed", "demo", "--cases", "5"}, 2},
+		{[]string{"seed", "bench", "--cases", "many"}, 2},
 		{[]string{"user"}, 2},
 		{[]string{"user", "promote", "a@b.test"}, 2},
 		{[]string{"user", "disable"}, 2},

@@ -80,12 +80,23 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 }
 
 func cmdSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, fs, err := loadConfig("seed", args, getenv, stderr, nil)
+	// `seed bench --cases N`: the flag may follow the data set's name.
+	var cases int
+	addFlags := func(fs *flag.FlagSet) {
+		fs.IntVar(&cases, "cases", 0, "seed bench: about this many cases (default: the national scale, about 100,000)")
+	}
+	if len(args) > 0 && args[0] == "bench" {
+		args = append(args[1:], "bench")
+	}
+	cfg, fs, err := loadConfig("seed", args, getenv, stderr, addFlags)
 	if err != nil {
 		return err
 	}
 	if fs.NArg() == 1 && fs.Arg(0) == "bench" {
-		return seedBench(ctx, cfg, stdout, stderr)
+		return seedBench(ctx, cfg, seed.BenchSizeFor(cases), stdout, stderr)
+	}
+	if cases != 0 {
+		return usagef("seed: --cases goes with `seed bench`")
 	}
 	if fs.NArg() != 1 || fs.Arg(0) != "demo" {
 		return usagef("seed: want `seed demo` or `seed bench`")
@@ -284,8 +295,8 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, st
 	switch {
 	case note:
 		// A change made outside the portal (by hand in psql) is recorded
-		// here; the new event also moves the data version, so running
-		// servers read their pages afresh (store/readcache.go).
+		// here. (Running servers see the change itself at once: it moved
+		// the data version, migration 000020.)
 		system := store.Actor{Email: "cli", RequestID: "cli-audit-note"}
 		ev := system.Event("manual.change", "", "", 0, strings.TrimSpace(rest[1]))
 		if err := e.store.AuditOne(ctx, ev); err != nil {
@@ -352,7 +363,7 @@ func readCheckpoints(v string) ([]store.AuditCheckpoint, error) {
 // whose name ends in _bench, or, with the embedded cluster, the data folder
 // must be one for the bench (its name contains "bench"), so that the data
 // people work with can never be replaced by mistake.
-func seedBench(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
+func seedBench(ctx context.Context, cfg config.Config, size store.BenchSize, stdout, stderr io.Writer) error {
 	start := time.Now()
 	log := newLogger(cfg, stderr)
 	if cfg.DatabaseURL != "" {
@@ -398,7 +409,7 @@ func seedBench(ctx context.Context, cfg config.Config, stdout, stderr io.Writer)
 	if password == "" {
 		password = auth.GeneratePassword()
 	}
-	res, err := seed.Bench(ctx, bst, password, auth.DefaultParams, time.Now())
+	res, err := seed.Bench(ctx, bst, password, auth.DefaultParams, time.Now(), size)
 	if err != nil {
 		return err
 	}

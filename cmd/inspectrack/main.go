@@ -69,7 +69,7 @@ commands:
                                   each verified; run again to go on where it stopped
   backup FILE                     write a backup of the database (pg_dump of the server's version)
   restore FILE                    restore a backup into an empty database
-  seed bench                      the national-scale data set, in a database of its own
+  seed bench [--cases N]          the national-scale data set (about N cases), in a database of its own
   version                         print the build: version, revision, time and Go
   help                            print this
 

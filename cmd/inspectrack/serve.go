@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"inspectrack/internal/config"
+	"inspectrack/internal/domain"
 	"inspectrack/internal/metrics"
 	"inspectrack/internal/store"
 	"inspectrack/internal/web"
@@ -65,7 +67,6 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.MetricsAddr != "" {
 		m = metrics.New()
 		m.Pool(e.store.Pool())
-		m.ReadCache(e.store.ReadCacheStats)
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
 			return fmt.Errorf("listen on %s for the metrics: %w", cfg.MetricsAddr, err)
@@ -86,7 +87,15 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// The dashboard's kept counts, for the setting and for today, before
+	// the first request (pages read them and never write them).
+	maintainDashboard(ctx, e, cfg, log)
+
 	srv := web.NewServer(log, cfg, e.store, web.Options{Metrics: m, Blobs: blobs})
+	m.ReadCache(func() (hits, misses uint64) {
+		st := srv.ReadCache().Stats()
+		return uint64(st.Hits), uint64(st.Misses)
+	})
 	defer srv.Close()
 	// Short read deadlines (uploads extend theirs as bytes arrive) and a
 	// cap on connections: slow clients cannot hold the server.
@@ -99,6 +108,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	ln = web.LimitListener(ln, cfg)
 	fmt.Fprintf(stdout, "inspectrack: serving on %s\n", displayURL(ln.Addr()))
 	go housekeeping(ctx, e, log)
+	go dashboardKeeper(ctx, e, cfg, log)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 
@@ -155,5 +165,31 @@ func housekeeping(ctx context.Context, e *env, log *slog.Logger) {
 				log.Debug("old failed sign-ins removed", "count", n)
 			}
 		}
+	}
+}
+
+// dashboardKeeper keeps the dashboard's counts counting today: every
+// minute it runs MaintainDashboard, which does nothing until the day
+// changes (or the setting of days allowed for an assessment). A ticker of
+// this process's own for now; any number of instances may run it (the
+// database serialises the rebuild and skips it once done).
+func dashboardKeeper(ctx context.Context, e *env, cfg config.Config, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			maintainDashboard(ctx, e, cfg, log)
+		}
+	}
+}
+
+// maintainDashboard runs MaintainDashboard for today; a failure is logged
+// (until it succeeds the dashboard counts the items itself, more slowly).
+func maintainDashboard(ctx context.Context, e *env, cfg config.Config, log *slog.Logger) {
+	if err := e.store.MaintainDashboard(ctx, domain.Today(time.Now()), cfg.AssessDays); err != nil && ctx.Err() == nil {
+		log.Warn("dashboard counts", "err", err)
 	}
 }

@@ -17,11 +17,27 @@ import (
 // events.
 var BenchSize = store.BenchSize{Forces: 250, Reports: 80, Recommendations: 397, PerReport: 5, AuditEvents: 1_000_000}
 
+// BenchSizeFor is BenchSize grown (or shrunk) to about cases cases: the
+// same 250 forces, with as many recommendations as it takes at five a
+// report, and the same million audit events. BenchSizeFor(1_000_000) is
+// ten times the national data: 4,000 recommendations, 800 reports.
+func BenchSizeFor(cases int) store.BenchSize {
+	size := BenchSize
+	if cases <= 0 {
+		return size
+	}
+	// The demo's recommendations have cases too: 3 at every force.
+	recs := max(1, (cases+size.Forces-1)/size.Forces-3)
+	size.Recommendations = recs
+	size.Reports = (recs + size.PerReport - 1) / size.PerReport
+	return size
+}
+
 // Bench fills an empty, migrated database with the demo data (forces,
-// users, the current report) and then the national-scale data set, and
-// proves the audit chain whole.
-func Bench(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time) (store.BenchResult, error) {
-	return benchWith(ctx, st, password, params, now, BenchSize)
+// users, the current report) and then the national-scale data set of
+// size (BenchSize, or BenchSizeFor), and proves the audit chain whole.
+func Bench(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time, size store.BenchSize) (store.BenchResult, error) {
+	return benchWith(ctx, st, password, params, now, size)
 }
 
 // BenchWith is Bench at another size (tests build a small one).

@@ -46,11 +46,14 @@ func TestBenchBuildsAWholeDataSet(t *testing.T) {
 	}
 	// The kept counts, built after the load, agree with the items.
 	today := domain.Today(now)
-	kept, err := st.Dashboard(ctx, store.Scope{}, store.DashboardFilter{AsOf: today, Today: today, AssessDays: 30})
+	if err := st.MaintainDashboard(ctx, today, 30); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := st.Dashboard(ctx, store.Scope{}, store.DashboardFilter{AsOf: today, Today: today})
 	if err != nil {
 		t.Fatal(err)
 	}
-	counted, err := st.Dashboard(ctx, store.Scope{}, store.DashboardFilter{AsOf: today, Today: domain.AddDays(today, 1), AssessDays: 30})
+	counted, err := st.Dashboard(ctx, store.Scope{}, store.DashboardFilter{AsOf: today, Today: domain.AddDays(today, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +112,31 @@ func TestStoryFollowUpsFollowThe2017Categories(t *testing.T) {
 	}
 	// As of the day planned, the follow-ups not done that very day were due
 	// (41 of 43: two were done on it), none overdue.
-	d, err := st.Dashboard(ctx, store.Scope{}, store.DashboardFilter{AsOf: seed.StoryFollowUpsPlanned, Today: time.Now(), AssessDays: 30})
+	d, err := st.Dashboard(ctx, store.Scope{}, store.DashboardFilter{AsOf: seed.StoryFollowUpsPlanned, Today: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d.Totals[domain.KindDueSoon] < 41 || d.Totals[domain.KindFollowUpOverdue] != 0 {
 		t.Errorf("as of 12 March 2018: %d due soon, %d follow-ups overdue", d.Totals[domain.KindDueSoon], d.Totals[domain.KindFollowUpOverdue])
+	}
+}
+
+// TestBenchSizeForScalesTheRecommendations: `seed bench --cases N` keeps
+// the 250 forces and grows the recommendations (five a report) until
+// forces times recommendations, with the demo's three, is about N.
+func TestBenchSizeForScalesTheRecommendations(t *testing.T) {
+	t.Parallel()
+	if got := seed.BenchSizeFor(0); got != seed.BenchSize {
+		t.Errorf("no size: %+v, want the national scale %+v", got, seed.BenchSize)
+	}
+	if got := seed.BenchSizeFor(100_000); got != seed.BenchSize {
+		t.Errorf("100,000 cases: %+v, want the national scale %+v", got, seed.BenchSize)
+	}
+	got := seed.BenchSizeFor(1_000_000)
+	if cases := got.Forces * (got.Recommendations + 3); got.Forces != 250 || cases < 1_000_000 || cases > 1_000_250 {
+		t.Errorf("1,000,000 cases: %+v makes %d cases", got, cases)
+	}
+	if got.Reports*got.PerReport < got.Recommendations || (got.Reports-1)*got.PerReport >= got.Recommendations {
+		t.Errorf("1,000,000 cases: %d reports for %d recommendations at %d a report", got.Reports, got.Recommendations, got.PerReport)
 	}
 }

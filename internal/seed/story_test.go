@@ -188,7 +188,10 @@ func TestStoryRecordsEveryForcesPlanOnce(t *testing.T) {
 	}
 
 	today := domain.Today(time.Now())
-	for _, f := range []store.DashboardFilter{{AsOf: today, Today: today, AssessDays: 90}, {AsOf: today, Today: today, AssessDays: 90, FindingID: rec.ID}} {
+	if err := st.MaintainDashboard(ctx, today, 90); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []store.DashboardFilter{{AsOf: today, Today: today}, {AsOf: today, Today: today, FindingID: rec.ID}} {
 		d, err := st.Dashboard(ctx, store.Scope{}, f)
 		if err != nil {
 			t.Fatal(err)

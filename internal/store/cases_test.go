@@ -385,11 +385,11 @@ func TestPlanStatusSQLAgreesWithDomain(t *testing.T) {
 					asOf.Format(time.DateOnly), id, facts[id], plans[id], got[id], w)
 			}
 		}
-		overview, err := st.PlanOverview(ctx, store.Scope{}, asOf)
+		overview, err := st.PlanOverview(ctx, store.Scope{}, asOf, 1, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, o := range overview {
+		for _, o := range overview.Rows {
 			if o.FindingID != fid {
 				continue
 			}

@@ -17,13 +17,12 @@ import (
 // the cases (report, recommendation, region) and, for the list of forces and
 // the chart, the rule (Kind).
 type DashboardFilter struct {
-	AsOf       time.Time   // the "as of" calendar date
-	Today      time.Time   // today's calendar date: the day worth keeping counts for
-	AssessDays int         // days allowed to publish an assessment (config.AssessDays)
-	ReportID   int64       // 0: every report
-	FindingID  int64       // 0: every recommendation
-	Region     string      // "": every region
-	Kind       domain.Kind // "": every rule
+	AsOf      time.Time   // the "as of" calendar date
+	Today     time.Time   // today's calendar date: the day worth keeping counts for
+	ReportID  int64       // 0: every report
+	FindingID int64       // 0: every recommendation
+	Region    string      // "": every region
+	Kind      domain.Kind // "": every rule
 	// SortOldest ranks forces by their longest overdue item first rather
 	// than by how many items they have overdue.
 	SortOldest bool
@@ -122,22 +121,10 @@ type Dashboard struct {
 // index on their spans or the report's items. The ranking, the page of it,
 // the headline and the regions are worked out in the same statement.
 //
-// What it reads is kept for the data version (see readcache.go).
+// It only reads: the counts kept for today are made by MaintainDashboard
+// (serve runs it at start and every minute); until they count today, the
+// items are counted instead.
 func (s *Store) Dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Dashboard, error) {
-	// The key holds the dates as calendar dates, so that two requests for
-	// the same day share an entry whatever clock reading they came from.
-	f.AsOf, f.Today = domain.Date(f.AsOf.Date()), domain.Date(f.Today.Date())
-	type key struct {
-		sc Scope
-		f  DashboardFilter
-	}
-	return Cached(ctx, s, key{sc, f}, func() (Dashboard, error) { return s.dashboard(ctx, sc, f) })
-}
-
-func (s *Store) dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Dashboard, error) {
-	if err := s.syncAssessDays(ctx, f.AssessDays); err != nil {
-		return Dashboard{}, err
-	}
 	asOf, today := domain.Date(f.AsOf.Date()), domain.Date(f.Today.Date())
 	useKept := asOf.Equal(today) && f.ReportID == 0 && f.FindingID == 0
 	var limit any // NULL: every force
@@ -168,19 +155,10 @@ func (s *Store) dashboard(ctx context.Context, sc Scope, f DashboardFilter) (Das
 			return Dashboard{}, fmt.Errorf("store: dashboard: %w", err)
 		}
 		switch {
-		case useKept && (kept == nil || kept.Before(today)) && attempt == 0:
-			// The first request of a new day counts it, once.
-			err := s.Tx(ctx, func(tx pgx.Tx) error {
-				_, err := tx.Exec(ctx, `SELECT dashboard_snapshot($1)`, today)
-				return err
-			})
-			if err != nil {
-				return Dashboard{}, fmt.Errorf("store: dashboard: count %s: %w", today.Format(time.DateOnly), err)
-			}
-			continue
 		case useKept && (kept == nil || !kept.Equal(today)):
-			// Another instance's clock is ahead (or a rebuild raced):
-			// count the items instead.
+			// The counts kept are not yet today's (MaintainDashboard has
+			// not run since midnight, or another instance's clock is
+			// ahead): count the items instead.
 			useKept = false
 			continue
 		case len(d.Forces) == 0 && f.Offset > 0 && attempt < 3:
@@ -366,9 +344,29 @@ func (s *Store) sendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	}).SendBatch(ctx, b)
 }
 
+// MaintainDashboard makes the dashboard's stored items count assessDays
+// (INSPECTRACK_ASSESS_DAYS: after a change of the setting it recomputes the
+// assessment items) and the counts it keeps count today, each only when
+// they do not already. It is the dashboard's only write besides the
+// triggers of the changes themselves: serve runs it before it listens and
+// every minute after, so that no page's GET writes.
+func (s *Store) MaintainDashboard(ctx context.Context, today time.Time, assessDays int) error {
+	if err := s.syncAssessDays(ctx, assessDays); err != nil {
+		return err
+	}
+	today = domain.Date(today.Date())
+	err := s.Tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `SELECT dashboard_snapshot($1)`, today)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: dashboard: count %s: %w", today.Format(time.DateOnly), err)
+	}
+	return nil
+}
+
 // syncAssessDays makes the stored items count assessDays, once per process
-// unless the setting changes; the first request after a change of
-// INSPECTRACK_ASSESS_DAYS recomputes the assessment items.
+// unless the setting changes.
 func (s *Store) syncAssessDays(ctx context.Context, assessDays int) error {
 	if assessDays <= 0 {
 		assessDays = domain.DefaultAssessmentDays

@@ -216,15 +216,18 @@ func (w *world) brute(t *testing.T, f store.DashboardFilter, assessDays int) map
 }
 
 // check compares every number of the dashboard for f with the brute count.
-func (w *world) check(t *testing.T, f store.DashboardFilter) {
+func (w *world) check(t *testing.T, f store.DashboardFilter, assessDays int) {
 	t.Helper()
+	if err := w.st.MaintainDashboard(context.Background(), f.Today, assessDays); err != nil {
+		t.Fatal(err)
+	}
 	got, err := w.st.Dashboard(context.Background(), store.Scope{}, f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := w.brute(t, f, f.AssessDays)
+	want := w.brute(t, f, assessDays)
 	where := fmt.Sprintf("as of %s (today %s, assess %d, report %d, finding %d, region %q, kind %q)",
-		f.AsOf.Format(time.DateOnly), f.Today.Format(time.DateOnly), f.AssessDays, f.ReportID, f.FindingID, f.Region, f.Kind)
+		f.AsOf.Format(time.DateOnly), f.Today.Format(time.DateOnly), assessDays, f.ReportID, f.FindingID, f.Region, f.Kind)
 
 	totals := map[domain.Kind]int{}
 	regions := map[string]map[domain.Kind]int{}
@@ -339,7 +342,7 @@ func TestDashboardEqualsBruteForce(t *testing.T) {
 	today := domain.AddDays(propStart, 50)
 	assess := 30
 	randomFilter := func(asOf time.Time) store.DashboardFilter {
-		f := store.DashboardFilter{AsOf: asOf, Today: today, AssessDays: assess, SortOldest: rng.IntN(2) == 0}
+		f := store.DashboardFilter{AsOf: asOf, Today: today, SortOldest: rng.IntN(2) == 0}
 		switch rng.IntN(6) {
 		case 0:
 			f.ReportID = w.reports[rng.IntN(len(w.reports))]
@@ -383,14 +386,14 @@ func TestDashboardEqualsBruteForce(t *testing.T) {
 			today = domain.AddDays(today, 1+rng.IntN(3))
 		}
 		// Today, unfiltered: the kept counts.
-		w.check(t, store.DashboardFilter{AsOf: today, Today: today, AssessDays: assess, SortOldest: round%2 == 0})
-		w.check(t, store.DashboardFilter{AsOf: today, Today: today, AssessDays: assess,
-			Region: fmt.Sprintf("Region %c", 'A'+round%propRegions), Kind: domain.Kinds()[round%5]})
+		w.check(t, store.DashboardFilter{AsOf: today, Today: today, SortOldest: round%2 == 0}, assess)
+		w.check(t, store.DashboardFilter{AsOf: today, Today: today,
+			Region: fmt.Sprintf("Region %c", 'A'+round%propRegions), Kind: domain.Kinds()[round%5]}, assess)
 		// Today with filters, and random days: the items.
-		w.check(t, randomFilter(today))
+		w.check(t, randomFilter(today), assess)
 		for range 4 {
 			asOf := domain.AddDays(propStart, rng.IntN(propDays+30)-15)
-			w.check(t, randomFilter(asOf))
+			w.check(t, randomFilter(asOf), assess)
 		}
 	}
 }
@@ -411,7 +414,7 @@ func TestDashboardKeptCountsSurviveConcurrentChanges(t *testing.T) {
 		defer close(done)
 		for i := range 20 {
 			day := domain.AddDays(today, i)
-			if _, err := w.st.Dashboard(context.Background(), store.Scope{}, store.DashboardFilter{AsOf: day, Today: day, AssessDays: 30}); err != nil {
+			if err := w.st.MaintainDashboard(context.Background(), day, 30); err != nil {
 				t.Error(err)
 				return
 			}
@@ -423,5 +426,5 @@ func TestDashboardKeptCountsSurviveConcurrentChanges(t *testing.T) {
 	}
 	<-done
 	last := domain.AddDays(today, 19)
-	w.check(t, store.DashboardFilter{AsOf: last, Today: last, AssessDays: 30})
+	w.check(t, store.DashboardFilter{AsOf: last, Today: last}, 30)
 }

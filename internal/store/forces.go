@@ -123,26 +123,17 @@ type ForceSummary struct {
 
 // ListForceSummaries returns the forces in sc (in one region when region is
 // not ""), by name, each with its open cases as of asOf, the stages
-// reckoned by stageSQL. It reckons every case's stage, so what it reads is
-// kept for the data version (see readcache.go).
+// reckoned by stageSQL.
 func (s *Store) ListForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
-	type key struct {
-		sc     Scope
-		region string
-		asOf   time.Time
-	}
 	asOf = domain.Date(asOf.Date())
-	return Cached(ctx, s, key{sc, region, asOf}, func() ([]ForceSummary, error) {
-		return s.listForceSummaries(ctx, sc, region, asOf)
-	})
-}
-
-func (s *Store) listForceSummaries(ctx context.Context, sc Scope, region string, asOf time.Time) ([]ForceSummary, error) {
+	// A case is open on @asof unless closed on or before it (stageSQL):
+	// the cases kept in case_counts, less those closed, plus those closed
+	// only after @asof (none, for today), read off cases_closed_on_idx.
 	const q = `SELECT ` + forceColumnsF + `,
-			count(c.id) FILTER (WHERE ` + stageSQL + ` <> 'closed')
-		FROM forces f LEFT JOIN cases c ON c.force_id = f.id
+			COALESCE(k.cases - k.closed, 0) + (SELECT count(*) FROM cases c
+				WHERE c.force_id = f.id AND c.closed_on > @asof)
+		FROM forces f LEFT JOIN case_counts k ON k.force_id = f.id
 		WHERE (@force::bigint IS NULL OR f.id = @force) AND (@region::text = '' OR f.region = @region)
-		GROUP BY f.id
 		ORDER BY f.name`
 	rows, err := s.db().Query(ctx, q, pgx.NamedArgs{"force": sc.ForceArg(), "region": region,
 		"asof": asOf})
@@ -172,29 +163,19 @@ type ForcePage struct {
 // how many are open as of asOf, and the page (from 1) of its cases, newest
 // first, perPage at a time: in one round trip, and without reading every
 // case of the force whole (counted on the index of its cases, the page
-// read off that index). What it reads is kept for the data version (see
-// readcache.go).
+// read off that index).
 func (s *Store) ForcePage(ctx context.Context, sc Scope, code string, asOf time.Time, page, perPage int) (ForcePage, error) {
-	type key struct {
-		sc            Scope
-		code          string
-		asOf          time.Time
-		page, perPage int
-	}
 	asOf = domain.Date(asOf.Date())
-	return Cached(ctx, s, key{sc, code, asOf, page, perPage}, func() (ForcePage, error) {
-		return s.forcePage(ctx, sc, code, asOf, page, perPage)
-	})
-}
-
-func (s *Store) forcePage(ctx context.Context, sc Scope, code string, asOf time.Time, page, perPage int) (ForcePage, error) {
 	var fp ForcePage
 	var b Batch
 	const force = `SELECT ` + forceColumns + ` FROM forces WHERE code = $1 AND ($2::bigint IS NULL OR id = $2)`
 	b.queryRow(fmt.Sprintf("force %q", code), func(r pgx.Row) error { return r.Scan(forceDest(&fp.Force)...) },
 		force, code, sc.ForceArg())
-	const counts = `SELECT count(*), count(*) FILTER (WHERE c.closed_on IS NULL OR c.closed_on > $3)
-		FROM cases c WHERE c.force_id = (SELECT id FROM forces WHERE code = $1 AND ($2::bigint IS NULL OR id = $2))`
+	// Kept in case_counts (see ListForceSummaries).
+	const counts = `SELECT COALESCE(k.cases, 0), COALESCE(k.cases - k.closed, 0) + (SELECT count(*) FROM cases c
+			WHERE c.force_id = f.id AND c.closed_on > $3)
+		FROM forces f LEFT JOIN case_counts k ON k.force_id = f.id
+		WHERE f.code = $1 AND ($2::bigint IS NULL OR f.id = $2)`
 	b.queryRow(fmt.Sprintf("case counts of force %q", code), func(r pgx.Row) error { return r.Scan(&fp.Cases, &fp.Open) },
 		counts, code, sc.ForceArg(), asOf)
 	// LIMIT and OFFSET as numbers: the plan reads the page off the index

@@ -28,12 +28,10 @@ func (s *Store) Sessions() *Sessions { return &Sessions{s: s} }
 
 type sessionUserKey struct{}
 
-// sessionUser is where FindCtx leaves the user of the session it read,
-// and the data version it saw (see readcache.go).
+// sessionUser is where FindCtx leaves the user of the session it read.
 type sessionUser struct {
-	user    User
-	version int64
-	found   bool
+	user  User
+	found bool
 }
 
 // WithSessionUser returns a context in which FindCtx, reading the session,
@@ -54,14 +52,13 @@ func SessionUserFrom(ctx context.Context) (User, bool) {
 
 // FindCtx returns the data of a live session.
 func (ss *Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
-	const q = `SELECT s.data, (SELECT last_id FROM audit_head), u.id IS NOT NULL, ` + userNullColumns + ` FROM sessions s
+	const q = `SELECT s.data, u.id IS NOT NULL, ` + userNullColumns + ` FROM sessions s
 		LEFT JOIN users u ON u.id = s.user_id LEFT JOIN forces f ON f.id = u.force_id
 		WHERE s.token_hash = $1 AND s.expiry > now()`
 	var b []byte
-	var version int64
 	var hasUser bool
 	var u User
-	err := ss.s.pool.QueryRow(ctx, q, TokenHash(token)).Scan(append([]any{&b, &version, &hasUser}, userDest(&u)...)...)
+	err := ss.s.pool.QueryRow(ctx, q, TokenHash(token)).Scan(append([]any{&b, &hasUser}, userDest(&u)...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -69,7 +66,7 @@ func (ss *Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, er
 		return nil, false, fmt.Errorf("store: find session: %w", err)
 	}
 	if su, ok := ctx.Value(sessionUserKey{}).(*sessionUser); ok && hasUser {
-		su.user, su.version, su.found = u, version, true
+		su.user, su.found = u, true
 	}
 	return b, true, nil
 }

@@ -30,8 +30,7 @@ type Store struct {
 	// assessDays is the INSPECTRACK_ASSESS_DAYS the dashboard's items were
 	// last made to count (0: not checked yet); see syncAssessDays.
 	assessDays atomic.Int64
-	tx         pgx.Tx // set by InTx
-	cache      *readCache
+	tx         pgx.Tx    // set by InTx
 	keys       AuditKeys // the audit chain's; see WithAuditKeys
 }
 
@@ -62,11 +61,23 @@ func (s *Store) InTx(ctx context.Context, fn func(*Store) error) error {
 
 // New returns a Store on pool.
 func New(pool *pgxpool.Pool, opts ...Option) *Store {
-	s := &Store{pool: pool, cache: &readCache{}}
+	s := &Store{pool: pool}
 	for _, o := range opts {
 		o(s)
 	}
 	return s
+}
+
+// DataVersion returns the data version: a number the database moves in
+// the transaction of every change to a table a page reads, whoever makes
+// it (migration 000020). The read cache files what it reads under it
+// (internal/readcache); read it before the data it files.
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.db().QueryRow(ctx, `SELECT version FROM data_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: data version: %w", err)
+	}
+	return v, nil
 }
 
 // Pool exposes the pool for health checks.

@@ -2,12 +2,11 @@ package store
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,20 +119,6 @@ type PlanCounts struct {
 	Counts      map[domain.PlanStatus]int
 }
 
-// PlanOverview counts, for every recommendation with cases in sc, its
-// forces' plans by status on asOf, in order of report and reference. The
-// statuses are counted in the database (planStatusSQL): at national scale
-// (100,000 cases) reading every case into Go took the page a second. What
-// it reads is kept for the data version (see readcache.go).
-func (s *Store) PlanOverview(ctx context.Context, sc Scope, asOf time.Time) ([]PlanCounts, error) {
-	type key struct {
-		sc   Scope
-		asOf time.Time
-	}
-	asOf = domain.Date(asOf.Date())
-	return Cached(ctx, s, key{sc, asOf}, func() ([]PlanCounts, error) { return s.planOverview(ctx, sc, asOf) })
-}
-
 // planStatusSQL is the SQL mirror of domain.PlanStatusOf as of the date
 // @asof, for the case c and its first plan version fp (NULL when none was
 // sent). It must follow the domain rule exactly, in the same order: a
@@ -157,46 +142,67 @@ END)`
 const planStatusFrom = ` FROM cases c
 	LEFT JOIN submissions fp ON fp.case_id = c.id AND fp.kind = 'plan' AND fp.version = 1 `
 
-func (s *Store) planOverview(ctx context.Context, sc Scope, asOf time.Time) ([]PlanCounts, error) {
+// PlanOverview counts, for one page (from 1, perPage at a time) of the
+// recommendations with cases in sc, in order of report and reference, its
+// forces' plans by status on asOf, and says how many recommendations there
+// are in all. The statuses are counted in the database (planStatusSQL),
+// for the page's recommendations only, read off the index of their cases:
+// at ten times the national data (a million cases) counting every case
+// took the page two seconds.
+func (s *Store) PlanOverview(ctx context.Context, sc Scope, asOf time.Time, page, perPage int) (PlanOverviewPage, error) {
+	asOf = domain.Date(asOf.Date())
+	var out PlanOverviewPage
 	var b Batch
-	var findings []PlanCounts
-	const qFindings = `SELECT fi.id, r.title, fi.reference, fi.body FROM findings fi JOIN reports r ON r.id = fi.report_id
-		WHERE EXISTS (SELECT 1 FROM cases c WHERE c.finding_id = fi.id AND ($1::bigint IS NULL OR c.force_id = $1))`
-	queryRows(&b, "plan overview: recommendations", &findings, func(r pgx.Row) (PlanCounts, error) {
+	// LIMIT and OFFSET as numbers (see ListCases); the offset runs over
+	// recommendations (some thousands), never over cases.
+	pageSQL := `WITH page AS (SELECT fi.id, r.title, fi.reference, fi.body
+			FROM findings fi JOIN reports r ON r.id = fi.report_id
+			WHERE EXISTS (SELECT 1 FROM cases c WHERE c.finding_id = fi.id AND (@force::bigint IS NULL OR c.force_id = @force))
+			ORDER BY r.title, fi.reference, fi.id
+			LIMIT ` + strconv.Itoa(perPage) + ` OFFSET ` + strconv.Itoa((max(page, 1)-1)*perPage) + `) `
+	args := pgx.NamedArgs{"force": sc.ForceArg(), "asof": asOf}
+	queryRows(&b, "plan overview: recommendations", &out.Rows, func(r pgx.Row) (PlanCounts, error) {
 		var p PlanCounts
 		return p, r.Scan(&p.FindingID, &p.ReportTitle, &p.Reference, &p.Body)
-	}, qFindings, sc.ForceArg())
+	}, pageSQL+`SELECT id, title, reference, body FROM page ORDER BY title, reference, id`, args)
 	type count struct {
 		findingID int64
 		status    domain.PlanStatus
 		n         int
 	}
 	var counts []count
-	const qCounts = `SELECT c.finding_id, ` + planStatusSQL + `, count(*)` + planStatusFrom + `
-		WHERE @force::bigint IS NULL OR c.force_id = @force
+	qCounts := pageSQL + `SELECT c.finding_id, ` + planStatusSQL + `, count(*)` + planStatusFrom + `
+		WHERE c.finding_id IN (SELECT id FROM page) AND (@force::bigint IS NULL OR c.force_id = @force)
 		GROUP BY 1, 2`
 	queryRows(&b, "plan overview: counts", &counts, func(r pgx.Row) (count, error) {
 		var c count
 		return c, r.Scan(&c.findingID, &c.status, &c.n)
-	}, qCounts, pgx.NamedArgs{"force": sc.ForceArg(), "asof": asOf})
+	}, qCounts, args)
+	const qTotal = `SELECT count(*) FROM findings fi
+		WHERE EXISTS (SELECT 1 FROM cases c WHERE c.finding_id = fi.id AND (@force::bigint IS NULL OR c.force_id = @force))`
+	b.queryRow("plan overview: total", func(r pgx.Row) error { return r.Scan(&out.Total) }, qTotal, args)
 	if err := s.Send(ctx, &b); err != nil {
-		return nil, err
+		return out, err
 	}
-	index := make(map[int64]int, len(findings))
-	for i := range findings {
-		findings[i].Counts = map[domain.PlanStatus]int{}
-		index[findings[i].FindingID] = i
+	index := make(map[int64]int, len(out.Rows))
+	for i := range out.Rows {
+		out.Rows[i].Counts = map[domain.PlanStatus]int{}
+		index[out.Rows[i].FindingID] = i
 	}
 	for _, c := range counts {
-		if i, ok := index[c.findingID]; ok { // else made after the first read
-			findings[i].Forces += c.n
-			findings[i].Counts[c.status] += c.n
+		if i, ok := index[c.findingID]; ok {
+			out.Rows[i].Forces += c.n
+			out.Rows[i].Counts[c.status] += c.n
 		}
 	}
-	slices.SortFunc(findings, func(a, b PlanCounts) int {
-		return cmp.Or(cmp.Compare(a.ReportTitle, b.ReportTitle), cmp.Compare(a.Reference, b.Reference), cmp.Compare(a.FindingID, b.FindingID))
-	})
-	return findings, nil
+	return out, nil
+}
+
+// PlanOverviewPage is a page of PlanOverview and how many recommendations
+// it pages through.
+type PlanOverviewPage struct {
+	Rows  []PlanCounts
+	Total int
 }
 
 // Submission is one plan version or progress update, with its documents.

@@ -14,6 +14,7 @@ import (
 
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
+	"inspectrack/internal/readcache"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
 )
@@ -130,19 +131,14 @@ type caseRecord struct {
 
 // caseRecord reads the case id in sc and every record on its timeline, in
 // one round trip. What it reads is kept for the data version (see
-// store.Cached), under the scope and the role: what a timeline shows
-// depends on the user's permissions, which come from their role.
+// cached), under the scope and the role: what a timeline shows depends on
+// the user's permissions, which come from their role.
 func (s *Server) caseRecord(ctx context.Context, sc store.Scope, id int64) (caseRecord, error) {
-	type key struct {
-		sc   store.Scope
-		role auth.Role
-		id   int64
-	}
-	k := key{sc: sc, id: id}
+	var role auth.Role
 	if u := auth.UserFrom(ctx); u != nil {
-		k.role = u.Role
+		role = u.Role
 	}
-	return store.Cached(ctx, s.store, k, func() (caseRecord, error) {
+	return cached(ctx, s, readcache.Key("case", sc.ForceID, role, id), func() (caseRecord, error) {
 		var b store.Batch
 		var c store.Case
 		b.Case(sc, id, &c)
@@ -294,7 +290,8 @@ func (s *Server) casesList(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := store.CaseSorts[f.Sort]; !ok {
 		f.Sort = ""
 	}
-	list, err := s.store.ListCases(ctx, sc, f)
+	k := readcache.Key("cases", sc.ForceID, fmt.Sprintf("%+v", f), f.AsOf.Format(time.DateOnly))
+	list, err := cached(ctx, s, k, func() (store.CaseList, error) { return s.store.ListCases(ctx, sc, f) })
 	if err != nil {
 		return err
 	}
@@ -328,10 +325,29 @@ func (s *Server) caseFilterForm(ctx context.Context, r *http.Request, sc store.S
 		Region: f.Region, Stage: string(f.Stage), Sort: f.Sort, Desc: f.Desc, ByForce: sc.ForceID == 0}
 	form.Active = form.Report != "" || form.Finding != "" || form.Force != "" || form.Region != "" || form.Stage != "" ||
 		q.Get("asof") != "" || q.Get("asof-day") != ""
-	recs, err := s.store.ListRecommendations(ctx, sc)
+	// What the filter offers, kept for the data version: at ten times the
+	// national data, 4,000 recommendations.
+	type choices struct {
+		recs    []store.Finding
+		forces  []store.Force
+		regions []string
+	}
+	ch, err := cached(ctx, s, readcache.Key("case-filter", sc.ForceID, form.ByForce), func() (choices, error) {
+		var ch choices
+		var err error
+		if ch.recs, err = s.store.ListRecommendations(ctx, sc); err != nil || !form.ByForce {
+			return ch, err
+		}
+		if ch.forces, err = s.store.ListForces(ctx, sc); err != nil {
+			return ch, err
+		}
+		ch.regions, err = s.store.Regions(ctx)
+		return ch, err
+	})
 	if err != nil {
 		return form, err
 	}
+	recs := ch.recs
 	form.Reports = []components.Option{{Value: "", Label: "All reports"}}
 	form.Findings = []components.Option{{Value: "", Label: "All recommendations"}}
 	seen := map[int64]bool{}
@@ -348,19 +364,11 @@ func (s *Server) caseFilterForm(ctx context.Context, r *http.Request, sc store.S
 		form.Stages = append(form.Stages, components.Option{Value: string(st), Label: st.Label()})
 	}
 	if form.ByForce {
-		forces, err := s.store.ListForces(ctx, sc)
-		if err != nil {
-			return form, err
-		}
 		form.Forces = []components.Option{{Value: "", Label: "All forces"}}
-		for _, fo := range forces {
+		for _, fo := range ch.forces {
 			form.Forces = append(form.Forces, components.Option{Value: fo.Code, Label: fo.Name})
 		}
-		regions, err := s.store.Regions(ctx)
-		if err != nil {
-			return form, err
-		}
-		form.Regions = regionOptions(regions)
+		form.Regions = regionOptions(ch.regions)
 	}
 	return form, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
+	"inspectrack/internal/readcache"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
 )
@@ -76,7 +77,7 @@ func (s *Server) parseDashboardQuery(r *http.Request) dashboardQuery {
 	if asOfErr != "" {
 		q.errs.Add("asof-day", asOfErr)
 	}
-	q.filter = store.DashboardFilter{AsOf: asOf, Today: today, AssessDays: s.cfg.AssessDays, Region: q.region}
+	q.filter = store.DashboardFilter{AsOf: asOf, Today: today, Region: q.region}
 	if id, err := strconv.ParseInt(get("report"), 10, 64); err == nil && id > 0 {
 		q.filter.ReportID, q.report = id, strconv.FormatInt(id, 10)
 	}
@@ -135,7 +136,10 @@ func dashboardPage(d store.Dashboard, q dashboardQuery, r *http.Request) compone
 	for i := range t.Rows {
 		t.Rows[i].ForceHref = withAsOf(t.Rows[i].ForceHref, q.filter.AsOf, q.isToday)
 	}
-	t.Page = pagination(r.URL, d.Offset/dashboardPageSize+1, dashboardPageSize, len(t.Rows), d.Ranked)
+	// The links of the pages keep the filters, not the rest of the query
+	// string: the HTML is kept for every request asking the same question.
+	u := &url.URL{Path: r.URL.Path, RawQuery: q.values(nil).Encode()}
+	t.Page = pagination(u, d.Offset/dashboardPageSize+1, dashboardPageSize, len(t.Rows), d.Ranked)
 	return t
 }
 
@@ -196,10 +200,13 @@ func (s *Server) dashboardShow(w http.ResponseWriter, r *http.Request) error {
 }
 
 // dashboardContent is the HTML of the dashboard below the flash for q. It
-// depends only on the question (the query string), the user's scope and
-// role (which may schedule follow-ups) and the day, so the HTML of a
-// question without errors is kept for the data version (store.Cached):
-// rendering the page was most of its cost.
+// depends only on the question (the filters q read, whatever else the
+// query string holds), the user's scope and role (which may schedule
+// follow-ups) and the day, so the HTML of a question without errors is
+// kept for the data version (cached): rendering the page was most of its
+// cost. It is the dashboard's only cached layer: the counts it shows are
+// read off dashboard_today in one round trip, so keeping them apart as
+// well saved nothing.
 func (s *Server) dashboardContent(r *http.Request, q dashboardQuery) (string, error) {
 	render := func() (string, error) {
 		v, err := s.dashboardView(r, q)
@@ -213,17 +220,13 @@ func (s *Server) dashboardContent(r *http.Request, q dashboardQuery) (string, er
 	if q.errs.Any() {
 		return render()
 	}
-	type key struct {
-		sc    store.Scope
-		role  auth.Role
-		query string
-		today time.Time
-	}
-	k := key{sc: scope(r), query: r.URL.RawQuery, today: q.filter.Today}
+	var role auth.Role
 	if u := auth.UserFrom(r.Context()); u != nil {
-		k.role = u.Role
+		role = u.Role
 	}
-	return store.Cached(r.Context(), s.store, k, render)
+	k := readcache.Key("dashboard", scope(r).ForceID, role, q.filter.Today.Format(time.DateOnly),
+		q.values(nil).Encode(), q.filter.Offset)
+	return cached(r.Context(), s, k, render)
 }
 
 // dashboardView reads and lays out the dashboard for q.

@@ -11,6 +11,7 @@ import (
 
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
+	"inspectrack/internal/readcache"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
 )
@@ -35,18 +36,28 @@ func (s *Server) forcesList(w http.ResponseWriter, r *http.Request) error {
 	sc := scope(r)
 	region := r.URL.Query().Get("region")
 	asOf, field, isToday, asOfErr := s.asOfDate(r)
-	forces, err := s.store.ListForceSummaries(ctx, sc, region, asOf)
+	type forcesRead struct {
+		forces  []store.ForceSummary
+		behind  map[int64]*store.ForceBehind
+		regions []string
+	}
+	k := readcache.Key("forces", sc.ForceID, region, asOf.Format(time.DateOnly), domain.Today(s.now()).Format(time.DateOnly))
+	read, err := cached(ctx, s, k, func() (forcesRead, error) {
+		var fr forcesRead
+		var err error
+		if fr.forces, err = s.store.ListForceSummaries(ctx, sc, region, asOf); err != nil {
+			return fr, err
+		}
+		if fr.behind, err = s.forcesBehind(ctx, sc, region, asOf); err != nil {
+			return fr, err
+		}
+		fr.regions, err = s.store.Regions(ctx)
+		return fr, err
+	})
 	if err != nil {
 		return err
 	}
-	behind, err := s.forcesBehind(ctx, sc, region, asOf)
-	if err != nil {
-		return err
-	}
-	regions, err := s.store.Regions(ctx)
-	if err != nil {
-		return err
-	}
+	forces, behind, regions := read.forces, read.behind, read.regions
 	field.Error = asOfErr
 	v := components.ForcesView{Region: region, Regions: regionOptions(regions), Single: sc.ForceID != 0,
 		Kinds: statusCounts(nil), AsOf: field, AsOfText: components.FormatDate(asOf), IsToday: isToday}
@@ -73,15 +84,32 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var fp store.ForcePage
-	if auth.Allowed(u, auth.ViewCases) {
-		fp, err = s.store.ForcePage(ctx, sc, code, asOf, page, casesPerPage)
-	} else {
-		fp.Force, err = s.store.ForceByCode(ctx, sc, code)
+	type forceRead struct {
+		fp store.ForcePage
+		d  store.Dashboard // the force's row of the dashboard, when it shows cases
 	}
+	showCases := auth.Allowed(u, auth.ViewCases)
+	k := readcache.Key("force", sc.ForceID, code, showCases, asOf.Format(time.DateOnly), today.Format(time.DateOnly), page)
+	read, err := cached(ctx, s, k, func() (forceRead, error) {
+		var fr forceRead
+		var err error
+		if !showCases {
+			fr.fp.Force, err = s.store.ForceByCode(ctx, sc, code)
+			return fr, err
+		}
+		if fr.fp, err = s.store.ForcePage(ctx, sc, code, asOf, page, casesPerPage); err != nil {
+			return fr, err
+		}
+		// The force's row of the dashboard on the day (for today, from the
+		// counts it keeps).
+		fr.d, err = s.store.Dashboard(ctx, store.Scope{ForceID: fr.fp.Force.ID}, store.DashboardFilter{AsOf: asOf, Today: today,
+			Limit: 1, NoOptions: true})
+		return fr, err
+	})
 	if err != nil {
 		return err
 	}
+	fp := read.fp
 	f := fp.Force
 	v := components.ForceView{Code: f.Code, Name: f.Name, Kind: forceKind(f.Kind), Region: f.Region,
 		ChiefOfficer: chiefOfficer(f), OversightBody: f.OversightBody, OversightHolder: f.OversightHolderName,
@@ -98,13 +126,7 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 			v.Cases = append(v.Cases, components.CaseRow{ID: c.ID, ReportTitle: c.ReportTitle, Reference: c.Reference,
 				PlanDue: derefDate(c.PlanDueOn), Stage: caseStage(c, asOf)})
 		}
-		// The force's row of the dashboard on the day (for today, from the
-		// counts it keeps).
-		d, err := s.store.Dashboard(ctx, store.Scope{ForceID: f.ID}, store.DashboardFilter{AsOf: asOf, Today: today,
-			AssessDays: s.cfg.AssessDays, Limit: 1, NoOptions: true})
-		if err != nil {
-			return err
-		}
+		d := read.d
 		var fb *store.ForceBehind
 		if len(d.Forces) == 1 {
 			fb = &d.Forces[0]

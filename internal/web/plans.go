@@ -5,22 +5,39 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"inspectrack/internal/domain"
+	"inspectrack/internal/readcache"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
 )
+
+// plansPerPage is how many recommendations the overview of plans shows at
+// once: at ten times the national data there are 4,000.
+const plansPerPage = 50
 
 // plansOverview lists every recommendation with cases, and how many forces
 // have sent their plan, sent it late, or not sent it.
 func (s *Server) plansOverview(w http.ResponseWriter, r *http.Request) error {
 	asOf, _, _, _ := s.asOfDate(r)
-	overview, err := s.store.PlanOverview(r.Context(), scope(r), asOf)
+	sc := scope(r)
+	page, err := pageNumber(r)
 	if err != nil {
 		return err
 	}
-	rows := make([]components.PlansOverviewRow, 0, len(overview))
-	for _, o := range overview {
+	k := readcache.Key("plans", sc.ForceID, asOf.Format(time.DateOnly), page)
+	overview, err := cached(r.Context(), s, k, func() (store.PlanOverviewPage, error) {
+		return s.store.PlanOverview(r.Context(), sc, asOf, page, plansPerPage)
+	})
+	if err != nil {
+		return err
+	}
+	if err := checkPage(page, plansPerPage, overview.Total); err != nil {
+		return err
+	}
+	rows := make([]components.PlansOverviewRow, 0, len(overview.Rows))
+	for _, o := range overview.Rows {
 		row := components.PlansOverviewRow{FindingID: o.FindingID, ReportTitle: o.ReportTitle,
 			Reference: o.Reference, Asked: components.Excerpt(o.Body, 160), Forces: o.Forces}
 		for _, st := range domain.PlanStatuses() {
@@ -30,7 +47,8 @@ func (s *Server) plansOverview(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := s.page(r, "Plans from forces")
 	p.Wide = true
-	return s.render(w, r, http.StatusOK, components.PlansOverviewPage(p, rows))
+	return s.render(w, r, http.StatusOK, components.PlansOverviewPage(p, rows,
+		pagination(r.URL, page, plansPerPage, len(rows), overview.Total)))
 }
 
 // plansForRecommendation says, for one recommendation, which forces have

@@ -15,6 +15,7 @@ import (
 	"inspectrack/internal/blob"
 	"inspectrack/internal/config"
 	"inspectrack/internal/metrics"
+	"inspectrack/internal/readcache"
 	"inspectrack/internal/store"
 )
 
@@ -29,6 +30,7 @@ type Server struct {
 	now      func() time.Time
 	sleep    func(context.Context, time.Duration)
 	metrics  *metrics.Metrics // nil: recorded nowhere
+	cache    *readcache.Cache // what the busiest pages read; see cached
 
 	mux *chi.Mux
 	// rules records the permission every route was declared with, keyed
@@ -50,6 +52,8 @@ type Options struct {
 	// Metrics records requests, uploads and sign-ins for Prometheus.
 	// Default nil: nothing is recorded.
 	Metrics *metrics.Metrics
+	// CacheBytes bounds the read cache. Default 64 MiB.
+	CacheBytes int64
 }
 
 // NewServer builds the portal's handler. Close stops its background work.
@@ -73,6 +77,11 @@ func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Option
 		s.pwParams = *opts.PasswordParams
 	}
 	s.metrics = opts.Metrics
+	cacheBytes := opts.CacheBytes
+	if cacheBytes <= 0 {
+		cacheBytes = defaultCacheBytes
+	}
+	s.cache = readcache.New(cacheBytes)
 	s.blobs = opts.Blobs
 	if s.blobs == nil {
 		s.blobs = blob.NewPostgres(st.Pool())

@@ -34,7 +34,7 @@ func statusCounts(fb *store.ForceBehind) []components.StatusCount {
 func (s *Server) forcesBehind(ctx context.Context, sc store.Scope, region string, asOf time.Time) (map[int64]*store.ForceBehind, error) {
 	today := domain.Today(s.now())
 	d, err := s.store.Dashboard(ctx, sc, store.DashboardFilter{AsOf: asOf, Today: today,
-		AssessDays: s.cfg.AssessDays, Region: region, NoOptions: true})
+		Region: region, NoOptions: true})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,12 @@
+DROP INDEX findings_report_reference_idx;
+DROP INDEX reports_published_title_idx;
+DROP INDEX cases_due_desc_idx;
+DROP INDEX cases_due_asc_idx;
+DROP INDEX forces_region_name_idx;
+DROP INDEX forces_name_idx;
+DROP INDEX cases_closed_on_idx;
+DROP TRIGGER case_counts_update ON cases;
+DROP TRIGGER case_counts_insert_delete ON cases;
+DROP FUNCTION case_counts_changed();
+DROP TABLE case_counts;
+DROP FUNCTION case_counts_rebuild();
