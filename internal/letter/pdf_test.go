@@ -5,37 +5,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"inspectrack/internal/letter"
 	"inspectrack/internal/letter/lettertest"
-	"inspectrack/internal/seed"
 )
-
-func TestLeicestershirePDFCarriesTheLetterInOrder(t *testing.T) {
-	c, err := letter.Compose(seed.StoryLetterTemplate(), leicestershire())
-	if err != nil {
-		t.Fatal(err)
-	}
-	created := time.Date(2017, 10, 2, 9, 0, 0, 0, time.UTC)
-	var a, b bytes.Buffer
-	for _, buf := range []*bytes.Buffer{&a, &b} {
-		if err := letter.WritePDF(buf, c.Letter, letter.PDFOptions{Title: "HMICFRS assessment", Created: created}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !bytes.HasPrefix(a.Bytes(), []byte("%PDF-")) {
-		t.Fatalf("not a PDF: %q", a.Bytes()[:16])
-	}
-	if !bytes.Equal(a.Bytes(), b.Bytes()) {
-		t.Error("the same letter gave two different PDFs")
-	}
-	text := lettertest.PDFText(t, a.Bytes())
-	lettertest.InOrder(t, "PDF", text, append(lettertest.Facts, "Page 2 of 2")...)
-	if strings.Contains(text, "DRAFT") {
-		t.Error("a published letter's PDF says DRAFT")
-	}
-}
 
 func TestPDFEncodesTypographyWrapsAndPaginates(t *testing.T) {
 	long := strings.Repeat("The force’s plan costs £12,000 – a café’s worth. ", 40)
