@@ -110,6 +110,8 @@ func newTestServerWith(t *testing.T, cfg config.Config) *testServer {
 	ts.ts.Config = NewHTTPServer(ts.srv, cfg, nil)
 	ts.ts.Listener = LimitListener(ts.ts.Listener, cfg)
 	ts.ts.Start()
+	testServers.Store(ts.ts.URL, ts)
+	t.Cleanup(func() { testServers.Delete(ts.ts.URL) })
 	t.Cleanup(ts.ts.Close)
 	t.Cleanup(ts.srv.Close)
 	return ts
@@ -133,7 +135,7 @@ func (ts *testServer) anon() *client {
 func (ts *testServer) as(email string) *client {
 	ts.t.Helper()
 	c := ts.anon()
-	res := c.post("/login", url.Values{"email": {email}, "password": {demoPassword}})
+	res := c.signIn(email, demoPassword, nil)
 	if res.StatusCode != http.StatusSeeOther {
 		ts.t.Fatalf("sign in as %s: status %d, want 303", email, res.StatusCode)
 	}

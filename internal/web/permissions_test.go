@@ -62,6 +62,13 @@ var permissionTable = []struct {
 	{"O O O O O", "GET", "/login"},
 	{"O O O O O", "POST", "/login"},
 	{"F O O O O", "POST", "/logout"},
+	// The second step of signing in: open doors; the handlers serve only
+	// a session waiting for that step and send anyone else on
+	// (TestPasswordOnlySessionReachesNothingButTheSecondStep).
+	{"O O O O O", "GET", "/login/code"},
+	{"O O O O O", "POST", "/login/code"},
+	{"O O O O O", "GET", "/login/enrol"},
+	{"O O O O O", "POST", "/login/enrol"},
 
 	{"L H H H O", "GET", "/admin/users"},
 	{"L H H H O", "GET", "/admin/users/new"},
@@ -71,6 +78,9 @@ var permissionTable = []struct {
 	{"F H H H O", "POST", "/admin/users/{id}/enable"},
 	{"F H H H O", "POST", "/admin/users/{id}/force"},
 	{"F H H H O", "POST", "/admin/users/{id}/password"},
+	{"F H H H O", "POST", "/admin/users/{id}/second-factor/reset"},
+	{"L H H H O", "GET", "/admin/settings"},
+	{"F H H H O", "POST", "/admin/settings"},
 	{"L H H H O", "GET", "/admin/users/import"},
 	{"F H H H O", "POST", "/admin/users/import"},
 	{"F H H H O", "POST", "/admin/users/import/confirm"},
