@@ -75,6 +75,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f components.LoginForm) error {
 	p := s.page(r, "Sign in")
 	p.HasErrors = f.Errors.Any()
+	f.Providers = s.ssoButtons()
 	return s.render(w, r, status, components.LoginPage(p, f))
 }
 

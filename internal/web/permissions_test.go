@@ -69,6 +69,10 @@ var permissionTable = []struct {
 	{"O O O O O", "POST", "/login/code"},
 	{"O O O O O", "GET", "/login/enrol"},
 	{"O O O O O", "POST", "/login/enrol"},
+	// Single sign-on: signed-in users are sent home, others to the
+	// provider (or, as here where none is set, to the sign-in page).
+	{"O O O O O", "GET", "/login/sso/{provider}"},
+	{"O O O O O", "GET", "/login/sso/{provider}/callback"},
 
 	{"L H H H O", "GET", "/admin/users"},
 	{"L H H H O", "GET", "/admin/users/new"},
@@ -246,6 +250,8 @@ func (f permissionFixture) path(pattern string) string {
 			v = f.forceCode
 		case "{token":
 			v = f.calendarToken
+		case "{provider":
+			v = "idp"
 		case "{item":
 			v = itoa(map[string]int64{"criteria": f.criterionID, "categories": f.categoryID}[segs[i-1]])
 		case "{id":

@@ -48,6 +48,8 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/login/code", auth.SecondStep, s.secondFactorCodePost)
 		s.route(r, http.MethodGet, "/login/enrol", auth.SecondStep, s.secondFactorEnrolForm)
 		s.route(r, http.MethodPost, "/login/enrol", auth.SecondStep, s.secondFactorEnrolPost)
+		s.route(r, http.MethodGet, "/login/sso/{provider}", auth.Public, s.ssoStart)
+		s.route(r, http.MethodGet, "/login/sso/{provider}/callback", auth.Public, s.ssoCallback)
 
 		s.route(r, http.MethodGet, "/admin/users", auth.ManageUsers, s.usersList)
 		s.route(r, http.MethodGet, "/admin/users/new", auth.ManageUsers, s.usersNew)

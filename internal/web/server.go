@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -27,6 +28,10 @@ type Server struct {
 	pwParams auth.Params
 	now      func() time.Time
 	sleep    func(context.Context, time.Duration)
+
+	// sso are the single sign-on providers (oidc.go), made on first use.
+	sso     map[string]*ssoProvider
+	ssoOnce sync.Once
 
 	mux *chi.Mux
 	// rules records the permission every route was declared with, keyed
