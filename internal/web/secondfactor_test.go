@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -360,5 +361,44 @@ func TestDemoUsersHaveKnownSecrets(t *testing.T) {
 		if err != nil || sf.Secret != seed.DemoTOTPSecret(d.Email) {
 			t.Errorf("%s: second factor %v, %v; want the known demo secret", d.Email, sf.Secret, err)
 		}
+	}
+}
+
+// TestConcurrentUsesOfOneCodeSignInOnce: browsers that all have the
+// password send the same code at once; one gets in.
+func TestConcurrentUsesOfOneCodeSignInOnce(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	const email, n = "manager@demo.test", 8
+	clients := make([]*client, n)
+	for i := range clients {
+		clients[i] = ts.passwordOnly(email, "/login/code")
+	}
+	code := ts.totpCode(email)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	byStatus := map[int]int{}
+	start := make(chan struct{})
+	for _, c := range clients {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodPost, ts.ts.URL+"/login/code", strings.NewReader(url.Values{"code": {code}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", ts.ts.URL)
+			<-start
+			res, err := c.http.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			mu.Lock()
+			byStatus[res.StatusCode]++
+			mu.Unlock()
+		})
+	}
+	close(start)
+	wg.Wait()
+	if byStatus[http.StatusSeeOther] != 1 || byStatus[http.StatusUnprocessableEntity] != n-1 {
+		t.Errorf("answers %v, want one 303 and %d 422", byStatus, n-1)
 	}
 }
