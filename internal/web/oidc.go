@@ -180,23 +180,35 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 	at := s.sessions.GetInt64(ctx, sessionSSOAt)
 	s.sessions.Remove(ctx, sessionSSOAt)
 	provider := s.sessions.PopString(ctx, sessionSSOProvider)
+	plain := "You could not be signed in through " + p.cfg.Label + ". Start again from the sign-in page, or ask an administrator of the portal."
+	// reject refuses an answer that carries no identity the provider
+	// vouched for (a state that matches nothing, a token that does not
+	// verify): logged, not audited, as failed passwords are kept out of
+	// the trail, so that anyone can send such answers without filling it.
+	reject := func(reason string) error {
+		s.log.WarnContext(ctx, "single sign-on refused", "provider", p.cfg.ID, "reason", reason,
+			"request_id", RequestIDFrom(ctx), "client", ClientAddrFrom(ctx))
+		return s.ssoRefuse(w, r, http.StatusForbidden, plain)
+	}
+	// refuse refuses a sign-in the provider vouched for (its ID token
+	// verified): audited, naming the email.
 	refuse := func(reason string) error {
 		a := actor(r)
 		if err := s.store.AuditOne(ctx, a.Event("login.sso.refused", "sso", p.cfg.ID, 0,
 			"sign-in through "+p.cfg.Label+" refused: "+reason)); err != nil {
 			return err
 		}
-		return s.ssoRefuse(w, r, http.StatusForbidden, "You could not be signed in through "+p.cfg.Label+". Start again from the sign-in page, or ask an administrator of the portal.")
+		return s.ssoRefuse(w, r, http.StatusForbidden, plain)
 	}
 	got := r.URL.Query().Get("state")
 	if wantState == "" || provider != p.cfg.ID || subtle.ConstantTimeCompare([]byte(got), []byte(wantState)) != 1 {
-		return refuse("the state did not match a sign-in this browser started (replayed, forged or from another browser)")
+		return reject("the state did not match a sign-in this browser started (replayed, forged or from another browser)")
 	}
 	if s.now().Unix()-at > int64(ssoLifetime.Seconds()) {
-		return refuse("the sign-in took longer than " + ssoLifetime.String())
+		return reject("the sign-in took longer than " + ssoLifetime.String())
 	}
 	if e := r.URL.Query().Get("error"); e != "" {
-		return refuse("the provider answered " + truncate(e, 80))
+		return reject("the provider answered " + truncate(e, 80))
 	}
 	pr, err := p.discover(ctx)
 	if err != nil {
@@ -205,23 +217,23 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 	tok, err := s.oauthConfig(r, p, pr).Exchange(oidc.ClientContext(ctx, ssoClient), r.URL.Query().Get("code"), oauth2.VerifierOption(verifier))
 	if err != nil {
 		s.log.WarnContext(ctx, "single sign-on: code exchange failed", "provider", p.cfg.ID, "error", err, "request_id", RequestIDFrom(ctx))
-		return refuse("the provider did not exchange the code for tokens")
+		return reject("the provider did not exchange the code for tokens")
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
-		return refuse("the provider sent no ID token")
+		return reject("the provider sent no ID token")
 	}
 	idt, err := pr.VerifierContext(oidc.ClientContext(ctx, ssoClient), &oidc.Config{ClientID: p.cfg.ClientID, Now: s.now}).Verify(ctx, raw)
 	if err != nil {
 		s.log.WarnContext(ctx, "single sign-on: ID token refused", "provider", p.cfg.ID, "error", err, "request_id", RequestIDFrom(ctx))
-		return refuse("the ID token did not verify (" + idTokenProblem(err) + ")")
+		return reject("the ID token did not verify (" + idTokenProblem(err) + ")")
 	}
 	if nonce == "" || subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
-		return refuse("the ID token's nonce did not match")
+		return reject("the ID token's nonce did not match")
 	}
 	var c ssoClaims
 	if err := idt.Claims(&c); err != nil {
-		return refuse("the ID token's claims could not be read")
+		return reject("the ID token's claims could not be read")
 	}
 	email := store.NormalizeEmail(c.Email)
 	if email == "" {
