@@ -402,3 +402,37 @@ func TestConcurrentUsesOfOneCodeSignInOnce(t *testing.T) {
 		t.Errorf("answers %v, want one 303 and %d 422", byStatus, n-1)
 	}
 }
+
+// TestSingleSignOnAnswerNoBrowserStartedIsRefused: a provider's answer
+// with a state this browser never started is the plain refusal, logged
+// and not audited; the provider's button starts the flow with PKCE and a
+// nonce.
+func TestSingleSignOnAnswerNoBrowserStartedIsRefused(t *testing.T) {
+	t.Parallel()
+	ts, _ := newSSOTestServer(t)
+	c := ts.anon()
+	before := countAudit(t, ts, "login.sso.refused")
+	res := c.get("/login/sso/idp/callback?code=abc&state=forged")
+	wantStatus(t, res, http.StatusForbidden)
+	if got := res.doc(t).Find("[data-testid=sso-refused]").Text(); !strings.Contains(got, "could not be signed in") {
+		t.Errorf("refusal page says %q", got)
+	}
+	if countAudit(t, ts, "login.sso.refused") != before {
+		t.Error("a forged answer is audited")
+	}
+	res = c.get("/login/sso/idp")
+	wantStatus(t, res, http.StatusSeeOther)
+	u, err := url.Parse(res.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("nonce") == "" || len(q.Get("state")) < 32 ||
+		q.Get("client_id") != "portal" || q.Get("redirect_uri") != ts.ts.URL+"/login/sso/idp/callback" {
+		t.Errorf("authorization request %s", u)
+	}
+	// No such provider: the sign-in page.
+	if res := c.get("/login/sso/nope"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Errorf("an unknown provider: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}
