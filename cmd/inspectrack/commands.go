@@ -145,15 +145,17 @@ func printDemoLogins(w io.Writer, password string) {
 	default:
 		fmt.Fprintf(w, "  password (all of them): %s\n", password)
 	}
+	fmt.Fprintln(w, "  second step: each asks for a code from an authenticator app after the password; get a current one with")
+	fmt.Fprintln(w, "    bin/inspectrack user otp EMAIL      (for example: bin/inspectrack user otp manager@demo.test)")
 }
 
 func cmdUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("user: want add, disable or reset-password")
+		return usagef("user: want add, disable, reset-password or otp")
 	}
 	action := args[0]
 	if action == "-h" || action == "--help" || action == "help" {
-		fmt.Fprint(stdout, "usage: inspectrack user add | disable | reset-password ...; inspectrack user ACTION -h for its flags\n")
+		fmt.Fprint(stdout, "usage: inspectrack user add | disable | reset-password | otp ...; inspectrack user ACTION -h for its flags\n")
 		return nil
 	}
 	var email, name, role, force string
@@ -188,7 +190,7 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 			return fmt.Errorf("user %s: %w", action, err)
 		}
 	}
-	generated := password == "" && action != "disable"
+	generated := password == "" && action != "disable" && action != "otp"
 	if generated {
 		password = auth.GeneratePassword()
 	}
@@ -205,9 +207,9 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 		if email == "" || name == "" {
 			return usagef("user add: --email and --name are required")
 		}
-	case "disable", "reset-password":
+	case "disable", "reset-password", "otp":
 	default:
-		return usagef("user: unknown action %q: want add, disable or reset-password", action)
+		return usagef("user: unknown action %q: want add, disable, reset-password or otp", action)
 	}
 
 	e, err := open(ctx, cfg, newLogger(cfg, stderr))
@@ -224,7 +226,7 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 	// Disabling sets no password: only add and reset-password pay for the
 	// argon2id hash (64 MiB and a core).
 	var hash string
-	if action != "disable" {
+	if generated || password != "" {
 		if hash, err = auth.HashPassword(password, auth.DefaultParams); err != nil {
 			return err
 		}
@@ -255,6 +257,8 @@ func cmdUser(ctx context.Context, args []string, getenv func(string) string, std
 			return fmt.Errorf("user reset-password: %w", err)
 		}
 		fmt.Fprintf(stdout, "reset the password of %s; their sessions have ended\n", u.Email)
+	case "otp":
+		return userOTP(ctx, e.store, system, email, stdout)
 	}
 	if generated {
 		fmt.Fprintf(stdout, "password (shown once): %s\n", password)

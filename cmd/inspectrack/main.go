@@ -59,6 +59,7 @@ commands:
   user add --email E --name N --role R [--force CODE] [--password-stdin]
   user disable EMAIL
   user reset-password EMAIL [--password-stdin]
+  user otp EMAIL                  print a current code of the user's authenticator app (the demo users')
   audit verify [--checkpoint LINE_OR_FILE]...
                                   check the audit trail's keyed hash chain (and that it
                                   passes through each checkpoint kept elsewhere)

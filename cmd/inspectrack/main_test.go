@@ -19,7 +19,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"inspectrack/internal/auth"
 	"inspectrack/internal/pgembed"
+	"inspectrack/internal/seed"
 	"inspectrack/internal/testdb"
 )
 
@@ -270,6 +272,19 @@ func TestPagesAnswer503WhileTheDatabaseIsDown(t *testing.T) {
 	req.Header.Set("Origin", base)
 	res, err := c.Do(req)
 	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	// The second step: the demo manager's known authenticator secret.
+	otp, err := auth.TOTPCode(seed.DemoTOTPSecret("manager@demo.test"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	form = url.Values{"code": {otp}}
+	req, _ = http.NewRequest(http.MethodPost, base+"/login/code", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	if res, err = c.Do(req); err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()

@@ -17,6 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"inspectrack/internal/auth"
+	"inspectrack/internal/seed"
 	"inspectrack/internal/testdb"
 )
 
@@ -65,10 +67,9 @@ func TestMetricsAreServedOnTheirOwnAddressOnly(t *testing.T) {
 
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: time.Minute} // a guard against a hang: argon2 under -race on a busy machine takes seconds
-	login := func(c *http.Client, email, password string) int {
+	post := func(c *http.Client, path string, form url.Values) *http.Response {
 		t.Helper()
-		form := url.Values{"email": {email}, "password": {password}}
-		req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", base)
 		res, err := c.Do(req)
@@ -76,7 +77,21 @@ func TestMetricsAreServedOnTheirOwnAddressOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		res.Body.Close()
-		return res.StatusCode
+		return res
+	}
+	// login signs in with both steps: the password, then the demo user's
+	// current authenticator code (their secret is known).
+	login := func(c *http.Client, email, password string) int {
+		t.Helper()
+		res := post(c, "/login", url.Values{"email": {email}, "password": {password}})
+		if res.Request.URL.Path != "/login/code" {
+			return res.StatusCode
+		}
+		code, err := auth.TOTPCode(seed.DemoTOTPSecret(email), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return post(c, "/login/code", url.Values{"code": {code}}).StatusCode
 	}
 	if code, _ := get(t, c, base+"/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz: %d", code)

@@ -68,6 +68,13 @@ type Permission string
 const (
 	Public   Permission = "public"
 	SignedIn Permission = "signed-in"
+	// SecondStep: the second step of signing in (a code, or setting up
+	// an authenticator app). Its door is open; the handler serves only a
+	// session whose password was checked and which waits for that step,
+	// and such a session reaches no other route but SignOut's.
+	SecondStep Permission = "sign-in.second-step"
+	// SignOut: any signed-in user, or a session half way through signing in.
+	SignOut Permission = "sign-out"
 
 	ManageUsers Permission = "users.manage" // admin pages for users
 	ViewAudit   Permission = "audit.view"   // the audit trail per user and per object
@@ -123,15 +130,15 @@ var grants = map[Permission][]Role{
 // Known reports whether p is a declared permission.
 func Known(p Permission) bool {
 	_, ok := grants[p]
-	return ok || p == Public || p == SignedIn
+	return ok || p == Public || p == SignedIn || p == SecondStep || p == SignOut
 }
 
 // Allowed reports whether u (nil when signed out) holds p.
 func Allowed(u *User, p Permission) bool {
 	switch p {
-	case Public:
+	case Public, SecondStep:
 		return true
-	case SignedIn:
+	case SignedIn, SignOut:
 		return u != nil
 	}
 	if u == nil {

@@ -16,6 +16,8 @@ import (
 
 // Config holds every setting of the portal.
 type Config struct {
+	// OIDC are the single sign-on providers (see oidc.go).
+	OIDC        []OIDCProvider
 	DatabaseURL string // empty: run the embedded PostgreSQL cluster under DataDir
 	Addr        string
 	// MetricsAddr is where Prometheus scrapes /metrics: an address of its
@@ -220,6 +222,9 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	if c.OIDC, err = loadOIDC(getenv); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -20,6 +20,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"inspectrack/internal/auth"
+	"inspectrack/internal/seed"
 	"inspectrack/internal/testdb"
 )
 
@@ -78,11 +80,27 @@ func (p *portal) postForm(c *http.Client, via, path string, form url.Values) (*h
 	return p.request(c, via, http.MethodPost, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 }
 
-// signIn signs email in through instance via and returns the answer's
-// status.
+// signIn signs email in through instance via, both steps, and returns the
+// status of the last step taken: the password form's when it did not pass.
 func (p *portal) signIn(c *http.Client, via, email, password string) int {
 	p.t.Helper()
 	res, _ := p.postForm(c, via, "/login", url.Values{"email": {email}, "password": {password}})
+	return p.secondStep(c, via, email, res)
+}
+
+// secondStep enters a demo user's current authenticator code (the demo
+// secrets are known, seed.DemoTOTPSecret) when the password step res asked
+// for it, and returns the status of the last step taken.
+func (p *portal) secondStep(c *http.Client, via, email string, res *http.Response) int {
+	p.t.Helper()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login/code" {
+		return res.StatusCode
+	}
+	code, err := auth.TOTPCode(seed.DemoTOTPSecret(email), time.Now())
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	res, _ = p.postForm(c, via, "/login/code", url.Values{"code": {code}})
 	return res.StatusCode
 }
 
@@ -167,6 +185,9 @@ func TestTwoInstancesBehindNginx(t *testing.T) {
 		}
 		if hsts := res.Header.Get("Strict-Transport-Security"); !strings.Contains(hsts, "max-age=") {
 			t.Errorf("no HSTS behind TLS: %q", hsts)
+		}
+		if code := p.secondStep(liaison, "b", "liaison.leicestershire@demo.test", res); code != http.StatusSeeOther {
+			t.Fatalf("the code step through b: %d, want 303", code)
 		}
 		res, body := p.get(liaison, "b", casePath+"/submissions")
 		if res.StatusCode != http.StatusOK || !strings.Contains(body, "Lee Liaison") {

@@ -89,6 +89,9 @@ func Demo(ctx context.Context, st *store.Store, password string, params auth.Par
 	if err := demoUsers(ctx, st, system, password, params, &res); err != nil {
 		return res, err
 	}
+	if err := demoSecondFactors(ctx, st, system); err != nil {
+		return res, err
+	}
 	// The story of the 2017 letter, step by step; later issues add their
 	// steps after this one.
 	if err := Story(ctx, st); err != nil {

@@ -36,7 +36,7 @@ func TestSignInRenewsTheSessionToken(t *testing.T) {
 	u, _ := url.Parse(ts.ts.URL)
 	planted := &http.Cookie{Name: "inspectrack_session", Value: "planted-by-an-attacker-0123456789abcdef", Path: "/"}
 	c.http.Jar.SetCookies(u, []*http.Cookie{planted})
-	res := c.post("/login", url.Values{"email": {"manager@demo.test"}, "password": {demoPassword}})
+	res := c.signIn("manager@demo.test", demoPassword, nil)
 	wantStatus(t, res, http.StatusSeeOther)
 	got := sessionCookie(c, ts.ts.URL)
 	if got == nil || got.Value == planted.Value {
@@ -53,7 +53,7 @@ func TestSignInRenewsTheSessionToken(t *testing.T) {
 	}
 	// And a token from before one sign-in does not survive the next.
 	before := got
-	c.post("/login", url.Values{"email": {"manager@demo.test"}, "password": {demoPassword}})
+	c.signIn("manager@demo.test", demoPassword, nil)
 	old := ts.anon()
 	old.http.Jar.SetCookies(u, []*http.Cookie{{Name: before.Name, Value: before.Value, Path: "/"}})
 	if res := old.get("/audit"); res.StatusCode != http.StatusSeeOther {
@@ -290,7 +290,9 @@ func TestAdminAddsALiaisonAndSeesThePasswordOnce(t *testing.T) {
 		t.Fatalf("password %q", password)
 	}
 	kim := ts.anon()
-	wantStatus(t, kim.post("/login", url.Values{"email": {"kim.kent@kent.police.test"}, "password": {password}}), http.StatusSeeOther)
+	// A new liaison sets up an authenticator app at their first sign-in
+	// and is shown their recovery codes.
+	wantStatus(t, kim.signIn("kim.kent@kent.police.test", password, nil), http.StatusOK)
 	u, err := ts.store.UserByEmail(context.Background(), "kim.kent@kent.police.test")
 	if err != nil || u.ForceCode != "kent" || u.Role != "liaison" {
 		t.Fatalf("created user %+v, %v", u, err)

@@ -8,8 +8,10 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"inspectrack/internal/browsertest"
@@ -39,7 +41,11 @@ func eachScriptMode(t *testing.T, journey func(t *testing.T, noJS bool)) {
 	}
 }
 
-// signInWithBrowser signs in through the sign-in form as a demo user.
+// signInWithBrowser signs in through the sign-in form as a demo user, and
+// through the second step: the code of their authenticator app (computed
+// from the secret the test server's database holds, at its clock), or,
+// when they have none and must, setting one up from the secret the page
+// writes out.
 func signInWithBrowser(t *testing.T, b *browsertest.Browser, email string) {
 	t.Helper()
 	b.Visit("/login")
@@ -47,7 +53,49 @@ func signInWithBrowser(t *testing.T, b *browsertest.Browser, email string) {
 	b.Fill("#password", demoPassword)
 	b.ClickAndWait(submit)
 	b.WantStatus(http.StatusOK)
+	browserSecondStep(t, b, email)
+	b.WantStatus(http.StatusOK)
 	b.WantPath("/")
+}
+
+// codeSubmit is the second step's own button (its page has a second
+// form, to sign out).
+const codeSubmit = "main form[action^='/login/'] button[type=submit]"
+
+// browserSecondStep completes the second step of signing in the tab is
+// at, if any, with the mouse.
+func browserSecondStep(t *testing.T, b *browsertest.Browser, email string) {
+	t.Helper()
+	ts := serverOf(t, b)
+	switch b.Path() {
+	case "/login/code":
+		b.Fill("#code", ts.totpCode(email))
+		b.ClickAndWait(codeSubmit)
+	case "/login/enrol":
+		secret := strings.Join(strings.Fields(strings.TrimPrefix(strings.TrimSpace(b.Text("[data-testid=totp-secret]")), "Key:")), "")
+		b.Fill("#code", ts.codeAfter(secret, 0))
+		b.ClickAndWait(codeSubmit)
+		b.WantStatus(http.StatusOK)
+		b.ClickAndWait("main a.govuk-button")
+	}
+}
+
+// testServers are the running test servers by URL, so a browser journey
+// finds the server (its database and clock) its tab is on.
+var testServers sync.Map
+
+// serverOf is the test server of the tab's page.
+func serverOf(t *testing.T, b *browsertest.Browser) *testServer {
+	t.Helper()
+	u, err := url.Parse(b.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, ok := testServers.Load(u.Scheme + "://" + u.Host)
+	if !ok {
+		t.Fatalf("no test server at %s", b.URL())
+	}
+	return ts.(*testServer)
 }
 
 // followErrorLink tabs to the error summary's link to the field with id,
@@ -166,6 +214,23 @@ func TestBrowserSignInJourney(t *testing.T) {
 		b.Fill("#password", demoPassword)
 		b.ClickAndWait(submit)
 		b.WantStatus(http.StatusOK)
+
+		// The second step: a code from the authenticator app.
+		b.WantPath("/login/code")
+		b.WantText("h1", "Enter your security code")
+		b.Check("second-step")
+		b.ClickAndWait(codeSubmit)
+		b.WantStatus(http.StatusUnprocessableEntity)
+		b.WantText(".govuk-error-summary", "Enter the code from your authenticator app")
+		b.Check("second-step-empty")
+		b.Fill("#code", "000000")
+		b.ClickAndWait(codeSubmit)
+		b.WantStatus(http.StatusUnprocessableEntity)
+		b.WantText(".govuk-error-summary", "Enter the code your authenticator app shows now")
+		b.Check("second-step-wrong-code")
+		b.Fill("#code", ts.totpCode("admin@demo.test"))
+		b.ClickAndWait(codeSubmit)
+		b.WantStatus(http.StatusOK)
 		b.WantPath("/")
 		b.WantText("h1", "Welcome, Alex Admin")
 		b.WantText("[data-testid=user-name]", "Alex Admin")
@@ -253,6 +318,15 @@ func TestBrowserSignInWithKeyboardOnly(t *testing.T) {
 		b.TabTo("#password")
 		b.Press(demoPassword)
 		b.TabTo(submit)
+		b.PressAndWait(browsertest.Enter)
+		b.WantStatus(http.StatusOK)
+		// The second step: the code field, typed, then Enter on its button.
+		b.WantPath("/login/code")
+		b.TabTo("#code")
+		b.WantVisibleFocus()
+		b.Press(ts.totpCode("admin@demo.test"))
+		b.TabTo(codeSubmit)
+		b.WantVisibleFocus()
 		b.PressAndWait(browsertest.Enter)
 		b.WantStatus(http.StatusOK)
 		b.WantText("h1", "Welcome, Alex Admin")

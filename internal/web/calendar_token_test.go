@@ -81,7 +81,7 @@ func TestOldCalendarAddressStopsWhenTheAccountChanges(t *testing.T) {
 		{"disable", "/admin/users/" + id + "/disable", ""},
 	} {
 		liaison := ts.anon()
-		res := liaison.post("/login", url.Values{"email": {u.Email}, "password": {demoPassword}})
+		res := liaison.signIn(u.Email, demoPassword, nil)
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("%s: sign in: %d", change.name, res.StatusCode)
 		}

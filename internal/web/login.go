@@ -75,6 +75,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f components.LoginForm) error {
 	p := s.page(r, "Sign in")
 	p.HasErrors = f.Errors.Any()
+	f.Providers = s.ssoButtons()
 	return s.render(w, r, status, components.LoginPage(p, f))
 }
 
@@ -161,25 +162,18 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	// A new token at sign-in: a token planted before it is worth nothing.
-	if err := s.sessions.RenewToken(ctx); err != nil {
-		return err
-	}
-	s.sessions.Put(ctx, sessionUserID, u.ID)
-	s.sessions.Put(ctx, sessionEpoch, u.SessionEpoch)
-	s.sessions.Put(ctx, sessionSeen, s.now().Unix())
-	a.UserID, a.Email, a.ForceID = u.ID, u.Email, u.ForceID
-	if err := s.store.LoginSucceeded(ctx, claim.ID, a.Event("login.success", "user", u.ID, u.ForceID, "signed in as "+u.Role)); err != nil {
-		return err
-	}
-	http.Redirect(w, r, f.Next, http.StatusSeeOther)
-	return nil
+	return s.firstStepPassed(w, r, u, f.Next, "with a password", false, claim.ID)
 }
 
 func (s *Server) logoutPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actor(r)
-	if err := s.store.AuditOne(ctx, a.Event("logout", "user", a.UserID, a.ForceID, "signed out")); err != nil {
+	e := a.Event("logout", "user", a.UserID, a.ForceID, "signed out")
+	if p, ok := s.pending(r); ok && a.UserID == 0 {
+		// Half way through signing in: left at the second step.
+		e = a.Event("logout", "user", p.UserID, 0, "left at the second step of signing in")
+	}
+	if err := s.store.AuditOne(ctx, e); err != nil {
 		return err
 	}
 	if err := s.sessions.Destroy(ctx); err != nil {

@@ -25,8 +25,7 @@ func newProxiedTestServer(t *testing.T) *testServer {
 // signInFrom posts the sign-in form as a browser at address from.
 func signInFrom(ts *testServer, from, email, password string) response {
 	ts.t.Helper()
-	return ts.anon().postWith("/login", url.Values{"email": {email}, "password": {password}},
-		map[string]string{"X-Forwarded-For": from})
+	return ts.anon().signIn(email, password, map[string]string{"X-Forwarded-For": from})
 }
 
 // failFrom makes n wrong sign-ins for email from address from and returns
@@ -111,12 +110,12 @@ func TestOwnerSignsInWhileAttackerIsThrottled(t *testing.T) {
 	}
 
 	// The owner, from a client that has not been failing, gets in: slowed
-	// down, never refused.
+	// down, never refused; both steps (the password and the code) alike.
 	before := len(ts.sleeps())
 	wantStatus(t, signInFrom(ts, "198.51.100.7", owner, demoPassword), http.StatusSeeOther)
 	slept := ts.sleeps()[before:]
-	if len(slept) != 1 || slept[0] <= 0 || slept[0] > loginDelayMax {
-		t.Fatalf("owner's sign-in slowed by %v, want one delay in (0, %v]", slept, loginDelayMax)
+	if len(slept) != 2 || slept[0] <= 0 || slept[0] > loginDelayMax || slept[1] != slept[0] {
+		t.Fatalf("owner's sign-in slowed by %v, want one delay in (0, %v] at each step", slept, loginDelayMax)
 	}
 	first := slept[0]
 
@@ -126,8 +125,8 @@ func TestOwnerSignsInWhileAttackerIsThrottled(t *testing.T) {
 	before = len(ts.sleeps())
 	wantStatus(t, signInFrom(ts, "198.51.100.8", owner, demoPassword), http.StatusSeeOther)
 	slept = ts.sleeps()[before:]
-	if len(slept) != 1 || slept[0] <= first || slept[0] > loginDelayMax {
-		t.Errorf("after more failures the owner was slowed by %v, want one delay in (%v, %v]", slept, first, loginDelayMax)
+	if len(slept) != 2 || slept[0] <= first || slept[0] > loginDelayMax || slept[1] != slept[0] {
+		t.Errorf("after more failures the owner was slowed by %v, want one delay in (%v, %v] at each step", slept, first, loginDelayMax)
 	}
 
 	// An account nobody is attacking is not slowed at all.
@@ -222,13 +221,16 @@ func TestFailedSignInsStayOutOfTheAuditTrail(t *testing.T) {
 		t.Errorf("throttle event: summary %q, actor %q; want the account named, no actor", summary, email)
 	}
 
-	// A successful sign-in is one event.
+	// A successful sign-in is two events: its first step, then the second.
 	wantStatus(t, signInFrom(ts, "198.51.100.30", "manager@demo.test", demoPassword), http.StatusSeeOther)
 	if n := countAudit(t, ts, "login.success"); n != 1 {
 		t.Errorf("%d login.success events, want 1", n)
 	}
-	if n := allAuditEvents(t, ts) - start; n != 2 {
-		t.Errorf("%d audit events in all, want 2 (the throttle and the sign-in)", n)
+	if n := countAudit(t, ts, "login.first-step"); n != 1 {
+		t.Errorf("%d login.first-step events, want 1", n)
+	}
+	if n := allAuditEvents(t, ts) - start; n != 3 {
+		t.Errorf("%d audit events in all, want 3 (the throttle, the password and the code)", n)
 	}
 }
 

@@ -62,6 +62,17 @@ var permissionTable = []struct {
 	{"O O O O O", "GET", "/login"},
 	{"O O O O O", "POST", "/login"},
 	{"F O O O O", "POST", "/logout"},
+	// The second step of signing in: open doors; the handlers serve only
+	// a session waiting for that step and send anyone else on
+	// (TestPasswordOnlySessionReachesNothingButTheSecondStep).
+	{"O O O O O", "GET", "/login/code"},
+	{"O O O O O", "POST", "/login/code"},
+	{"O O O O O", "GET", "/login/enrol"},
+	{"O O O O O", "POST", "/login/enrol"},
+	// Single sign-on: signed-in users are sent home, others to the
+	// provider (or, as here where none is set, to the sign-in page).
+	{"O O O O O", "GET", "/login/sso/{provider}"},
+	{"O O O O O", "GET", "/login/sso/{provider}/callback"},
 
 	{"L H H H O", "GET", "/admin/users"},
 	{"L H H H O", "GET", "/admin/users/new"},
@@ -71,6 +82,9 @@ var permissionTable = []struct {
 	{"F H H H O", "POST", "/admin/users/{id}/enable"},
 	{"F H H H O", "POST", "/admin/users/{id}/force"},
 	{"F H H H O", "POST", "/admin/users/{id}/password"},
+	{"F H H H O", "POST", "/admin/users/{id}/second-factor/reset"},
+	{"L H H H O", "GET", "/admin/settings"},
+	{"F H H H O", "POST", "/admin/settings"},
 	{"L H H H O", "GET", "/admin/users/import"},
 	{"F H H H O", "POST", "/admin/users/import"},
 	{"F H H H O", "POST", "/admin/users/import/confirm"},
@@ -236,6 +250,8 @@ func (f permissionFixture) path(pattern string) string {
 			v = f.forceCode
 		case "{token":
 			v = f.calendarToken
+		case "{provider":
+			v = "idp"
 		case "{item":
 			v = itoa(map[string]int64{"criteria": f.criterionID, "categories": f.categoryID}[segs[i-1]])
 		case "{id":

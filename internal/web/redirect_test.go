@@ -96,6 +96,7 @@ func TestSignInNeverRedirectsOffTheSite(t *testing.T) {
 	c := ts.anon()
 	res := c.post("/login", url.Values{"email": {"inspector@demo.test"}, "password": {demoPassword},
 		"next": {"/\t/evil.example/"}})
+	res = c.secondStep(res, "inspector@demo.test", nil)
 	wantStatus(t, res, http.StatusSeeOther)
 	if loc := res.Header.Get("Location"); loc != "/" {
 		t.Errorf("sign-in with a tab in next: Location %q, want /", loc)

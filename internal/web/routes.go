@@ -43,7 +43,13 @@ func (s *Server) routes() {
 
 		s.route(r, http.MethodGet, "/login", auth.Public, s.loginForm)
 		s.route(r, http.MethodPost, "/login", auth.Public, s.loginPost)
-		s.route(r, http.MethodPost, "/logout", auth.SignedIn, s.logoutPost)
+		s.route(r, http.MethodPost, "/logout", auth.SignOut, s.logoutPost)
+		s.route(r, http.MethodGet, "/login/code", auth.SecondStep, s.secondFactorCodeForm)
+		s.route(r, http.MethodPost, "/login/code", auth.SecondStep, s.secondFactorCodePost)
+		s.route(r, http.MethodGet, "/login/enrol", auth.SecondStep, s.secondFactorEnrolForm)
+		s.route(r, http.MethodPost, "/login/enrol", auth.SecondStep, s.secondFactorEnrolPost)
+		s.route(r, http.MethodGet, "/login/sso/{provider}", auth.Public, s.ssoStart)
+		s.route(r, http.MethodGet, "/login/sso/{provider}/callback", auth.Public, s.ssoCallback)
 
 		s.route(r, http.MethodGet, "/admin/users", auth.ManageUsers, s.usersList)
 		s.route(r, http.MethodGet, "/admin/users/new", auth.ManageUsers, s.usersNew)
@@ -56,6 +62,9 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/admin/users/{id}/enable", auth.ManageUsers, s.usersEnable)
 		s.route(r, http.MethodPost, "/admin/users/{id}/force", auth.ManageUsers, s.usersForce)
 		s.route(r, http.MethodPost, "/admin/users/{id}/password", auth.ManageUsers, s.usersResetPassword)
+		s.route(r, http.MethodPost, "/admin/users/{id}/second-factor/reset", auth.ManageUsers, s.usersResetSecondFactor)
+		s.route(r, http.MethodGet, "/admin/settings", auth.ManageUsers, s.settingsAdminShow)
+		s.route(r, http.MethodPost, "/admin/settings", auth.ManageUsers, s.settingsAdminPost)
 
 		s.route(r, http.MethodGet, "/audit", auth.ViewAudit, s.auditList)
 
@@ -183,7 +192,15 @@ func (s *Server) require(p auth.Permission) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			u := auth.UserFrom(r.Context())
-			if auth.Allowed(u, p) {
+			if u == nil && p != auth.SecondStep && p != auth.SignOut {
+				// Half way through signing in: nothing but the second
+				// step (and signing out) until it is done.
+				if pending, ok := s.pending(r); ok {
+					http.Redirect(w, r, pending.path(), http.StatusSeeOther)
+					return
+				}
+			}
+			if auth.Allowed(u, p) || (p == auth.SignOut && s.isPending(r)) {
 				next.ServeHTTP(w, r)
 				return
 			}

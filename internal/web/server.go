@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -31,6 +32,10 @@ type Server struct {
 	sleep    func(context.Context, time.Duration)
 	metrics  *metrics.Metrics // nil: recorded nowhere
 	cache    *readcache.Cache // what the busiest pages read; see cached
+
+	// sso are the single sign-on providers (oidc.go), made on first use.
+	sso     map[string]*ssoProvider
+	ssoOnce sync.Once
 
 	mux *chi.Mux
 	// rules records the permission every route was declared with, keyed

@@ -21,6 +21,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5"
 
+	"inspectrack/internal/auth"
 	"inspectrack/internal/seed"
 	"inspectrack/internal/store"
 	"inspectrack/internal/testdb"
@@ -225,6 +226,16 @@ func (srv *serverProcess) signIn(b *testing.B, email string) *benchClient {
 	res := c.do(b, http.MethodPost, "/login", strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", -1)
 	if res.StatusCode != http.StatusSeeOther {
 		b.Fatalf("sign in: status %d", res.StatusCode)
+	}
+	// The second step: the demo user's known authenticator secret.
+	code, err := auth.TOTPCode(seed.DemoTOTPSecret(email), time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	form = url.Values{"code": {code}}
+	res = c.do(b, http.MethodPost, "/login/code", strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", -1)
+	if res.StatusCode != http.StatusSeeOther {
+		b.Fatalf("sign in, second step: status %d", res.StatusCode)
 	}
 	return c
 }

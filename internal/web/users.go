@@ -144,9 +144,13 @@ func (s *Server) usersShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	row := userRow(u)
+	if row.SecondFactor, row.HasSecondFactor, err = s.secondFactorStatus(r, id); err != nil {
+		return err
+	}
 	p := s.page(r, u.Name)
 	p.Wide = true
-	return s.render(w, r, http.StatusOK, components.UserShowPage(p, userRow(u), opts, auditRows(events),
+	return s.render(w, r, http.StatusOK, components.UserShowPage(p, row, opts, auditRows(events),
 		s.sessions.PopString(r.Context(), "flash")))
 }
 

@@ -1,0 +1,3 @@
+DROP TABLE portal_settings;
+DROP TABLE recovery_codes;
+DROP TABLE user_totp;
