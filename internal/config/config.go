@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,16 @@ type Config struct {
 	UploadGrace    time.Duration
 	UploadMinRate  int64
 	MaxConnections int
+
+	// SMTPURL is the mail server (smtp://user:pass@host:587, STARTTLS
+	// required; smtps:// for implicit TLS; ?insecure=true for a local relay
+	// without TLS). Empty: messages go to the admin mailbox instead.
+	// Secret: it may hold a password.
+	SMTPURL  string
+	MailFrom string // INSPECTRACK_MAIL_FROM: the From of every message
+	// BaseURL is the portal's address as its users reach it, for links in
+	// messages and the calendar feed; empty: the address serve listens on.
+	BaseURL string
 }
 
 // Vars lists the environment variables Load reads, with their defaults and
@@ -75,6 +86,9 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"INSPECTRACK_UPLOAD_GRACE", "30s", "time an upload has before it must keep up the minimum rate"},
 	{"INSPECTRACK_UPLOAD_MIN_KBPS", "32", "the slowest an upload may arrive on average, in KiB a second"},
 	{"INSPECTRACK_MAX_CONNECTIONS", "512", "connections served at once; more wait to be accepted"},
+	{"INSPECTRACK_SMTP_URL", "(none)", "mail server, smtp://user:pass@host:587 (STARTTLS required), smtps://... or ?insecure=true for a local relay; empty keeps messages in the admin mailbox"},
+	{"INSPECTRACK_MAIL_FROM", "inspectrack@localhost", "From address of every message"},
+	{"INSPECTRACK_BASE_URL", "(the listen address)", "the portal's address as users reach it, for links in messages and the calendar feed"},
 }
 
 // Load reads the environment through getenv, then lets flags in args
@@ -116,6 +130,10 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 	fs.StringVar(&grace, "upload-grace", env("INSPECTRACK_UPLOAD_GRACE", "30s"), "time an upload has before the minimum rate applies")
 	fs.Int64Var(&minKBps, "upload-min-kbps", envInt(env("INSPECTRACK_UPLOAD_MIN_KBPS", "32")), "slowest upload in KiB/s")
 	fs.Int64Var(&maxConns, "max-connections", envInt(env("INSPECTRACK_MAX_CONNECTIONS", "512")), "connections served at once")
+	fs.StringVar(&c.MailFrom, "mail-from", env("INSPECTRACK_MAIL_FROM", "inspectrack@localhost"), "From address of messages")
+	fs.StringVar(&c.BaseURL, "base-url", env("INSPECTRACK_BASE_URL", ""), "the portal's address for links (default: the listen address)")
+	// No flag: -h prints defaults, and the URL may hold a password.
+	c.SMTPURL = strings.TrimSpace(getenv("INSPECTRACK_SMTP_URL"))
 	c.DemoPassword = getenv("INSPECTRACK_DEMO_PASSWORD")
 	c.AuditKey = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY"))
 	c.AuditKeyFile = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY_FILE"))
@@ -177,6 +195,20 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 		errs = append(errs, fmt.Errorf("max connections %d: want a positive number", maxConns))
 	}
 	c.MaxConnections = int(maxConns)
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			errs = append(errs, errors.New("INSPECTRACK_SMTP_URL: want smtp://user:pass@host:587 or smtps://..."))
+		}
+	}
+	if !strings.Contains(c.MailFrom, "@") {
+		errs = append(errs, fmt.Errorf("mail from %q: want an email address", c.MailFrom))
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("base URL %q: want http(s)://host[:port][/path]", c.BaseURL))
+		}
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("config: %w", errors.Join(errs...))
 	}

@@ -134,8 +134,14 @@ func calendarEvent(e store.CalendarEntry, byCase bool) (summary, description, ui
 	return summary, description, uid, link
 }
 
-// baseURL is the scheme and host the request came to, for absolute links.
+// baseURL is the portal's address for absolute links: INSPECTRACK_BASE_URL
+// (serve defaults it to its listen address), never the request's Host
+// header, which a client chooses; only a Server built without one (tests)
+// falls back to the scheme and host the request came to.
 func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.BaseURL != "" {
+		return s.cfg.BaseURL
+	}
 	scheme := "http"
 	if s.cfg.SecureCookies || r.TLS != nil {
 		scheme = "https"
