@@ -117,17 +117,19 @@ func (s *Store) RevokeInvitation(ctx context.Context, a Actor, id int64) error {
 // Invitation is the state of a user's invitation, for their page.
 type Invitation struct {
 	Pending   bool       // no password chosen yet
+	Sending   bool       // an invitation is waiting in the queue to be sent
 	ExpiresAt *time.Time // of the newest live link, if one was sent
 }
 
 // InvitationOf reports whether user id still has to accept an invitation.
 func (s *Store) InvitationOf(ctx context.Context, id int64) (Invitation, error) {
 	const q = `SELECT u.password_hash = '' AND u.invited_at IS NOT NULL,
+		EXISTS (SELECT FROM outbound_messages m WHERE m.user_id = u.id AND m.kind = 'invite' AND m.status IN ('queued', 'retrying')),
 		(SELECT max(expires_at) FROM user_tokens t WHERE t.user_id = u.id AND t.purpose = 'invite'
 			AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > now())
 		FROM users u WHERE u.id = $1`
 	var inv Invitation
-	if err := s.db().QueryRow(ctx, q, id).Scan(&inv.Pending, &inv.ExpiresAt); err != nil {
+	if err := s.db().QueryRow(ctx, q, id).Scan(&inv.Pending, &inv.Sending, &inv.ExpiresAt); err != nil {
 		return inv, notFound(err, "store: invitation of %d", id)
 	}
 	return inv, nil
@@ -174,7 +176,9 @@ func (s *Store) UseToken(ctx context.Context, a Actor, purpose, token, hash stri
 		if u, err = tokenUser(ctx, tx, purpose, token, true); err != nil {
 			return err
 		}
-		const upd = `UPDATE users SET password_hash = $2, updated_at = now(), session_epoch = session_epoch + 1 WHERE id = $1`
+		// As any password reset: every session and the calendar address end.
+		const upd = `UPDATE users SET password_hash = $2, updated_at = now(), session_epoch = session_epoch + 1,
+			calendar_token_hash = NULL WHERE id = $1`
 		if _, err := tx.Exec(ctx, upd, u.ID, hash); err != nil {
 			return fmt.Errorf("store: use %s link: %w", purpose, err)
 		}
@@ -253,4 +257,21 @@ func (s *Store) DeleteResetRequestsBefore(ctx context.Context, t time.Time) (int
 		return 0, fmt.Errorf("store: delete reset requests: %w", err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// SendPasswordReset sends an active user a link to choose a new password,
+// at an admin's request (audited); their password works until they do.
+func (s *Store) SendPasswordReset(ctx context.Context, a Actor, id int64) error {
+	return s.Tx(ctx, func(tx pgx.Tx) error {
+		const q = `SELECT email, name, COALESCE(force_id, 0) FROM users WHERE id = $1 AND disabled_at IS NULL`
+		var email, name string
+		var forceID int64
+		if err := tx.QueryRow(ctx, q, id).Scan(&email, &name, &forceID); err != nil {
+			return notFound(err, "store: send password reset %d", id)
+		}
+		if err := Audit(ctx, tx, a.Event("user.password.reset.send", "user", id, forceID, "reset link sent to "+email)); err != nil {
+			return err
+		}
+		return s.enqueueMessages(ctx, tx, []NewMessage{{Kind: notify.KindReset, UserID: id, Params: notify.Params{"name": name}}})
+	})
 }

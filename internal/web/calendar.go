@@ -188,10 +188,16 @@ func icsText(s string) string { return icsEscaper.Replace(s) }
 func newCalendarToken() string { return auth.RandomToken(calendarTokenBytes) }
 
 // loggedPath is r's path as logs and the audit trail may show it: a
-// calendar address's token is its credential, so it never appears.
+// calendar address's token is its credential, and so is a one-time link's
+// (an invitation, a password reset), so they never appear.
 func loggedPath(r *http.Request) string {
-	if strings.HasPrefix(r.URL.Path, "/calendar/") {
+	switch p := r.URL.Path; {
+	case strings.HasPrefix(p, "/calendar/"):
 		return "/calendar/[token].ics"
+	case strings.HasPrefix(p, "/invitation/"):
+		return "/invitation/[token]"
+	case strings.HasPrefix(p, "/password-reset/"):
+		return "/password-reset/[token]"
 	}
 	return r.URL.Path
 }

@@ -24,6 +24,7 @@ var navItems = []struct {
 	{"Your force", "/forces", auth.ViewForces, []auth.Role{auth.RoleLiaison}},
 	{"Published letters", "/publications", auth.Public, []auth.Role{auth.RoleLiaison}},
 	{"Users", "/admin/users", auth.ManageUsers, nil},
+	{"Mailbox", "/admin/mailbox", auth.ManageUsers, nil},
 	{"Audit trail", "/audit", auth.ViewAudit, nil},
 	{"Settings", "/settings", auth.UseCalendar, nil},
 }

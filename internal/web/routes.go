@@ -56,6 +56,19 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/admin/users/{id}/enable", auth.ManageUsers, s.usersEnable)
 		s.route(r, http.MethodPost, "/admin/users/{id}/force", auth.ManageUsers, s.usersForce)
 		s.route(r, http.MethodPost, "/admin/users/{id}/password", auth.ManageUsers, s.usersResetPassword)
+		s.route(r, http.MethodPost, "/admin/users/{id}/invitation", auth.ManageUsers, s.usersInvitationResend)
+		s.route(r, http.MethodPost, "/admin/users/{id}/invitation/revoke", auth.ManageUsers, s.usersInvitationRevoke)
+		s.route(r, http.MethodGet, "/admin/mailbox", auth.ManageUsers, s.mailboxList)
+		s.route(r, http.MethodGet, "/admin/mailbox/{id}", auth.ManageUsers, s.mailboxShow)
+		s.route(r, http.MethodPost, "/admin/mailbox/{id}/retry", auth.ManageUsers, s.mailboxRetry)
+
+		// One-time links: the token in the path is the credential.
+		s.route(r, http.MethodGet, "/invitation/{token}", auth.Public, s.invitationShow)
+		s.route(r, http.MethodPost, "/invitation/{token}", auth.Public, s.invitationPost)
+		s.route(r, http.MethodGet, "/password-reset", auth.Public, s.passwordForgotForm)
+		s.route(r, http.MethodPost, "/password-reset", auth.Public, s.passwordForgotPost)
+		s.route(r, http.MethodGet, "/password-reset/{token}", auth.Public, s.passwordResetShow)
+		s.route(r, http.MethodPost, "/password-reset/{token}", auth.Public, s.passwordResetPost)
 
 		s.route(r, http.MethodGet, "/audit", auth.ViewAudit, s.auditList)
 
