@@ -290,3 +290,67 @@ func (s *Store) Notify(ctx context.Context, e AuditEvent, msgs []NewMessage) err
 		return s.enqueueMessages(ctx, tx, msgs)
 	})
 }
+
+// recipient is a user a notice goes to.
+type recipient struct {
+	ID   int64
+	Name string
+}
+
+// recipients returns the active users cond (a WHERE clause on users u)
+// selects.
+func recipients(ctx context.Context, tx pgx.Tx, cond string, args ...any) ([]recipient, error) {
+	rows, err := tx.Query(ctx, `SELECT u.id, u.name FROM users u WHERE u.disabled_at IS NULL AND `+cond+` ORDER BY u.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: recipients: %w", err)
+	}
+	rs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[recipient])
+	if err != nil {
+		return nil, fmt.Errorf("store: recipients: %w", err)
+	}
+	return rs, nil
+}
+
+// notifyUsers enqueues a message of kind to each of rs, in tx after the
+// change's audit event; p is what every message says, each with its
+// recipient's name.
+func (s *Store) notifyUsers(ctx context.Context, tx pgx.Tx, kind string, rs []recipient, p notify.Params) error {
+	msgs := make([]NewMessage, 0, len(rs))
+	for _, r := range rs {
+		mp := notify.Params{"name": r.Name}
+		for k, v := range p {
+			mp[k] = v
+		}
+		msgs = append(msgs, NewMessage{Kind: kind, UserID: r.ID, Params: mp})
+	}
+	return s.enqueueMessages(ctx, tx, msgs)
+}
+
+// caseNames are what a notice about a case names: its force and report.
+func caseNames(ctx context.Context, tx pgx.Tx, caseID int64) (forceID int64, p notify.Params, err error) {
+	const q = `SELECT fo.id, fo.name, r.title FROM cases c JOIN forces fo ON fo.id = c.force_id
+		JOIN findings f ON f.id = c.finding_id JOIN reports r ON r.id = f.report_id WHERE c.id = $1`
+	var force, report string
+	if err := tx.QueryRow(ctx, q, caseID).Scan(&forceID, &force, &report); err != nil {
+		return 0, nil, notFound(err, "store: names of case %d", caseID)
+	}
+	return forceID, notify.Params{"force": force, "report": report}, nil
+}
+
+// notifyCaseLiaisons tells the active liaisons of case caseID's force, with
+// a link to path.
+func (s *Store) notifyCaseLiaisons(ctx context.Context, tx pgx.Tx, kind string, caseID int64, path string, extra notify.Params) error {
+	forceID, p, err := caseNames(ctx, tx, caseID)
+	if err != nil {
+		return err
+	}
+	rs, err := recipients(ctx, tx, `u.role = 'liaison' AND u.force_id = $1`, forceID)
+	if err != nil {
+		return err
+	}
+	p["path"] = path
+	for k, v := range extra {
+		p[k] = v
+	}
+	return s.notifyUsers(ctx, tx, kind, rs, p)
+}
