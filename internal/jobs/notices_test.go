@@ -81,27 +81,5 @@ func TestWorkflowNoticesGoToThePeopleTheyConcern(t *testing.T) {
 		WHERE m.kind = 'follow_up_scheduled' AND u.email = 'liaison.leicestershire@demo.test' AND m.params->>'planned' = '5 March 2030'`); n != 1 {
 		t.Errorf("%d follow-up notices to Leicestershire's liaison, want 1", n)
 	}
-	// Returned: to its inspector, with the manager's comment.
-	var id int64
-	var version int
-	if err := pool.QueryRow(ctx, `SELECT id, version FROM assessments WHERE state = 'draft' ORDER BY id LIMIT 1`).Scan(&id, &version); err != nil {
-		t.Skipf("the demo has no draft assessment: %v", err)
-	}
-	if err := st.TransitionAssessment(ctx, ia, store.Scope{}, id, version, "submit", "draft", "submitted", "", testNow()); err != nil {
-		t.Fatal(err)
-	}
-	mgr, err := st.UserByEmail(ctx, "manager@demo.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := store.Actor{UserID: mgr.ID, Email: mgr.Email, Role: mgr.Role}
-	if err := st.TransitionAssessment(ctx, a, store.Scope{}, id, version+1, "return", "submitted", "returned", "Say more about the IT monitoring.", testNow()); err != nil {
-		t.Fatal(err)
-	}
-	if n := count(`SELECT count(*) FROM outbound_messages m JOIN users u ON u.id = m.user_id
-		WHERE m.kind = 'assessment_returned' AND u.role = 'inspector' AND m.params->>'comment' = 'Say more about the IT monitoring.'`); n != 1 {
-		t.Errorf("%d returned notices with the comment to an inspector, want 1", n)
-	}
 }
 
-func testNow() time.Time { return time.Now() }
