@@ -21,6 +21,10 @@ CREATE TABLE outbound_messages (
     last_error   text NOT NULL DEFAULT '',
     body_text    text,
     body_html    text,
+    -- A scheduled message (a reminder) names the occasion it is for, so
+    -- that however often, and on however many instances, the schedule
+    -- runs, it is sent once.
+    dedupe_key   text UNIQUE,
     created_at   timestamptz NOT NULL DEFAULT now(),
     sent_at      timestamptz
 );

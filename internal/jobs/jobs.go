@@ -49,12 +49,23 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, log *slog.L
 	if err := river.AddWorkerSafely(workers, &messageWorker{st: st, log: log, sender: o.Sender, base: o.BaseURL}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &remindersWorker{st: st, log: log, now: time.Now}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 	cfg := &river.Config{
 		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:     workers,
 		Logger:      log.With("component", "jobs"),
 		RetryPolicy: o.RetryPolicy,
 		MaxAttempts: store.MessageMaxAttempts,
+		// Periodic jobs run on the elected leader alone: once across any
+		// number of instances. Reminders look every hour (from 07:00 London,
+		// each day's once: see store.SendReminders).
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return RemindersArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "reminders"}),
+		},
 	}
 	if o.FetchPoll > 0 {
 		cfg.FetchPollInterval = o.FetchPoll
@@ -109,3 +120,28 @@ type QuickRetry struct{ Delay time.Duration }
 
 // NextRetry is the time of the next attempt.
 func (q QuickRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(q.Delay) }
+
+// RemindersArgs is the periodic job that sends the day's plan reminders
+// and chasers (store.SendReminders).
+type RemindersArgs struct{}
+
+// Kind is the River job kind.
+func (RemindersArgs) Kind() string { return "reminders" }
+
+type remindersWorker struct {
+	river.WorkerDefaults[RemindersArgs]
+	st  *store.Store
+	log *slog.Logger
+	now func() time.Time
+}
+
+func (w *remindersWorker) Work(ctx context.Context, _ *river.Job[RemindersArgs]) error {
+	n, err := w.st.SendReminders(ctx, w.now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.log.Info("plan reminders enqueued", "count", n)
+	}
+	return nil
+}

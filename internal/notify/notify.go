@@ -22,12 +22,14 @@ const (
 	KindLetterPublished     = "letter_published"
 	KindFollowUpScheduled   = "follow_up_scheduled"
 	KindFollowUpMoved       = "follow_up_moved"
+	KindReminder            = "reminder"
+	KindChaser              = "chaser"
 )
 
 // Kinds lists every kind, for tests that send each.
 var Kinds = []string{KindInvite, KindReset, KindRequestIssued, KindPlanReceived,
 	KindAssessmentSubmitted, KindAssessmentReturned, KindLetterPublished,
-	KindFollowUpScheduled, KindFollowUpMoved}
+	KindFollowUpScheduled, KindFollowUpMoved, KindReminder, KindChaser}
 
 // TokenPurpose is the one-time link a kind carries ("invite", "reset"),
 // or "" for a kind whose link needs no token.
@@ -85,6 +87,10 @@ func Subject(kind string, p Params) string {
 		return "A follow-up inspection is planned for " + p["planned"]
 	case KindFollowUpMoved:
 		return "A follow-up inspection has moved to " + p["planned"]
+	case KindReminder:
+		return "Send your force's plan by " + p["due"]
+	case KindChaser:
+		return "Your force's plan is overdue: send it now"
 	}
 	return "A message from the inspection tracker"
 }
@@ -162,6 +168,20 @@ func Render(kind, to string, p Params, base, token string) (Email, error) {
 			"Sign in to see the recommendation it follows up.",
 		}
 		l.LinkText, l.Link = "See the follow-up inspection", link(p["path"])
+	case KindReminder:
+		l.Paragraphs = []string{
+			"This is a reminder that " + p["force"] + "'s plan for a recommendation of " + p["report"] + " is due on " + p["due"] + ".",
+			"Sign in to upload the plan.",
+		}
+		l.LinkText, l.Link = "Upload your force's plan", link(p["path"])
+		l.After = []string{"You can turn reminders off in your settings."}
+	case KindChaser:
+		l.Paragraphs = []string{
+			p["force"] + "'s plan for a recommendation of " + p["report"] + " was due on " + p["due"] + ". We have not received it.",
+			"Sign in to upload the plan as soon as you can.",
+		}
+		l.LinkText, l.Link = "Upload your force's plan", link(p["path"])
+		l.After = []string{"You can turn reminders off in your settings."}
 	default:
 		return Email{}, fmt.Errorf("notify: unknown kind %q", kind)
 	}

@@ -65,8 +65,18 @@ type NewMessage struct {
 // each is filed under the newest event of the chain, which is that change's.
 // Recipients come from the users table (a disabled user gets nothing).
 func (s *Store) enqueueMessages(ctx context.Context, tx pgx.Tx, msgs []NewMessage) error {
+	return s.enqueueKeyed(ctx, tx, msgs, nil)
+}
+
+// enqueueKeyed is enqueueMessages with a dedupe key for each message (nil:
+// none): a message whose key was used already is skipped, not an error, so
+// two instances running one schedule at once send it once.
+func (s *Store) enqueueKeyed(ctx context.Context, tx pgx.Tx, msgs []NewMessage, keys []string) error {
 	if len(msgs) == 0 {
 		return nil
+	}
+	if keys == nil {
+		keys = make([]string, len(msgs))
 	}
 	kinds := make([]string, len(msgs))
 	users := make([]int64, len(msgs))
@@ -83,12 +93,13 @@ func (s *Store) enqueueMessages(ctx context.Context, tx pgx.Tx, msgs []NewMessag
 		kinds[i], users[i], subjects[i], params[i] = m.Kind, m.UserID, notify.Subject(m.Kind, m.Params), string(b)
 	}
 	const q = `
-		INSERT INTO outbound_messages (kind, user_id, recipient, subject, params, event_id)
-		SELECT m.kind, u.id, u.email, m.subject, m.params::jsonb, (SELECT NULLIF(last_id, 0) FROM audit_head)
-		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS m (kind, user_id, subject, params)
+		INSERT INTO outbound_messages (kind, user_id, recipient, subject, params, event_id, dedupe_key)
+		SELECT m.kind, u.id, u.email, m.subject, m.params::jsonb, (SELECT NULLIF(last_id, 0) FROM audit_head), NULLIF(m.key, '')
+		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS m (kind, user_id, subject, params, key)
 		JOIN users u ON u.id = m.user_id AND u.disabled_at IS NULL
+		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`
-	rows, err := tx.Query(ctx, q, kinds, users, subjects, params)
+	rows, err := tx.Query(ctx, q, kinds, users, subjects, params, keys)
 	if err != nil {
 		return fmt.Errorf("store: enqueue messages: %w", err)
 	}
