@@ -123,3 +123,27 @@ func (s *Store) SendReminders(ctx context.Context, now time.Time) (int, error) {
 	})
 	return n, err
 }
+
+// RemindersOn reports whether user id gets plan reminders by email.
+func (s *Store) RemindersOn(ctx context.Context, id int64) (bool, error) {
+	var on bool
+	if err := s.db().QueryRow(ctx, `SELECT notify_reminders FROM users WHERE id = $1`, id).Scan(&on); err != nil {
+		return false, notFound(err, "store: reminders of user %d", id)
+	}
+	return on, nil
+}
+
+// SetReminders turns user id's plan reminders on or off, audited.
+func (s *Store) SetReminders(ctx context.Context, a Actor, id int64, on bool) error {
+	return s.Tx(ctx, func(tx pgx.Tx) error {
+		var forceID int64
+		if err := tx.QueryRow(ctx, `UPDATE users SET notify_reminders = $2, updated_at = now() WHERE id = $1 RETURNING COALESCE(force_id, 0)`, id, on).Scan(&forceID); err != nil {
+			return notFound(err, "store: reminders of user %d", id)
+		}
+		summary := "reminders off"
+		if on {
+			summary = "reminders on"
+		}
+		return Audit(ctx, tx, a.Event("user.reminders", "user", id, forceID, summary))
+	})
+}

@@ -276,3 +276,29 @@ func (ts *testServer) userID(email string) int64 {
 	}
 	return u.ID
 }
+
+func TestALiaisonTurnsRemindersOffAndOnInTheirSettings(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.as(leicsLiaison)
+	if _, ok := c.get("/settings").doc(t).Find(`[data-testid="reminders"]`).Attr("checked"); !ok {
+		t.Fatal("reminders are not on to begin with")
+	}
+	wantStatus(t, c.post("/settings/notifications", url.Values{}), http.StatusSeeOther)
+	if on, err := ts.store.RemindersOn(context.Background(), ts.userID(leicsLiaison)); err != nil || on {
+		t.Fatalf("reminders on %v after turning them off (%v)", on, err)
+	}
+	if _, ok := c.get("/settings").doc(t).Find(`[data-testid="reminders"]`).Attr("checked"); ok {
+		t.Error("the box is still ticked")
+	}
+	wantStatus(t, c.post("/settings/notifications", url.Values{"reminders": {"on"}}), http.StatusSeeOther)
+	if on, _ := ts.store.RemindersOn(context.Background(), ts.userID(leicsLiaison)); !on {
+		t.Error("reminders stayed off")
+	}
+	if n := countAudit(t, ts, "user.reminders"); n != 2 {
+		t.Errorf("%d changes audited, want 2", n)
+	}
+	if ts.as("inspector@demo.test").get("/settings").doc(t).Find(`[data-testid="reminders"]`).Length() != 0 {
+		t.Error("an inspector, who gets no reminders, is offered them")
+	}
+}

@@ -155,6 +155,7 @@ var permissionTable = []struct {
 	{"F H O O H", "POST", "/cases/{id}/reopen"},
 
 	{"L O O O O", "GET", "/settings"},
+	{"F O O O O", "POST", "/settings/notifications"},
 	{"F O O O H", "POST", "/settings/calendar"},
 	{"F O O O H", "POST", "/settings/calendar/revoke"},
 	{"L H O O H", "GET", "/assessments"},

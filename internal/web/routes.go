@@ -137,6 +137,7 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/cases/{id}/reopen", auth.EditCases, s.casesReopenPost)
 
 		s.route(r, http.MethodGet, "/settings", auth.SignedIn, s.settingsShow)
+		s.route(r, http.MethodPost, "/settings/notifications", auth.SignedIn, s.settingsNotificationsPost)
 		s.route(r, http.MethodPost, "/settings/calendar", auth.UseCalendar, s.settingsCalendarPost)
 		s.route(r, http.MethodPost, "/settings/calendar/revoke", auth.UseCalendar, s.settingsCalendarRevoke)
 		s.route(r, http.MethodGet, "/assessments", auth.ViewAssessments, s.assessmentsList)
