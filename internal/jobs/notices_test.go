@@ -82,4 +82,3 @@ func TestWorkflowNoticesGoToThePeopleTheyConcern(t *testing.T) {
 		t.Errorf("%d follow-up notices to Leicestershire's liaison, want 1", n)
 	}
 }
-
