@@ -119,7 +119,7 @@ func displayURL(a net.Addr) string {
 // startWorkers starts the job queue's workers: messages go out through
 // INSPECTRACK_SMTP_URL, or into the admin mailbox when it is not set.
 func startWorkers(ctx context.Context, e *env, cfg config.Config, log *slog.Logger) (*jobs.Client, error) {
-	o := jobs.Options{BaseURL: cfg.BaseURL}
+	o := jobs.Options{BaseURL: cfg.BaseURL, AssessDays: cfg.AssessDays}
 	if cfg.SMTPURL != "" {
 		smtp, err := jobs.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {

@@ -30,6 +30,8 @@ type Options struct {
 	Workers int
 	// RetryPolicy overrides River's backoff (tests use a short one).
 	RetryPolicy river.ClientRetryPolicy
+	// AssessDays is INSPECTRACK_ASSESS_DAYS, for the weekly digest's counts.
+	AssessDays int
 	// FetchPoll overrides how often a worker looks for jobs when it was
 	// not notified (tests use a short one); default River's 1 s.
 	FetchPoll time.Duration
@@ -49,7 +51,7 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, log *slog.L
 	if err := river.AddWorkerSafely(workers, &messageWorker{st: st, log: log, sender: o.Sender, base: o.BaseURL}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
-	if err := river.AddWorkerSafely(workers, &remindersWorker{st: st, log: log, now: time.Now}); err != nil {
+	if err := river.AddWorkerSafely(workers, &remindersWorker{st: st, log: log, now: time.Now, assessDays: o.AssessDays}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	cfg := &river.Config{
@@ -122,7 +124,8 @@ type QuickRetry struct{ Delay time.Duration }
 func (q QuickRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(q.Delay) }
 
 // RemindersArgs is the periodic job that sends the day's plan reminders
-// and chasers (store.SendReminders).
+// and chasers (store.SendReminders) and, on Mondays, the managers' weekly
+// digest (store.SendDigest); each sends once per occasion.
 type RemindersArgs struct{}
 
 // Kind is the River job kind.
@@ -130,18 +133,28 @@ func (RemindersArgs) Kind() string { return "reminders" }
 
 type remindersWorker struct {
 	river.WorkerDefaults[RemindersArgs]
-	st  *store.Store
-	log *slog.Logger
-	now func() time.Time
+	st         *store.Store
+	log        *slog.Logger
+	now        func() time.Time
+	assessDays int
 }
 
 func (w *remindersWorker) Work(ctx context.Context, _ *river.Job[RemindersArgs]) error {
-	n, err := w.st.SendReminders(ctx, w.now())
+	now := w.now()
+	n, err := w.st.SendReminders(ctx, now)
 	if err != nil {
 		return err
 	}
 	if n > 0 {
 		w.log.Info("plan reminders enqueued", "count", n)
+	}
+	if w.assessDays > 0 {
+		if n, err = w.st.SendDigest(ctx, now, w.assessDays); err != nil {
+			return err
+		}
+		if n > 0 {
+			w.log.Info("weekly digests enqueued", "count", n)
+		}
 	}
 	return nil
 }

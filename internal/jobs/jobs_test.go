@@ -101,7 +101,8 @@ func TestEachKindOfMessageReachesTheMailServerWithTextAndHTML(t *testing.T) {
 	users := invite(t, st, 1)
 	params := notify.Params{"name": "Liaison 0", "force": "Leicestershire Police", "report": "PEEL: police legitimacy 2016",
 		"due": "31 May 2017", "version": "2", "files": "2 files", "inspector": "Ina Inspector", "manager": "Mo Manager",
-		"comment": "Say more about the IT monitoring.", "planned": "5 March 2018", "path": "/cases/1"}
+		"comment": "Say more about the IT monitoring.", "planned": "5 March 2018", "path": "/cases/1",
+		"week": "29 March 2027", "counts": "Plan overdue: 3", "behind": "1. Kent Police: 3 overdue, the oldest 12 days"}
 	var msgs []store.NewMessage
 	for _, k := range notify.Kinds[1:] { // the invitation went with the user
 		msgs = append(msgs, store.NewMessage{Kind: k, UserID: users[0].ID, Params: params})

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +93,55 @@ func TestRemindersGoOutOnTheRightLondonDayAcrossTheClockChanges(t *testing.T) {
 	}
 	if got := count("chaser", leics); got != 3 {
 		t.Errorf("%d chasers after the plan arrived, want still 3", got)
+	}
+}
+
+// TestTheWeeklyDigestGoesToManagersOnMondayFrom0700London: on the Monday
+// after the clocks go forward, 06:59 BST sends nothing and 07:00 BST sends
+// one digest to each manager who wants it, once, with the dashboard's
+// counts and its link.
+func TestTheWeeklyDigestGoesToManagersOnMondayFrom0700London(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.Pool(t)
+	st := store.New(pool, store.WithAuditKeys(testdb.AuditKeys()))
+	if _, err := seed.Demo(ctx, st, "correct horse battery staple", auth.Params{MemoryKiB: 1024, Time: 1, Threads: 1}); err != nil {
+		t.Fatal(err)
+	}
+	digests := func() int {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM outbound_messages WHERE kind = 'digest'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var managers int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE role = 'manager' AND disabled_at IS NULL`).Scan(&managers); err != nil || managers == 0 {
+		t.Fatalf("%d managers (%v)", managers, err)
+	}
+	for _, step := range []struct {
+		now  string
+		want int
+	}{
+		{"2027-03-28T07:00:00Z", 0},        // Sunday
+		{"2027-03-29T05:59:00Z", 0},        // Monday 06:59 BST
+		{"2027-03-29T06:00:00Z", managers}, // Monday 07:00 BST
+		{"2027-03-29T09:00:00Z", managers}, // again that Monday: once
+		{"2027-03-30T07:00:00Z", managers}, // Tuesday
+	} {
+		now, _ := time.Parse(time.RFC3339, step.now)
+		if _, err := st.SendDigest(ctx, now, 30); err != nil {
+			t.Fatal(err)
+		}
+		if got := digests(); got != step.want {
+			t.Errorf("at %s: %d digests, want %d", step.now, got, step.want)
+		}
+	}
+	var counts string
+	if err := pool.QueryRow(ctx, `SELECT params->>'counts' FROM outbound_messages WHERE kind = 'digest' LIMIT 1`).Scan(&counts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(counts, "Plan overdue: ") {
+		t.Errorf("the digest's counts read %q", counts)
 	}
 }

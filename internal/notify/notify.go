@@ -24,12 +24,13 @@ const (
 	KindFollowUpMoved       = "follow_up_moved"
 	KindReminder            = "reminder"
 	KindChaser              = "chaser"
+	KindDigest              = "digest"
 )
 
 // Kinds lists every kind, for tests that send each.
 var Kinds = []string{KindInvite, KindReset, KindRequestIssued, KindPlanReceived,
 	KindAssessmentSubmitted, KindAssessmentReturned, KindLetterPublished,
-	KindFollowUpScheduled, KindFollowUpMoved, KindReminder, KindChaser}
+	KindFollowUpScheduled, KindFollowUpMoved, KindReminder, KindChaser, KindDigest}
 
 // TokenPurpose is the one-time link a kind carries ("invite", "reset"),
 // or "" for a kind whose link needs no token.
@@ -91,6 +92,8 @@ func Subject(kind string, p Params) string {
 		return "Send your force's plan by " + p["due"]
 	case KindChaser:
 		return "Your force's plan is overdue: send it now"
+	case KindDigest:
+		return "This week's overdue work: " + p["week"]
 	}
 	return "A message from the inspection tracker"
 }
@@ -182,6 +185,17 @@ func Render(kind, to string, p Params, base, token string) (Email, error) {
 		}
 		l.LinkText, l.Link = "Upload your force's plan", link(p["path"])
 		l.After = []string{"You can turn reminders off in your settings."}
+	case KindDigest:
+		// counts and behind are lines the store wrote: the overdue counts
+		// by kind, and the forces furthest behind.
+		l.Paragraphs = []string{"Here is what is overdue across the forces on " + p["week"] + "."}
+		l.Paragraphs = append(l.Paragraphs, strings.Split(p["counts"], "\n")...)
+		if p["behind"] != "" {
+			l.Paragraphs = append(l.Paragraphs, "The forces furthest behind:")
+			l.Paragraphs = append(l.Paragraphs, strings.Split(p["behind"], "\n")...)
+		}
+		l.LinkText, l.Link = "Open the dashboard", link("/dashboard")
+		l.After = []string{"You can turn this weekly email off in your settings."}
 	default:
 		return Email{}, fmt.Errorf("notify: unknown kind %q", kind)
 	}

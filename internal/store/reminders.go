@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -145,5 +146,84 @@ func (s *Store) SetReminders(ctx context.Context, a Actor, id int64, on bool) er
 			summary = "reminders on"
 		}
 		return Audit(ctx, tx, a.Event("user.reminders", "user", id, forceID, summary))
+	})
+}
+
+// DigestHour is when the weekly digest goes out, Mondays, London time.
+const DigestHour = 7
+
+// SendDigest enqueues the weekly digest to every active manager who has
+// not turned it off, from 07:00 London time on a Monday, once per manager
+// per Monday however often it runs: the overdue counts by kind and the ten
+// forces furthest behind, with a link to the dashboard. assessDays is
+// INSPECTRACK_ASSESS_DAYS. It returns how many it enqueued.
+func (s *Store) SendDigest(ctx context.Context, now time.Time, assessDays int) (int, error) {
+	local := now.In(domain.London())
+	if local.Weekday() != time.Monday || local.Hour() < DigestHour {
+		return 0, nil
+	}
+	today := domain.LondonDate(now)
+	d, err := s.Dashboard(ctx, Scope{}, DashboardFilter{AsOf: today, Today: today, AssessDays: assessDays, Limit: 10, NoOptions: true})
+	if err != nil {
+		return 0, err
+	}
+	var counts, behind []string
+	for _, k := range domain.Kinds() {
+		if k == domain.KindDueSoon {
+			continue
+		}
+		counts = append(counts, fmt.Sprintf("%s: %d", k.Label(), d.Totals[k]))
+	}
+	for i, f := range d.Forces {
+		behind = append(behind, fmt.Sprintf("%d. %s: %d overdue, the oldest %d days", i+1, f.Name, f.Overdue, f.OldestDays))
+	}
+	p := notify.Params{"week": domain.FormatLong(today), "counts": strings.Join(counts, "\n"), "behind": strings.Join(behind, "\n")}
+	n := 0
+	err = s.Tx(ctx, func(tx pgx.Tx) error {
+		rs, err := recipients(ctx, tx, `u.role = 'manager' AND u.notify_digest AND NOT EXISTS (
+			SELECT FROM outbound_messages m WHERE m.dedupe_key = 'digest:' || u.id || ':' || $1)`, today.Format(time.DateOnly))
+		if err != nil || len(rs) == 0 {
+			return err
+		}
+		if err := Audit(ctx, tx, AuditEvent{Action: "notify.digest", ObjectType: "day", ObjectID: today.Format(time.DateOnly),
+			Summary: fmt.Sprintf("weekly digest to %d managers", len(rs))}); err != nil {
+			return err
+		}
+		var msgs []NewMessage
+		var keys []string
+		for _, r := range rs {
+			mp := notify.Params{"name": r.Name}
+			for k, v := range p {
+				mp[k] = v
+			}
+			msgs = append(msgs, NewMessage{Kind: notify.KindDigest, UserID: r.ID, Params: mp})
+			keys = append(keys, fmt.Sprintf("digest:%d:%s", r.ID, today.Format(time.DateOnly)))
+		}
+		n = len(msgs)
+		return s.enqueueKeyed(ctx, tx, msgs, keys)
+	})
+	return n, err
+}
+
+// DigestOn reports whether user id gets the weekly digest.
+func (s *Store) DigestOn(ctx context.Context, id int64) (bool, error) {
+	var on bool
+	if err := s.db().QueryRow(ctx, `SELECT notify_digest FROM users WHERE id = $1`, id).Scan(&on); err != nil {
+		return false, notFound(err, "store: digest of user %d", id)
+	}
+	return on, nil
+}
+
+// SetDigest turns user id's weekly digest on or off, audited.
+func (s *Store) SetDigest(ctx context.Context, a Actor, id int64, on bool) error {
+	return s.Tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET notify_digest = $2, updated_at = now() WHERE id = $1`, id, on); err != nil {
+			return fmt.Errorf("store: digest of user %d: %w", id, err)
+		}
+		summary := "weekly digest off"
+		if on {
+			summary = "weekly digest on"
+		}
+		return Audit(ctx, tx, a.Event("user.digest", "user", id, 0, summary))
 	})
 }

@@ -25,9 +25,15 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, newCalen
 	v := components.SettingsView{Flash: s.sessions.PopString(ctx, "flash"), Name: full.Name, Email: full.Email,
 		Role: u.Role.Label(), ForceName: full.ForceName, CanCalendar: auth.Allowed(u, auth.UseCalendar)}
 	v.HasCalendar = full.HasCalendar && v.CanCalendar
-	if u.Role == auth.RoleLiaison {
+	switch u.Role {
+	case auth.RoleLiaison:
 		v.CanRemind = true
 		if v.Reminders, err = s.store.RemindersOn(ctx, u.ID); err != nil {
+			return err
+		}
+	case auth.RoleManager:
+		v.CanDigest = true
+		if v.Digest, err = s.store.DigestOn(ctx, u.ID); err != nil {
 			return err
 		}
 	}
@@ -68,9 +74,23 @@ func (s *Server) settingsCalendarRevoke(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
-// settingsNotificationsPost turns a liaison's plan reminders on or off.
+// settingsNotificationsPost turns a liaison's plan reminders, or a
+// manager's weekly digest, on or off.
 func (s *Server) settingsNotificationsPost(w http.ResponseWriter, r *http.Request) error {
 	u := auth.UserFrom(r.Context())
+	if u.Role == auth.RoleManager {
+		on := r.PostFormValue("digest") == "on"
+		if err := s.store.SetDigest(r.Context(), actor(r), u.ID, on); err != nil {
+			return err
+		}
+		msg := "You will not be emailed the weekly digest."
+		if on {
+			msg = "You will be emailed the weekly digest every Monday morning."
+		}
+		s.sessions.Put(r.Context(), "flash", msg)
+		http.Redirect(w, r, "/settings", http.StatusSeeOther)
+		return nil
+	}
 	on := r.PostFormValue("reminders") == "on"
 	if err := s.store.SetReminders(r.Context(), actor(r), u.ID, on); err != nil {
 		return err
