@@ -197,7 +197,7 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 	c.MaxConnections = int(maxConns)
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-			errs = append(errs, errors.New("INSPECTRACK_SMTP_URL: want smtp://user:pass@host:587 or smtps://..."))
+			errs = append(errs, errors.New("INSPECTRACK_SMTP_URL: want smtp://user:pass@host:587 or smtps://user:pass@host:465"))
 		}
 	}
 	if !strings.Contains(c.MailFrom, "@") {
