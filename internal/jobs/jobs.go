@@ -57,7 +57,7 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, log *slog.L
 	cfg := &river.Config{
 		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:     workers,
-		Logger:      log.With("component", "jobs"),
+		Logger:      slog.New(atLeast{slog.LevelWarn, log.Handler()}).With("component", "jobs"),
 		RetryPolicy: o.RetryPolicy,
 		MaxAttempts: store.MessageMaxAttempts,
 		// Periodic jobs run on the elected leader alone: once across any
@@ -158,3 +158,19 @@ func (w *remindersWorker) Work(ctx context.Context, _ *river.Job[RemindersArgs])
 	}
 	return nil
 }
+
+// atLeast passes on records of level min or above only: River reports its
+// routine work (job counts every few seconds) at info.
+type atLeast struct {
+	min slog.Level
+	h   slog.Handler
+}
+
+func (a atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= a.min && a.h.Enabled(ctx, l)
+}
+func (a atLeast) Handle(ctx context.Context, r slog.Record) error { return a.h.Handle(ctx, r) }
+func (a atLeast) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return atLeast{a.min, a.h.WithAttrs(attrs)}
+}
+func (a atLeast) WithGroup(name string) slog.Handler { return atLeast{a.min, a.h.WithGroup(name)} }
