@@ -260,6 +260,22 @@ func TestTwoInstancesOnOneDatabaseSendEachMessageOnce(t *testing.T) {
 			t.Errorf("%s received %d times", id, c)
 		}
 	}
+	// The periodic job (reminders, digest) is run by the elected leader
+	// alone: once, not once per instance.
+	periodic := func() int {
+		var n int
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'reminders'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for end := time.Now().Add(20 * time.Second); periodic() == 0 && time.Now().Before(end); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second)
+	if n := periodic(); n != 1 {
+		t.Errorf("the periodic job ran %d times on start across two instances, want once", n)
+	}
 }
 
 func TestWithoutAMailServerMessagesWaitInTheMailbox(t *testing.T) {
