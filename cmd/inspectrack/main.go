@@ -54,6 +54,7 @@ const usage = `usage: inspectrack <command> [flags]
 
 commands:
   serve [--no-migrate]            migrate the database, then serve the portal
+  worker                          run the job queue's workers (messages) without the web server
   migrate up | down N | version | force V
   seed demo                       add demo data (idempotent) and print the demo logins
   user add --email E --name N --role R [--force CODE] [--password-stdin]
@@ -100,6 +101,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 	switch cmd {
 	case "serve":
 		return cmdServe(ctx, rest, getenv, stdout, stderr)
+	case "worker":
+		return cmdWorker(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		return cmdMigrate(ctx, rest, getenv, stdout, stderr)
 	case "seed":

@@ -14,6 +14,7 @@ import (
 
 	"inspectrack/internal/config"
 	"inspectrack/internal/domain"
+	"inspectrack/internal/jobs"
 	"inspectrack/internal/metrics"
 	"inspectrack/internal/store"
 	"inspectrack/internal/web"
@@ -91,6 +92,20 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	// the first request (pages read them and never write them).
 	maintainDashboard(ctx, e, cfg, log)
 
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = displayURL(ln.Addr())
+	}
+	workers, err := startWorkers(ctx, e, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopWorkers(workers, log)
+
 	srv := web.NewServer(log, cfg, e.store, web.Options{Metrics: m, Blobs: blobs})
 	m.ReadCache(func() (hits, misses uint64) {
 		st := srv.ReadCache().Stats()
@@ -101,10 +116,6 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	// cap on connections: slow clients cannot hold the server.
 	httpSrv := web.NewHTTPServer(srv, cfg, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	httpSrv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	ln = web.LimitListener(ln, cfg)
 	fmt.Fprintf(stdout, "inspectrack: serving on %s\n", displayURL(ln.Addr()))
 	go housekeeping(ctx, e, log)
@@ -141,6 +152,67 @@ func displayURL(a net.Addr) string {
 		host = "localhost"
 	}
 	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(tcp.Port)))
+}
+
+// startWorkers starts the job queue's workers: messages go out through
+// INSPECTRACK_SMTP_URL, or into the admin mailbox when it is not set.
+func startWorkers(ctx context.Context, e *env, cfg config.Config, log *slog.Logger) (*jobs.Client, error) {
+	o := jobs.Options{BaseURL: cfg.BaseURL, AssessDays: cfg.AssessDays}
+	if cfg.SMTPURL != "" {
+		smtp, err := jobs.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return nil, err
+		}
+		o.Sender = smtp
+	} else {
+		log.Info("no INSPECTRACK_SMTP_URL: messages are kept in the admin mailbox (/admin/mailbox), not sent")
+	}
+	return jobs.Start(context.WithoutCancel(ctx), e.pool, e.store, log, o)
+}
+
+// stopWorkers lets running jobs finish within the shutdown grace.
+func stopWorkers(c *jobs.Client, log *slog.Logger) {
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := c.Stop(sctx); err != nil {
+		log.Warn("jobs cut short", "err", err)
+	}
+}
+
+// cmdWorker runs the job queue's workers without the web server, for
+// deployments that keep them apart; it never migrates.
+func cmdWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, _, err := loadConfig("worker", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := auditKeys(cfg); err != nil {
+		return err
+	}
+	if cfg.BaseURL == "" {
+		return usagef("worker: set INSPECTRACK_BASE_URL (the portal's address, for links in messages)")
+	}
+	log := newLogger(cfg, stderr)
+	e, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	if err := e.checkSchema(); err != nil {
+		return err
+	}
+	if err := e.connect(ctx); err != nil {
+		return err
+	}
+	w, err := startWorkers(ctx, e, cfg, log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "inspectrack: working jobs")
+	<-ctx.Done()
+	stopWorkers(w, log)
+	log.Info("stopped")
+	return nil
 }
 
 // housekeeping removes expired sessions and old failed sign-ins every ten

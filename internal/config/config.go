@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,16 @@ type Config struct {
 	UploadMinRate  int64
 	MaxConnections int
 
+	// SMTPURL is the mail server (smtp://user:pass@host:587, STARTTLS
+	// required; smtps:// for implicit TLS; ?insecure=true for a local relay
+	// without TLS). Empty: messages go to the admin mailbox instead.
+	// Secret: it may hold a password.
+	SMTPURL  string
+	MailFrom string // INSPECTRACK_MAIL_FROM: the From of every message
+	// BaseURL is the portal's address as its users reach it, for links in
+	// messages and the calendar feed; empty: the address serve listens on.
+	BaseURL string
+
 	// BlobURL chooses where documents' bytes are kept: empty for
 	// PostgreSQL, s3://bucket/prefix for an S3-compatible bucket reached
 	// with S3. Secret keys: never log a Config.
@@ -102,6 +113,9 @@ var Vars = []struct{ Name, Default, Meaning string }{
 	{"INSPECTRACK_S3_REGION", "(asked of the endpoint)", "the bucket's region; AWS_REGION is read when this is unset"},
 	{"INSPECTRACK_S3_ACCESS_KEY_ID", "(none)", "access key; AWS_ACCESS_KEY_ID is read when unset; neither: the machine's role"},
 	{"INSPECTRACK_S3_SECRET_ACCESS_KEY", "(none)", "secret key; AWS_SECRET_ACCESS_KEY is read when unset (AWS_SESSION_TOKEN too)"},
+	{"INSPECTRACK_SMTP_URL", "(none)", "mail server, smtp://user:pass@host:587 (STARTTLS required), smtps://... or ?insecure=true for a local relay; empty keeps messages in the admin mailbox"},
+	{"INSPECTRACK_MAIL_FROM", "inspectrack@localhost", "From address of every message"},
+	{"INSPECTRACK_BASE_URL", "(the listen address)", "the portal's address as users reach it, for links in messages and the calendar feed"},
 }
 
 // Load reads the environment through getenv, then lets flags in args
@@ -150,6 +164,10 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 		AccessKey:    either("INSPECTRACK_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
 		SecretKey:    either("INSPECTRACK_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
 		SessionToken: env("AWS_SESSION_TOKEN", "")}
+	fs.StringVar(&c.MailFrom, "mail-from", env("INSPECTRACK_MAIL_FROM", "inspectrack@localhost"), "From address of messages")
+	fs.StringVar(&c.BaseURL, "base-url", env("INSPECTRACK_BASE_URL", ""), "the portal's address for links (default: the listen address)")
+	// No flag: -h prints defaults, and the URL may hold a password.
+	c.SMTPURL = strings.TrimSpace(getenv("INSPECTRACK_SMTP_URL"))
 	c.DemoPassword = getenv("INSPECTRACK_DEMO_PASSWORD")
 	c.AuditKey = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY"))
 	c.AuditKeyFile = strings.TrimSpace(getenv("INSPECTRACK_AUDIT_KEY_FILE"))
@@ -219,6 +237,20 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 	}
 	if (c.S3.AccessKey == "") != (c.S3.SecretKey == "") {
 		errs = append(errs, errors.New("S3 keys: give both the access key id and the secret access key, or neither"))
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			errs = append(errs, errors.New("INSPECTRACK_SMTP_URL: want smtp://user:pass@host:587 or smtps://user:pass@host:465"))
+		}
+	}
+	if !strings.Contains(c.MailFrom, "@") {
+		errs = append(errs, fmt.Errorf("mail from %q: want an email address", c.MailFrom))
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("base URL %q: want http(s)://host[:port][/path]", c.BaseURL))
+		}
 	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("config: %w", errors.Join(errs...))

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"inspectrack/migrations"
 )
@@ -90,8 +93,9 @@ func IsUnavailable(err error) bool {
 // Migrator runs the embedded migrations under golang-migrate's advisory
 // lock, so several instances starting at once migrate exactly once.
 type Migrator struct {
-	m  *migrate.Migrate
-	db *sql.DB
+	m    *migrate.Migrate
+	db   *sql.DB
+	conn string
 }
 
 // ErrDirty is returned when an earlier migration failed half-way.
@@ -119,7 +123,7 @@ func NewMigrator(connString string) (*Migrator, error) {
 		db.Close()
 		return nil, fmt.Errorf("database: migrator: %w", err)
 	}
-	return &Migrator{m: m, db: db}, nil
+	return &Migrator{m: m, db: db, conn: connString}, nil
 }
 
 // Close releases the migrator's connection.
@@ -150,6 +154,57 @@ func (m *Migrator) Up() error {
 	if err := m.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("database: migrate up: %w", err)
 	}
+	return m.river(rivermigrate.DirectionUp)
+}
+
+// RiverFrom is the first of our migrations the job queue's tables
+// (River's, made by its own migrator) go with: migrating up runs River's
+// migrations after ours, migrating down below it removes River's tables.
+const RiverFrom = 15
+
+// river migrates River's tables (river_job, river_leader, ...) up to the
+// version this build's River wants, or all the way down, under an
+// advisory lock, so instances starting at once run them once. River's
+// migrations run one transaction each (one adds an enum value that a later
+// statement of the same migration set uses).
+func (m *Migrator) river(dir rivermigrate.Direction) error {
+	ctx := context.Background()
+	lock, err := pgx.Connect(ctx, m.conn)
+	if err != nil {
+		return fmt.Errorf("database: river migrations: %w", err)
+	}
+	defer lock.Close(ctx)
+	if _, err := lock.Exec(ctx, `SELECT pg_advisory_lock(7436529015)`); err != nil {
+		return fmt.Errorf("database: river migrations: lock: %w", err)
+	}
+	defer lock.Exec(ctx, `SELECT pg_advisory_unlock(7436529015)`)
+	if dir == rivermigrate.DirectionDown {
+		var exists bool
+		if err := lock.QueryRow(ctx, `SELECT to_regclass('river_migration') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+			return err
+		}
+	}
+	cfg, err := pgxpool.ParseConfig(m.conn)
+	if err != nil {
+		return fmt.Errorf("database: river migrations: %w", err)
+	}
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("database: river migrations: %w", err)
+	}
+	defer pool.Close()
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("database: river migrator: %w", err)
+	}
+	opts := &rivermigrate.MigrateOpts{}
+	if dir == rivermigrate.DirectionDown {
+		opts.TargetVersion = -1
+	}
+	if _, err := migrator.Migrate(ctx, dir, opts); err != nil {
+		return fmt.Errorf("database: river migrations %s: %w", dir, err)
+	}
 	return nil
 }
 
@@ -161,8 +216,19 @@ func (m *Migrator) Down(n int) error {
 	if err := m.CheckClean(); err != nil {
 		return err
 	}
+	before, _, err := m.Version()
+	if err != nil {
+		return err
+	}
 	if err := m.m.Steps(-n); err != nil {
 		return fmt.Errorf("database: migrate down %d: %w", n, err)
+	}
+	after, _, err := m.Version()
+	if err != nil {
+		return err
+	}
+	if before >= RiverFrom && after < RiverFrom {
+		return m.river(rivermigrate.DirectionDown)
 	}
 	return nil
 }

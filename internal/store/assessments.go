@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"inspectrack/internal/domain"
+	"inspectrack/internal/notify"
 )
 
 // AssessmentCase is a case as its assessment and letter need it: the force
@@ -389,8 +391,46 @@ func (s *Store) TransitionAssessment(ctx context.Context, a Actor, sc Scope, id 
 		if comment != "" {
 			summary += ": " + comment
 		}
-		return Audit(ctx, tx, a.Event("assessment."+string(action), "assessment", id, forceID, summary))
+		if err := Audit(ctx, tx, a.Event("assessment."+string(action), "assessment", id, forceID, summary)); err != nil {
+			return err
+		}
+		return s.notifyTransition(ctx, tx, a, id, action, comment)
 	})
+}
+
+// notifyTransition tells managers an assessment awaits their approval, or
+// its inspector that it was returned, with the manager's comment.
+func (s *Store) notifyTransition(ctx context.Context, tx pgx.Tx, a Actor, id int64, action domain.Action, comment string) error {
+	if action != domain.ActionSubmit && action != domain.ActionReturn {
+		return nil
+	}
+	const q = `SELECT a.case_id, COALESCE((SELECT name FROM users WHERE id = $2), ''),
+			COALESCE((SELECT actor_id FROM assessment_events e WHERE e.assessment_id = a.id AND e.action = 'submit' ORDER BY e.id DESC LIMIT 1), a.created_by)
+		FROM assessments a WHERE a.id = $1`
+	var caseID, inspectorID int64
+	var actorName string
+	if err := tx.QueryRow(ctx, q, id, a.UserID).Scan(&caseID, &actorName, &inspectorID); err != nil {
+		return notFound(err, "store: assessment %d: notices", id)
+	}
+	_, p, err := caseNames(ctx, tx, caseID)
+	if err != nil {
+		return err
+	}
+	p["path"] = "/cases/" + strconv.FormatInt(caseID, 10) + "/assessment"
+	var rs []recipient
+	kind := notify.KindAssessmentSubmitted
+	if action == domain.ActionSubmit {
+		p["inspector"] = actorName
+		rs, err = recipients(ctx, tx, `u.role = 'manager' AND u.id <> $1`, a.UserID)
+	} else {
+		kind = notify.KindAssessmentReturned
+		p["manager"], p["comment"] = actorName, comment
+		rs, err = recipients(ctx, tx, `u.id = $1 AND u.id <> $2`, inspectorID, a.UserID)
+	}
+	if err != nil {
+		return err
+	}
+	return s.notifyUsers(ctx, tx, kind, rs, p)
 }
 
 // IsAssessmentAuthor reports whether user created or edited any version of

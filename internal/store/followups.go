@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"inspectrack/internal/domain"
+	"inspectrack/internal/notify"
 )
 
 // The refusals of follow-up and closure changes; each matches ErrConflict.
@@ -99,10 +101,19 @@ func (s *Store) ScheduleFollowUp(ctx context.Context, a Actor, sc Scope, caseID 
 		if err != nil {
 			return err
 		}
-		id, err = scheduleFollowUp(ctx, tx, a, c, n)
-		return err
+		if id, err = scheduleFollowUp(ctx, tx, a, c, n); err != nil {
+			return err
+		}
+		return s.notifyFollowUp(ctx, tx, notify.KindFollowUpScheduled, c.ID, n.PlannedOn)
 	})
 	return id, err
+}
+
+// notifyFollowUp tells the case's force's liaisons of a follow-up planned
+// or moved.
+func (s *Store) notifyFollowUp(ctx context.Context, tx pgx.Tx, kind string, caseID int64, on time.Time) error {
+	return s.notifyCaseLiaisons(ctx, tx, kind, caseID, "/cases/"+strconv.FormatInt(caseID, 10)+"/follow-ups",
+		notify.Params{"planned": domain.FormatLong(on)})
 }
 
 func scheduleFollowUp(ctx context.Context, tx pgx.Tx, a Actor, c Case, n NewFollowUp) (int64, error) {
@@ -172,6 +183,9 @@ func (s *Store) ScheduleFollowUps(ctx context.Context, a Actor, sc Scope, findin
 				return err
 			default:
 				res.Scheduled++
+				if err := s.notifyFollowUp(ctx, tx, notify.KindFollowUpScheduled, c.ID, n.PlannedOn); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -252,8 +266,11 @@ func (s *Store) MoveFollowUp(ctx context.Context, a Actor, sc Scope, id int64, t
 		if err := recordDateChange(ctx, tx, a, c.ID, "follow_up_planned_on", &f.PlannedOn, &to, reason); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, a.Event("follow_up.move", "case", c.ID, c.ForceID,
-			fmt.Sprintf("follow-up %d: %s -> %s: %s", id, domain.FormatLong(f.PlannedOn), domain.FormatLong(to), reason)))
+		if err := Audit(ctx, tx, a.Event("follow_up.move", "case", c.ID, c.ForceID,
+			fmt.Sprintf("follow-up %d: %s -> %s: %s", id, domain.FormatLong(f.PlannedOn), domain.FormatLong(to), reason))); err != nil {
+			return err
+		}
+		return s.notifyFollowUp(ctx, tx, notify.KindFollowUpMoved, c.ID, to)
 	})
 }
 

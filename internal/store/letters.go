@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
+	"inspectrack/internal/notify"
 )
 
 // LetterDetails are the facts of one letter that are not in any other
@@ -283,7 +285,15 @@ func (s *Store) PublishAssessment(ctx context.Context, a Actor, sc Scope, id int
 		if p.Note != "" {
 			summary += ": " + p.Note
 		}
-		return Audit(ctx, tx, a.Event("assessment.publish", "assessment", id, forceID, summary))
+		if err := Audit(ctx, tx, a.Event("assessment.publish", "assessment", id, forceID, summary)); err != nil {
+			return err
+		}
+		var letterID, caseID int64
+		const ids = `SELECT l.id, a.case_id FROM letters l JOIN assessments a ON a.id = l.assessment_id WHERE a.id = $1`
+		if err := tx.QueryRow(ctx, ids, id).Scan(&letterID, &caseID); err != nil {
+			return fmt.Errorf("store: publish assessment %d: notices: %w", id, err)
+		}
+		return s.notifyCaseLiaisons(ctx, tx, notify.KindLetterPublished, caseID, "/publications/"+strconv.FormatInt(letterID, 10), nil)
 	})
 }
 

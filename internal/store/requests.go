@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"inspectrack/internal/domain"
+	"inspectrack/internal/notify"
 )
 
 // Request is the letter asking every force in a recommendation's scope for
@@ -122,10 +124,45 @@ func (s *Store) RecordRequest(ctx context.Context, a Actor, findingID int64, sen
 		if res.Changed {
 			action = "request.correct"
 		}
-		return Audit(ctx, tx, a.Event(action, "finding", findingID, 0,
-			fmt.Sprintf("%s; %d cases, %d due dates set", reason, res.Cases, res.DueChanged)))
+		if err := Audit(ctx, tx, a.Event(action, "finding", findingID, 0,
+			fmt.Sprintf("%s; %d cases, %d due dates set", reason, res.Cases, res.DueChanged))); err != nil {
+			return err
+		}
+		if res.Changed {
+			return nil // a correction: the forces were told when it was issued
+		}
+		return s.notifyRequest(ctx, tx, findingID)
 	})
 	return res, err
+}
+
+// notifyRequest tells every active liaison of each force a new request
+// for plans covers (its open cases), in the request's transaction: at 43
+// forces, or 250 with 40 liaisons each, one query and one COPY of jobs.
+func (s *Store) notifyRequest(ctx context.Context, tx pgx.Tx, findingID int64) error {
+	const q = `SELECT u.id, c.id, u.name, fo.name, r.title, c.plan_due_on
+		FROM cases c JOIN forces fo ON fo.id = c.force_id
+		JOIN findings f ON f.id = c.finding_id JOIN reports r ON r.id = f.report_id
+		JOIN users u ON u.force_id = c.force_id AND u.role = 'liaison' AND u.disabled_at IS NULL
+		WHERE c.finding_id = $1 AND c.closed_on IS NULL AND c.plan_due_on IS NOT NULL
+		ORDER BY c.id, u.id`
+	rows, err := tx.Query(ctx, q, findingID)
+	if err != nil {
+		return fmt.Errorf("store: request of finding %d: notices: %w", findingID, err)
+	}
+	var msgs []NewMessage
+	var userID, caseID int64
+	var name, force, report string
+	var due time.Time
+	_, err = pgx.ForEachRow(rows, []any{&userID, &caseID, &name, &force, &report, &due}, func() error {
+		msgs = append(msgs, NewMessage{Kind: notify.KindRequestIssued, UserID: userID, Params: notify.Params{
+			"name": name, "force": force, "report": report, "due": domain.FormatLong(due), "path": "/cases/" + strconv.FormatInt(caseID, 10)}})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: request of finding %d: notices: %w", findingID, err)
+	}
+	return s.enqueueMessages(ctx, tx, msgs)
 }
 
 // ChangeDueDate moves one case's plan due date, with the reason, keeping

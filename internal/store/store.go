@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
 
 // ErrNotFound is returned when a record does not exist or lies outside the
@@ -32,6 +34,9 @@ type Store struct {
 	assessDays atomic.Int64
 	tx         pgx.Tx    // set by InTx
 	keys       AuditKeys // the audit chain's; see WithAuditKeys
+	// jobs inserts River jobs (messages) in a change's transaction; it
+	// works none: serve's worker client does (internal/jobs).
+	jobs *river.Client[pgx.Tx]
 }
 
 // dbConn is what a pool and a transaction both offer.
@@ -55,13 +60,19 @@ func (s *Store) db() dbConn {
 // seeding, where a commit per change would cost a disk flush each.
 func (s *Store) InTx(ctx context.Context, fn func(*Store) error) error {
 	return pgx.BeginFunc(ctx, s.db(), func(tx pgx.Tx) error {
-		return fn(&Store{pool: s.pool, tx: tx, keys: s.keys})
+		return fn(&Store{pool: s.pool, tx: tx, keys: s.keys, jobs: s.jobs})
 	})
 }
 
 // New returns a Store on pool.
 func New(pool *pgxpool.Pool, opts ...Option) *Store {
 	s := &Store{pool: pool}
+	// An insert-only client: no queues, no workers, nothing started.
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		panic("store: river client: " + err.Error()) // only for a config River refuses, which this is not
+	}
+	s.jobs = jobs
 	for _, o := range opts {
 		o(s)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"inspectrack/internal/blob"
 	"inspectrack/internal/domain"
+	"inspectrack/internal/notify"
 )
 
 // SubmissionKind says what a submission is: a version of the force's plan,
@@ -433,7 +434,30 @@ func (s *Store) CreateSubmission(ctx context.Context, a Actor, sc Scope, blobs b
 				r.ReceivedVia(), n.At.In(domain.London()).Format("2 January 2006 15:04"), r.Sender,
 				r.At.In(domain.London()).Format("2 January 2006 15:04"), r.Reason, summary)
 		}
-		return Audit(ctx, tx, a.Event(action, "submission", id, forceID, summary))
+		if err := Audit(ctx, tx, a.Event(action, "submission", id, forceID, summary)); err != nil {
+			return err
+		}
+		if n.Kind != KindPlan || n.Recorded != nil || a.UserID == 0 {
+			return nil // only a plan sent through the portal is acknowledged, to its sender
+		}
+		files := make([]string, len(n.Documents))
+		for i, d := range n.Documents {
+			files[i] = d.Name
+		}
+		count := fmt.Sprintf("%d files: ", len(files))
+		if len(files) == 1 {
+			count = "1 file: "
+		}
+		_, p, err := caseNames(ctx, tx, n.CaseID)
+		if err != nil {
+			return err
+		}
+		rs, err := recipients(ctx, tx, `u.id = $1`, a.UserID)
+		if err != nil {
+			return err
+		}
+		p["version"], p["files"], p["path"] = strconv.Itoa(version), count+strings.Join(files, ", "), "/submissions/"+strconv.FormatInt(id, 10)
+		return s.notifyUsers(ctx, tx, notify.KindPlanReceived, rs, p)
 	})
 	if err != nil {
 		return Submission{}, err

@@ -189,8 +189,12 @@ func ensureTemplate(ctx context.Context) error {
 // not the portal's data (sessions, sign-in failures, the audit itself,
 // upload blobs before a submission names them, and where a blob's bytes
 // are kept, which `blobs copy` records), the dashboard's kept counts, which
-// follow the audited changes or the date and settings, and the data
-// version, which follows every change.
+// follow the audited changes or the date and settings, the data version,
+// which follows every change, and the delivery of messages (River's job
+// tables, outbound_messages' status, one-time link tokens minted as they
+// are sent, reset requests counted to throttle them): a message is
+// enqueued with its change's audit event, but its delivery changes nothing
+// the pages show.
 const requireAudit = `
 CREATE FUNCTION test_audit_head_moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -214,7 +218,8 @@ BEGIN
 	FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN
 		('schema_migrations', 'sessions', 'login_failures', 'audit_events', 'audit_head',
 		 'blobs', 'blob_chunks', 'blob_objects', 'dashboard_state', 'dashboard_items', 'dashboard_today',
-		 'data_version', 'data_version_pending', 'case_counts')
+		 'data_version', 'data_version_pending', 'case_counts', 'outbound_messages', 'user_tokens', 'reset_requests')
+		AND tablename NOT LIKE 'river\_%'
 	LOOP
 		EXECUTE format('CREATE CONSTRAINT TRIGGER test_change_audited AFTER INSERT OR UPDATE OR DELETE ON %I
 			DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_change_audited()', t);

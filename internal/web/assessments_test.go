@@ -353,6 +353,16 @@ func TestReturnedAssessmentGoesBackWithTheComment(t *testing.T) {
 	if a, _ := assessmentOf(t, ts, f.sussex); a.state != "returned" {
 		t.Fatalf("state %q, want returned", a.state)
 	}
+	// The inspector is told by email, with the comment; the managers were
+	// told of the submission.
+	if n := ts.count(`SELECT count(*) FROM outbound_messages m JOIN users u ON u.id = m.user_id
+		WHERE m.kind = 'assessment_returned' AND u.email = 'inspector@demo.test' AND m.params->>'comment' = 'Say more about the second criterion.'`); n != 1 {
+		t.Errorf("%d notices of the return to its inspector with the comment, want 1", n)
+	}
+	if n := ts.count(`SELECT count(*) FROM outbound_messages m JOIN users u ON u.id = m.user_id
+		WHERE m.kind = 'assessment_submitted' AND u.role = 'manager' AND m.params->>'force' LIKE 'Sussex%'`); n == 0 {
+		t.Error("no manager was told of the submitted assessment")
+	}
 	for _, p := range []string{"/assessment", "/assessment/edit"} {
 		doc := inspector.get(path(f.sussex, p)).doc(t)
 		if got := doc.Find(`[data-testid=return-comment]`).Text(); got != "Say more about the second criterion." {

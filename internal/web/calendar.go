@@ -138,8 +138,14 @@ func calendarEvent(e store.CalendarEntry, byCase bool) (summary, description, ui
 	return summary, description, uid, link
 }
 
-// baseURL is the scheme and host the request came to, for absolute links.
+// baseURL is the portal's address for absolute links: INSPECTRACK_BASE_URL
+// (serve defaults it to its listen address), never the request's Host
+// header, which a client chooses; only a Server built without one (tests)
+// falls back to the scheme and host the request came to.
 func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.BaseURL != "" {
+		return s.cfg.BaseURL
+	}
 	scheme := "http"
 	if s.cfg.SecureCookies || r.TLS != nil {
 		scheme = "https"
@@ -186,10 +192,16 @@ func icsText(s string) string { return icsEscaper.Replace(s) }
 func newCalendarToken() string { return auth.RandomToken(calendarTokenBytes) }
 
 // loggedPath is r's path as logs and the audit trail may show it: a
-// calendar address's token is its credential, so it never appears.
+// calendar address's token is its credential, and so is a one-time link's
+// (an invitation, a password reset), so they never appear.
 func loggedPath(r *http.Request) string {
-	if strings.HasPrefix(r.URL.Path, "/calendar/") {
+	switch p := r.URL.Path; {
+	case strings.HasPrefix(p, "/calendar/"):
 		return "/calendar/[token].ics"
+	case strings.HasPrefix(p, "/invitation/"):
+		return "/invitation/[token]"
+	case strings.HasPrefix(p, "/password-reset/"):
+		return "/password-reset/[token]"
 	}
 	return r.URL.Path
 }

@@ -69,7 +69,8 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	return s.renderLogin(w, r, http.StatusOK, components.LoginForm{Next: safeNext(r.URL.Query().Get("next"))})
+	return s.renderLogin(w, r, http.StatusOK, components.LoginForm{Next: safeNext(r.URL.Query().Get("next")),
+		Flash: s.sessions.PopString(r.Context(), "flash")})
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f components.LoginForm) error {
@@ -126,7 +127,8 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	ok, rehash := false, false
-	if known && u.DisabledAt == nil {
+	// An invited user who has not chosen a password yet has none to match.
+	if known && u.DisabledAt == nil && u.PasswordHash != "" {
 		ok, rehash, err = auth.CheckPassword(password, u.PasswordHash, s.pwParams)
 		if err != nil {
 			return fmt.Errorf("web: login %d: %w", u.ID, err)

@@ -25,6 +25,7 @@ var navItems = []struct {
 	{"Published letters", "/publications", auth.Public, []auth.Role{auth.RoleLiaison}},
 	{"Users", "/admin/users", auth.ManageUsers, nil},
 	{"Sign-in settings", "/admin/settings", auth.ManageUsers, nil},
+	{"Mailbox", "/admin/mailbox", auth.ManageUsers, nil},
 	{"Audit trail", "/audit", auth.ViewAudit, nil},
 	{"Settings", "/settings", auth.UseCalendar, nil},
 }

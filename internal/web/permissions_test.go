@@ -10,6 +10,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"inspectrack/internal/store"
+	"inspectrack/internal/testdb"
 	"inspectrack/web/static"
 )
 
@@ -85,6 +87,17 @@ var permissionTable = []struct {
 	{"F H H H O", "POST", "/admin/users/{id}/second-factor/reset"},
 	{"L H H H O", "GET", "/admin/settings"},
 	{"F H H H O", "POST", "/admin/settings"},
+	{"F H H H O", "POST", "/admin/users/{id}/invitation"},
+	{"F H H H O", "POST", "/admin/users/{id}/invitation/revoke"},
+	{"L H H H O", "GET", "/admin/mailbox"},
+	{"L H H H O", "GET", "/admin/mailbox/{id}"},
+	{"F H H H O", "POST", "/admin/mailbox/{id}/retry"},
+	{"O O O O O", "GET", "/invitation/{token}"},
+	{"O O O O O", "POST", "/invitation/{token}"},
+	{"O O O O O", "GET", "/password-reset"},
+	{"O O O O O", "POST", "/password-reset"},
+	{"O O O O O", "GET", "/password-reset/{token}"},
+	{"O O O O O", "POST", "/password-reset/{token}"},
 	{"L H H H O", "GET", "/admin/users/import"},
 	{"F H H H O", "POST", "/admin/users/import"},
 	{"F H H H O", "POST", "/admin/users/import/confirm"},
@@ -156,6 +169,7 @@ var permissionTable = []struct {
 	{"F H O O H", "POST", "/cases/{id}/reopen"},
 
 	{"L O O O O", "GET", "/settings"},
+	{"F O O O O", "POST", "/settings/notifications"},
 	{"F O O O H", "POST", "/settings/calendar"},
 	{"F O O O H", "POST", "/settings/calendar/revoke"},
 	{"L H O O H", "GET", "/assessments"},
@@ -198,8 +212,9 @@ var permissionRoles = []struct{ name, email string }{
 type permissionFixture struct {
 	caseID, reportID, findingID, criterionID, categoryID int64
 	submissionID, documentID, followUpID, userID         int64
-	letterID                                             int64
+	letterID, messageID                                  int64
 	forceCode, calendarToken, asset                      string
+	inviteToken, resetToken                              string
 }
 
 func newPermissionFixture(t *testing.T, ts *testServer) permissionFixture {
@@ -229,6 +244,14 @@ func newPermissionFixture(t *testing.T, ts *testServer) permissionFixture {
 	// The manager's calendar address: public by its secret token.
 	cal := calendarURL(t, ts.as("manager@demo.test"))
 	f.calendarToken = strings.TrimSuffix(strings.TrimPrefix(cal, "/calendar/"), ".ics")
+	// One-time links, as the mailbox holds them, and a message that
+	// failed (for the retry button).
+	f.messageID, f.inviteToken = mailboxLink(t, ts, func(a store.Actor) error {
+		_, err := ts.store.InviteUser(ctx, a, store.NewUser{Email: "invited@demo.test", Name: "Ivy Invited", Role: "inspector"})
+		return err
+	})
+	_, f.resetToken = mailboxLink(t, ts, func(a store.Actor) error { return ts.store.SendPasswordReset(ctx, a, f.userID) })
+	testdb.Exec(t, ts.store.Pool(), `UPDATE outbound_messages SET status = 'failed', last_error = 'refused' WHERE id = $1`, f.messageID)
 	return f
 }
 
@@ -249,7 +272,7 @@ func (f permissionFixture) path(pattern string) string {
 		case "{code":
 			v = f.forceCode
 		case "{token":
-			v = f.calendarToken
+			v = map[string]string{"calendar": f.calendarToken, "invitation": f.inviteToken, "password-reset": f.resetToken}[segs[i-1]]
 		case "{provider":
 			v = "idp"
 		case "{item":
@@ -258,7 +281,7 @@ func (f permissionFixture) path(pattern string) string {
 			v = itoa(map[string]int64{
 				"cases": f.caseID, "reports": f.reportID, "findings": f.findingID, "recommendations": f.findingID,
 				"submissions": f.submissionID, "documents": f.documentID, "follow-ups": f.followUpID,
-				"users": f.userID, "publications": f.letterID, "overviews": f.findingID,
+				"users": f.userID, "publications": f.letterID, "overviews": f.findingID, "mailbox": f.messageID,
 			}[segs[i-1]])
 		}
 		if v == "" || v == "0" {

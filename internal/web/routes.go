@@ -65,6 +65,19 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/admin/users/{id}/second-factor/reset", auth.ManageUsers, s.usersResetSecondFactor)
 		s.route(r, http.MethodGet, "/admin/settings", auth.ManageUsers, s.settingsAdminShow)
 		s.route(r, http.MethodPost, "/admin/settings", auth.ManageUsers, s.settingsAdminPost)
+		s.route(r, http.MethodPost, "/admin/users/{id}/invitation", auth.ManageUsers, s.usersInvitationResend)
+		s.route(r, http.MethodPost, "/admin/users/{id}/invitation/revoke", auth.ManageUsers, s.usersInvitationRevoke)
+		s.route(r, http.MethodGet, "/admin/mailbox", auth.ManageUsers, s.mailboxList)
+		s.route(r, http.MethodGet, "/admin/mailbox/{id}", auth.ManageUsers, s.mailboxShow)
+		s.route(r, http.MethodPost, "/admin/mailbox/{id}/retry", auth.ManageUsers, s.mailboxRetry)
+
+		// One-time links: the token in the path is the credential.
+		s.route(r, http.MethodGet, "/invitation/{token}", auth.Public, s.invitationShow)
+		s.route(r, http.MethodPost, "/invitation/{token}", auth.Public, s.invitationPost)
+		s.route(r, http.MethodGet, "/password-reset", auth.Public, s.passwordForgotForm)
+		s.route(r, http.MethodPost, "/password-reset", auth.Public, s.passwordForgotPost)
+		s.route(r, http.MethodGet, "/password-reset/{token}", auth.Public, s.passwordResetShow)
+		s.route(r, http.MethodPost, "/password-reset/{token}", auth.Public, s.passwordResetPost)
 
 		s.route(r, http.MethodGet, "/audit", auth.ViewAudit, s.auditList)
 
@@ -133,6 +146,7 @@ func (s *Server) routes() {
 		s.route(r, http.MethodPost, "/cases/{id}/reopen", auth.EditCases, s.casesReopenPost)
 
 		s.route(r, http.MethodGet, "/settings", auth.SignedIn, s.settingsShow)
+		s.route(r, http.MethodPost, "/settings/notifications", auth.SignedIn, s.settingsNotificationsPost)
 		s.route(r, http.MethodPost, "/settings/calendar", auth.UseCalendar, s.settingsCalendarPost)
 		s.route(r, http.MethodPost, "/settings/calendar/revoke", auth.UseCalendar, s.settingsCalendarRevoke)
 		s.route(r, http.MethodGet, "/assessments", auth.ViewAssessments, s.assessmentsList)

@@ -25,6 +25,18 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, newCalen
 	v := components.SettingsView{Flash: s.sessions.PopString(ctx, "flash"), Name: full.Name, Email: full.Email,
 		Role: u.Role.Label(), ForceName: full.ForceName, CanCalendar: auth.Allowed(u, auth.UseCalendar)}
 	v.HasCalendar = full.HasCalendar && v.CanCalendar
+	switch u.Role {
+	case auth.RoleLiaison:
+		v.CanRemind = true
+		if v.Reminders, err = s.store.RemindersOn(ctx, u.ID); err != nil {
+			return err
+		}
+	case auth.RoleManager:
+		v.CanDigest = true
+		if v.Digest, err = s.store.DigestOn(ctx, u.ID); err != nil {
+			return err
+		}
+	}
 	if newCalendarURL != "" {
 		v.CalendarURL = newCalendarURL
 		v.Flash = "Your calendar has a new address. Any earlier address no longer works."
@@ -58,6 +70,36 @@ func (s *Server) settingsCalendarRevoke(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	s.sessions.Put(r.Context(), "flash", "Your calendar address no longer works.")
+	http.Redirect(w, r, "/settings", http.StatusSeeOther)
+	return nil
+}
+
+// settingsNotificationsPost turns a liaison's plan reminders, or a
+// manager's weekly digest, on or off.
+func (s *Server) settingsNotificationsPost(w http.ResponseWriter, r *http.Request) error {
+	u := auth.UserFrom(r.Context())
+	if u.Role == auth.RoleManager {
+		on := r.PostFormValue("digest") == "on"
+		if err := s.store.SetDigest(r.Context(), actor(r), u.ID, on); err != nil {
+			return err
+		}
+		msg := "You will not be emailed the weekly digest."
+		if on {
+			msg = "You will be emailed the weekly digest every Monday morning."
+		}
+		s.sessions.Put(r.Context(), "flash", msg)
+		http.Redirect(w, r, "/settings", http.StatusSeeOther)
+		return nil
+	}
+	on := r.PostFormValue("reminders") == "on"
+	if err := s.store.SetReminders(r.Context(), actor(r), u.ID, on); err != nil {
+		return err
+	}
+	msg := "You will not be emailed reminders."
+	if on {
+		msg = "You will be emailed reminders before your force's plans are due and when they are overdue."
+	}
+	s.sessions.Put(r.Context(), "flash", msg)
 	http.Redirect(w, r, "/settings", http.StatusSeeOther)
 	return nil
 }

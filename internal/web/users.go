@@ -32,7 +32,7 @@ func (s *Server) usersList(w http.ResponseWriter, r *http.Request) error {
 func userRow(u store.User) components.UserRow {
 	return components.UserRow{ID: u.ID, Email: u.Email, Name: u.Name, Role: auth.Role(u.Role).Label(),
 		IsLiaison: u.Role == string(auth.RoleLiaison), ForceCode: u.ForceCode, ForceName: u.ForceName,
-		Disabled: u.DisabledAt != nil, CreatedAt: u.CreatedAt}
+		Disabled: u.DisabledAt != nil, Invited: u.PasswordHash == "", CreatedAt: u.CreatedAt}
 }
 
 func (s *Server) forceOptions(r *http.Request) ([]components.Option, error) {
@@ -91,13 +91,10 @@ func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request) error {
 	if f.Errors.Any() {
 		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, f)
 	}
-	password := auth.GeneratePassword()
-	hash, err := auth.HashPassword(password, s.pwParams)
-	if err != nil {
-		return err
-	}
-	u, err := s.store.CreateUser(r.Context(), actor(r), store.NewUser{
-		Email: f.Email, Name: f.Name, Role: f.Role, ForceCode: f.ForceCode, PasswordHash: hash})
+	// No password is made here: the user is sent a one-time link to choose
+	// their own, in the transaction that adds them.
+	u, err := s.store.InviteUser(r.Context(), actor(r), store.NewUser{
+		Email: f.Email, Name: f.Name, Role: f.Role, ForceCode: f.ForceCode})
 	switch {
 	case errors.Is(err, store.ErrEmailTaken):
 		f.Errors.Add("email", "A user with this email address already exists")
@@ -108,10 +105,7 @@ func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	// The password is shown once, on this response, and never stored in
-	// clear or put in the session.
-	p := s.page(r, "User added")
-	return s.render(w, r, http.StatusCreated, components.UserCreatedPage(p, userRow(u), password))
+	return s.backToUser(w, r, u.ID, "User added. An invitation to choose a password has been sent to "+u.Email+".")
 }
 
 func validEmail(e string) bool {
@@ -147,6 +141,13 @@ func (s *Server) usersShow(w http.ResponseWriter, r *http.Request) error {
 	row := userRow(u)
 	if row.SecondFactor, row.HasSecondFactor, err = s.secondFactorStatus(r, id); err != nil {
 		return err
+	}
+	if row.Invited {
+		inv, err := s.store.InvitationOf(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		row.InviteExpires, row.InviteSending = inv.ExpiresAt, inv.Sending
 	}
 	p := s.page(r, u.Name)
 	p.Wide = true
@@ -194,6 +195,8 @@ func (s *Server) usersForce(w http.ResponseWriter, r *http.Request) error {
 	return s.backToUser(w, r, id, "Force changed. The liaison's sessions have ended.")
 }
 
+// usersResetPassword sends the user a link to choose a new password: the
+// admin never sees or passes on a password.
 func (s *Server) usersResetPassword(w http.ResponseWriter, r *http.Request) error {
 	id, err := userID(r)
 	if err != nil {
@@ -203,15 +206,54 @@ func (s *Server) usersResetPassword(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	password := auth.GeneratePassword()
-	hash, err := auth.HashPassword(password, s.pwParams)
+	if err := s.store.SendPasswordReset(r.Context(), actor(r), id); err != nil {
+		return err
+	}
+	return s.backToUser(w, r, id, "A link to reset the password has been sent to "+u.Email+".")
+}
+
+// invitationGone answers a resend or withdrawal for a user who has no
+// invitation waiting: they chose a password already, or are disabled.
+func (s *Server) invitationGone(w http.ResponseWriter, r *http.Request, id int64) (bool, error) {
+	u, err := s.store.UserByID(r.Context(), id)
+	if err != nil {
+		return true, err
+	}
+	switch {
+	case u.PasswordHash != "":
+		return true, s.backToUser(w, r, id, u.Name+" has already chosen a password: there is no invitation to send or withdraw.")
+	case u.DisabledAt != nil:
+		return true, s.backToUser(w, r, id, u.Name+" is disabled: enable them before sending an invitation.")
+	}
+	return false, nil
+}
+
+func (s *Server) usersInvitationResend(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetPassword(r.Context(), actor(r), id, hash, true); err != nil {
+	if gone, err := s.invitationGone(w, r, id); gone {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, components.UserCreatedPage(s.page(r, "Password reset"), userRow(u), password))
+	if err := s.store.ResendInvitation(r.Context(), actor(r), id); err != nil {
+		return err
+	}
+	return s.backToUser(w, r, id, "The invitation has been sent again. The link sent before no longer works once this one is sent.")
+}
+
+func (s *Server) usersInvitationRevoke(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	if gone, err := s.invitationGone(w, r, id); gone {
+		return err
+	}
+	if err := s.store.RevokeInvitation(r.Context(), actor(r), id); err != nil {
+		return err
+	}
+	return s.backToUser(w, r, id, "The invitation has been withdrawn: its link no longer works.")
 }
 
 func (s *Server) backToUser(w http.ResponseWriter, r *http.Request, id int64, flash string) error {

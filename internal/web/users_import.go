@@ -28,11 +28,12 @@ import (
 // As with the findings import (imports.go), a dry run checks every row and
 // writes nothing; the checked content travels back in the confirm form with
 // its SHA-256 and is checked again; then every account is created in one
-// transaction, each audited, or none. Each gets a generated password shown
-// once, as when an admin adds one user.
+// transaction, each audited, or none. Each is sent an invitation (a
+// one-time link to choose a password), enqueued in that transaction, as
+// when an admin adds one user.
 var userImportColumns = map[string]string{"email": "email", "name": "name", "force": "force", "force code": "force", "force_code": "force"}
 
-// maxUserImportRows bounds an import: each row hashes a password.
+// maxUserImportRows bounds an import: its page lists every row.
 const maxUserImportRows = 200
 
 // userImportPlan is what a dry run found.
@@ -227,8 +228,8 @@ func (s *Server) showUserImportPlan(w http.ResponseWriter, r *http.Request, v co
 
 // usersImportConfirm creates the checked file's liaisons: the content must
 // be what the dry run showed (its hash), is checked again, and every
-// account is created in one transaction, each audited, or none. Their
-// passwords are shown once, on this response.
+// account is created in one transaction, each audited with its
+// invitation, or none (and then no invitation is sent).
 func (s *Server) usersImportConfirm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 2*maxImportBytes)
 	content, err := base64.StdEncoding.DecodeString(r.PostFormValue("content"))
@@ -245,21 +246,14 @@ func (s *Server) usersImportConfirm(w http.ResponseWriter, r *http.Request) erro
 	if !plan.ok() { // an address was taken since the dry run
 		return s.showUserImportPlan(w, r, v, content)
 	}
-	passwords := make([]string, len(plan.users))
-	for i := range plan.users {
-		passwords[i] = auth.GeneratePassword()
-		if plan.users[i].PasswordHash, err = auth.HashPassword(passwords[i], s.pwParams); err != nil {
-			return err
-		}
-	}
 	var created []components.CreatedUser
 	err = s.store.InTx(r.Context(), func(st *store.Store) error {
 		for i, n := range plan.users {
-			u, err := st.CreateUser(r.Context(), actor(r), n)
+			u, err := st.InviteUser(r.Context(), actor(r), n)
 			if err != nil {
 				return fmt.Errorf("web: liaison import line %d: %w", plan.view[i].Line, err)
 			}
-			created = append(created, components.CreatedUser{User: userRow(u), Password: passwords[i]})
+			created = append(created, components.CreatedUser{User: userRow(u)})
 		}
 		return nil
 	})

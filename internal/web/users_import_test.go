@@ -66,15 +66,22 @@ func TestAdminImportsLiaisonsFromCSVAfterADryRun(t *testing.T) {
 	res = c.post("/admin/users/import/confirm", form)
 	wantStatus(t, res, http.StatusCreated)
 	doc = res.doc(t)
-	if n := doc.Find(`[data-testid="created-user"] [data-testid="password"]`).Length(); n != 2 {
-		t.Errorf("%d passwords shown, want one for each of 2 users", n)
+	if n := doc.Find(`[data-testid="created-user"]`).Length(); n != 2 || doc.Find(`[data-testid="invitations-sent"]`).Length() != 1 {
+		t.Errorf("%d liaisons listed as invited, want 2", n)
+	}
+	if doc.Find(`[data-testid="password"]`).Length() != 0 {
+		t.Error("a password is shown")
+	}
+	if got := ts.count(`SELECT count(*) FROM outbound_messages m JOIN users u ON u.id = m.user_id
+		WHERE m.kind = 'invite' AND u.email IN ('ann@kent.example', 'bob@sussex.example')`); got != 2 {
+		t.Errorf("%d invitations enqueued, want 2", got)
 	}
 	if got := ts.count(`SELECT count(*) FROM users u JOIN forces f ON f.id = u.force_id
 		WHERE u.role = 'liaison' AND ((u.email = 'ann@kent.example' AND f.code = 'kent') OR (u.email = 'bob@sussex.example' AND f.code = 'sussex'))`); got != 2 {
 		t.Errorf("%d of the 2 liaisons were created with their force", got)
 	}
-	if got := ts.count(`SELECT count(*) FROM audit_events WHERE action = 'user.create' AND summary LIKE '%.example (liaison)%'`); got != 2 {
-		t.Errorf("%d user.create audit events, want 2", got)
+	if got := ts.count(`SELECT count(*) FROM audit_events WHERE action = 'user.invite' AND summary LIKE '%.example (liaison)%'`); got != 2 {
+		t.Errorf("%d user.invite audit events, want 2", got)
 	}
 	// Confirmed twice: the emails are taken now, and nothing more is written.
 	wantStatus(t, c.post("/admin/users/import/confirm", form), http.StatusUnprocessableEntity)

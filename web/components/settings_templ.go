@@ -23,6 +23,12 @@ type SettingsView struct {
 	// never be shown again.
 	CalendarURL string
 	Scope       string // what the calendar holds, in words
+	// Reminders: a liaison's choice to get plan reminders and chasers by email.
+	CanRemind bool
+	Reminders bool
+	// Digest: a manager's choice to get the weekly digest.
+	CanDigest bool
+	Digest    bool
 }
 
 // SettingsPage is GET /settings.
@@ -66,7 +72,7 @@ func SettingsPage(p Page, v SettingsView) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(v.Name)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 29, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 35, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -79,7 +85,7 @@ func SettingsPage(p Page, v SettingsView) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(v.Email)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 33, Col: 53}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 39, Col: 53}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -92,7 +98,7 @@ func SettingsPage(p Page, v SettingsView) templ.Component {
 			var templ_7745c5c3_Var5 string
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(v.Role)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 37, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 43, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
@@ -110,7 +116,7 @@ func SettingsPage(p Page, v SettingsView) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(v.ForceName)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 42, Col: 58}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 48, Col: 58}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {
@@ -125,39 +131,71 @@ func SettingsPage(p Page, v SettingsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+			if v.CanRemind {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<h2 class=\"govuk-heading-m\" id=\"emails\">Emails</h2><form method=\"post\" action=\"/settings/notifications\"><div class=\"govuk-form-group\"><fieldset class=\"govuk-fieldset\" aria-describedby=\"reminders-hint\"><legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">Reminders</legend><div id=\"reminders-hint\" class=\"govuk-hint\">Invitations, password resets and requests for plans are always sent.</div><div class=\"govuk-checkboxes govuk-checkboxes--small\" data-module=\"govuk-checkboxes\"><div class=\"govuk-checkboxes__item\"><input class=\"govuk-checkboxes__input\" id=\"reminders\" name=\"reminders\" type=\"checkbox\" value=\"on\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				if v.Reminders {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, " checked")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, " data-testid=\"reminders\"> <label class=\"govuk-label govuk-checkboxes__label\" for=\"reminders\">Email me before my force's plans are due, and when they are overdue</label></div></div></fieldset></div><button type=\"submit\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\" data-testid=\"save-emails\">Save email settings</button></form>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			if v.CanDigest {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<h2 class=\"govuk-heading-m\" id=\"emails\">Emails</h2><form method=\"post\" action=\"/settings/notifications\"><div class=\"govuk-form-group\"><div class=\"govuk-checkboxes govuk-checkboxes--small\" data-module=\"govuk-checkboxes\"><div class=\"govuk-checkboxes__item\"><input class=\"govuk-checkboxes__input\" id=\"digest\" name=\"digest\" type=\"checkbox\" value=\"on\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				if v.Digest {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, " checked")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, " data-testid=\"digest\"> <label class=\"govuk-label govuk-checkboxes__label\" for=\"digest\">Email me a digest of overdue work every Monday morning</label></div></div></div><button type=\"submit\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\" data-testid=\"save-emails\">Save email settings</button></form>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
 			if v.CanCalendar {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<h2 class=\"govuk-heading-m\" id=\"calendar\">Calendar</h2><p class=\"govuk-body\">Add your due dates and follow-up inspections to Outlook or another calendar program by subscribing to a web address. ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<h2 class=\"govuk-heading-m\" id=\"calendar\">Calendar</h2><p class=\"govuk-body\">Add your due dates and follow-up inspections to Outlook or another calendar program by subscribing to a web address. ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(v.Scope)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 48, Col: 153}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 86, Col: 153}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				if v.CalendarURL != "" {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<div class=\"govuk-form-group\"><label class=\"govuk-label govuk-label--s\" for=\"calendar-url\">Your calendar address</label><div id=\"calendar-url-hint\" class=\"govuk-hint\">In Outlook: Add calendar, Subscribe from web, then paste this address.</div><input class=\"govuk-input\" id=\"calendar-url\" type=\"text\" readonly value=\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<div class=\"govuk-form-group\"><label class=\"govuk-label govuk-label--s\" for=\"calendar-url\">Your calendar address</label><div id=\"calendar-url-hint\" class=\"govuk-hint\">In Outlook: Add calendar, Subscribe from web, then paste this address.</div><input class=\"govuk-input\" id=\"calendar-url\" type=\"text\" readonly value=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var8 string
 					templ_7745c5c3_Var8, templ_7745c5c3_Err = templruntime.NewAttributeExpression(v.CalendarURL).Resolve(ctx)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 53, Col: 94}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/components/settings.templ`, Line: 91, Col: 94}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var8)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "\" aria-describedby=\"calendar-url-hint\" spellcheck=\"false\" data-testid=\"calendar-url\"></div><div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span> <strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span> Copy this address now: it is shown only this once. Anyone with it can read your calendar. Do not share it. If it may have been seen by someone else, make a new one: the old one stops working at once.</strong></div>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "\" aria-describedby=\"calendar-url-hint\" spellcheck=\"false\" data-testid=\"calendar-url\"></div><div class=\"govuk-warning-text\"><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span> <strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span> Copy this address now: it is shown only this once. Anyone with it can read your calendar. Do not share it. If it may have been seen by someone else, make a new one: the old one stops working at once.</strong></div>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -166,7 +204,7 @@ func SettingsPage(p Page, v SettingsView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else if v.HasCalendar {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<p class=\"govuk-body\" data-testid=\"calendar-on\">You have a calendar address. It was shown once, when it was made, and is not kept in a form that can be shown again. If you have lost it, or it may have been seen by someone else, make a new one: the old one stops working at once.</p><p class=\"govuk-body\">A new password, a move to another force or a disabled account also ends the address.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<p class=\"govuk-body\" data-testid=\"calendar-on\">You have a calendar address. It was shown once, when it was made, and is not kept in a form that can be shown again. If you have lost it, or it may have been seen by someone else, make a new one: the old one stops working at once.</p><p class=\"govuk-body\">A new password, a move to another force or a disabled account also ends the address.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -175,13 +213,13 @@ func SettingsPage(p Page, v SettingsView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<p class=\"govuk-body\" data-testid=\"calendar-off\">You have no calendar address.</p><form method=\"post\" action=\"/settings/calendar\"><button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\" data-testid=\"calendar-issue\">Create a calendar address</button></form>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<p class=\"govuk-body\" data-testid=\"calendar-off\">You have no calendar address.</p><form method=\"post\" action=\"/settings/calendar\"><button type=\"submit\" class=\"govuk-button\" data-module=\"govuk-button\" data-testid=\"calendar-issue\">Create a calendar address</button></form>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</div></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</div></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -212,7 +250,7 @@ func calendarButtons() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<div class=\"govuk-button-group\"><form method=\"post\" action=\"/settings/calendar\"><button type=\"submit\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\" data-testid=\"calendar-reissue\">Make a new address</button></form><form method=\"post\" action=\"/settings/calendar/revoke\"><button type=\"submit\" class=\"govuk-button govuk-button--warning\" data-module=\"govuk-button\" data-testid=\"calendar-revoke\">Turn off the calendar</button></form></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<div class=\"govuk-button-group\"><form method=\"post\" action=\"/settings/calendar\"><button type=\"submit\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\" data-testid=\"calendar-reissue\">Make a new address</button></form><form method=\"post\" action=\"/settings/calendar/revoke\"><button type=\"submit\" class=\"govuk-button govuk-button--warning\" data-module=\"govuk-button\" data-testid=\"calendar-revoke\">Turn off the calendar</button></form></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
