@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"inspectrack/internal/compose"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/store"
@@ -31,7 +32,7 @@ import (
 // letter.Compose (never the draft's [placeholders]), undated unless the
 // letter has a date of its own, with the fingerprints of its inputs.
 func composedLetter(recs store.LetterRecords) (letter.Composed, store.FrozenLetter, error) {
-	c, err := letter.Compose(recs.LetterTemplate(), recs.Data())
+	c, err := letter.Compose(compose.Wording(recs), compose.Data(recs))
 	if err != nil {
 		return c, store.FrozenLetter{}, err
 	}
@@ -70,12 +71,12 @@ var inputChanges = map[string]string{
 // names, the wording, and everything else (the assessment, its case and
 // report, the letter's own details).
 func letterInputs(recs store.LetterRecords) map[string]string {
-	d := recs.Data()
+	d := compose.Data(recs)
 	force := []string{d.ForceName, d.ChiefOfficerTitle, d.ChiefOfficerName, d.ChiefOfficerHonours, d.OversightBody, d.OversightHolderName}
 	d.ForceName, d.ChiefOfficerTitle, d.ChiefOfficerName, d.ChiefOfficerHonours, d.OversightBody, d.OversightHolderName = "", "", "", "", "", ""
 	return map[string]string{
 		inputAssessment: fingerprint(d),
-		inputWording:    fingerprint(recs.LetterTemplate()),
+		inputWording:    fingerprint(compose.Wording(recs)),
 		inputForce:      fingerprint(force),
 	}
 }

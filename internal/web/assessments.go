@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"inspectrack/internal/auth"
+	"inspectrack/internal/compose"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/store"
@@ -234,7 +235,7 @@ func (s *Server) assessmentView(r *http.Request, caseID int64) (components.Asses
 		if err != nil {
 			return v, err
 		}
-		c, err := letter.Compose(recs.LetterTemplate(), recs.Data())
+		c, err := letter.Compose(compose.Wording(recs), compose.Data(recs))
 		if err != nil {
 			return v, err
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"inspectrack/internal/auth"
+	"inspectrack/internal/compose"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/store"
@@ -46,7 +47,7 @@ func (s *Server) caseLetter(r *http.Request, caseID int64) (store.LetterRecords,
 		}
 		return recs, letter.Composed{Letter: l}, nil
 	}
-	c, err := letter.Draft(recs.LetterTemplate(), recs.Data())
+	c, err := letter.Draft(compose.Wording(recs), compose.Data(recs))
 	return recs, c, err
 }
 
@@ -339,10 +340,10 @@ func (s *Server) letterTemplatesEdit(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	f := templateForm(rec, t, t.InUse())
+	f := templateForm(rec, t, compose.InUse(t))
 	f.PreviewCase = r.URL.Query().Get("case")
 	f.Flash = s.sessions.PopString(r.Context(), "flash")
-	wording, err := s.copyWording(r, &f, t.InUse())
+	wording, err := s.copyWording(r, &f, compose.InUse(t))
 	if err != nil {
 		return err
 	}
@@ -413,7 +414,7 @@ func (s *Server) previewTemplate(r *http.Request, f *components.LetterTemplateFo
 	if err != nil {
 		return err
 	}
-	c, err := letter.Draft(wording, recs.Data())
+	c, err := letter.Draft(wording, compose.Data(recs))
 	if err != nil {
 		return err
 	}
@@ -502,7 +503,7 @@ func (s *Server) templateConflict(w http.ResponseWriter, r *http.Request, rec st
 	if err != nil {
 		return err
 	}
-	saved := cur.InUse()
+	saved := compose.InUse(cur)
 	c := &components.Conflict{What: "wording", RedoHref: templateHref(rec.ID), SavedBy: cur.UpdatedByName,
 		SavedAt: cur.UpdatedAt, Version: cur.Version}
 	for _, fl := range letter.Fields {
