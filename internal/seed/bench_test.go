@@ -19,7 +19,7 @@ func TestBenchBuildsAWholeDataSet(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
-	size := store.BenchSize{Forces: 60, Reports: 4, Recommendations: 9, PerReport: 3, AuditEvents: 5000}
+	size := seed.BenchSize{Forces: 60, Reports: 4, Recommendations: 9, PerReport: 3, AuditEvents: 5000}
 	now := time.Now()
 	if err := seed.BenchWith(ctx, st, "pw for the test", cheap, now, size); err != nil {
 		t.Fatal(err)
