@@ -71,6 +71,15 @@ func FormatLong(d time.Time) string {
 	return fmt.Sprintf("%d %s %d", day, m, y)
 }
 
+// FormatLongOrNone formats an optional date for audit summaries and
+// timelines: "31 May 2017", or "none".
+func FormatLongOrNone(d *time.Time) string {
+	if d == nil {
+		return "none"
+	}
+	return FormatLong(*d)
+}
+
 // DateField names one box of a GOV.UK date input.
 type DateField string
 

@@ -163,13 +163,11 @@ func (s *Server) forcesEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.renderForceForm(w, r, http.StatusOK, forceForm(f))
+	return s.showForm(w, r, forceFormPage(forceForm(f)))
 }
 
-func (s *Server) renderForceForm(w http.ResponseWriter, r *http.Request, status int, f components.ForceForm) error {
-	p := s.page(r, "Change force details: "+f.Name)
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.ForceEditPage(p, f))
+func forceFormPage(f components.ForceForm) formPage {
+	return newFormPage("Change force details: "+f.Name, components.ForceEditPage, f)
 }
 
 // Longest values the force form accepts: names as letters print them, and
@@ -205,7 +203,7 @@ func (s *Server) forcesUpdate(w http.ResponseWriter, r *http.Request) error {
 		form.Errors.Add("liaison_contacts", "Liaison contacts must be 2000 characters or fewer")
 	}
 	if form.Errors.Any() {
-		return s.renderForceForm(w, r, http.StatusUnprocessableEntity, form)
+		return invalid(forceFormPage(form))
 	}
 	sentBack := 0
 	err = s.store.InTx(r.Context(), func(st *store.Store) error {

@@ -315,14 +315,13 @@ func (s *Server) importsForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.renderImport(w, r, http.StatusOK, components.ImportView{ReportID: rp.ID, ReportTitle: rp.Title, Columns: importColumns})
+	return s.showForm(w, r, importPage(components.ImportView{ReportID: rp.ID, ReportTitle: rp.Title, Columns: importColumns}))
 }
 
-func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, status int, v components.ImportView) error {
-	p := s.page(r, "Import findings – "+v.ReportTitle)
-	p.HasErrors = v.Errors.Any()
-	p.Wide = len(v.Rows) > 0
-	return s.render(w, r, status, components.ImportPage(p, v))
+func importPage(v components.ImportView) formPage {
+	fp := newFormPage("Import findings – "+v.ReportTitle, components.ImportPage, v)
+	fp.wide = len(v.Rows) > 0
+	return fp
 }
 
 // readUpload reads the one file of a multipart form into memory, at most
@@ -391,7 +390,7 @@ func (s *Server) importsDryRun(w http.ResponseWriter, r *http.Request) error {
 	v := components.ImportView{ReportID: rp.ID, ReportTitle: rp.Title, Columns: importColumns, FileName: name}
 	if len(content) == 0 {
 		v.Errors.Add("file", "Select a CSV file of findings")
-		return s.renderImport(w, r, http.StatusUnprocessableEntity, v)
+		return invalid(importPage(v))
 	}
 	return s.showPlan(w, r, rp, v, content)
 }
@@ -404,12 +403,12 @@ func (s *Server) showPlan(w http.ResponseWriter, r *http.Request, rp store.Repor
 	v.Rows, v.FileErrors = plan.view, plan.fileErrors
 	if !plan.ok() {
 		v.Errors.Add("file", "The file has problems: nothing has been imported. Correct them and upload it again")
-		return s.renderImport(w, r, http.StatusUnprocessableEntity, v)
+		return invalid(importPage(v))
 	}
 	v.Content = base64.StdEncoding.EncodeToString(content)
 	v.Hash = contentHash(content)
 	v.Ready = true
-	return s.renderImport(w, r, http.StatusOK, v)
+	return s.showForm(w, r, importPage(v))
 }
 
 // importsConfirm writes the checked file: it must be the content the dry

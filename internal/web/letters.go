@@ -143,7 +143,7 @@ func (s *Server) lettersEdit(w http.ResponseWriter, r *http.Request) error {
 	if recs.Letter.PublishedAt != nil {
 		return s.publishedIsFinal(w, r, caseID)
 	}
-	return s.renderLetterDetails(w, r, http.StatusOK, letterDetailsForm(recs))
+	return s.showForm(w, r, letterDetailsPage(letterDetailsForm(recs)))
 }
 
 func letterDetailsForm(recs store.LetterRecords) components.LetterDetailsForm {
@@ -154,7 +154,7 @@ func letterDetailsForm(recs store.LetterRecords) components.LetterDetailsForm {
 		Approved: recs.Assessment.State == domain.StateApproved, Addressee: addressee(recs)}
 	f.Date = letterDateField()
 	if d.LetterDate != nil {
-		f.Date.Day, f.Date.Month, f.Date.Year = dateParts(*d.LetterDate)
+		setDate(&f.Date, *d.LetterDate)
 	}
 	return f
 }
@@ -164,10 +164,8 @@ func letterDateField() components.DateField {
 		Hint: "Leave it empty to date the letter the day it is published. For example, 2 10 2017"}
 }
 
-func (s *Server) renderLetterDetails(w http.ResponseWriter, r *http.Request, status int, f components.LetterDetailsForm) error {
-	p := s.page(r, "The letter’s details: "+f.Case.ForceName)
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.LetterDetailsPage(p, f))
+func letterDetailsPage(f components.LetterDetailsForm) formPage {
+	return newFormPage("The letter’s details: "+f.Case.ForceName, components.LetterDetailsPage, f)
 }
 
 // Longest letter facts; more is a validation error.
@@ -180,16 +178,10 @@ func readLetterDetails(r *http.Request, f *components.LetterDetailsForm) store.L
 	f.SignatoryName, f.SignatoryHonours = get("signatory_name"), get("signatory_honours")
 	f.SignatoryTitles = strings.ReplaceAll(get("signatory_titles"), "\r\n", "\n")
 	f.Date = letterDateField()
-	f.Date.Day, f.Date.Month, f.Date.Year = get("letter_date-day"), get("letter_date-month"), get("letter_date-year")
 	d := store.LetterDetails{ContactName: f.ContactName, ContactEmail: f.ContactEmail, ContactPhone: f.ContactPhone,
 		SignatoryName: f.SignatoryName, SignatoryHonours: f.SignatoryHonours, SignatoryTitles: f.SignatoryTitles}
-	if f.Date.Day+f.Date.Month+f.Date.Year != "" {
-		date, err := domain.ParseDate(f.Date.Day, f.Date.Month, f.Date.Year)
-		var de *domain.DateError
-		if errors.As(err, &de) {
-			f.Date.Error = de.Message("the date of the letter")
-			f.Errors.Add("letter_date-day", f.Date.Error)
-		} else {
+	if dateGiven(postValue(r), f.Date.Name) {
+		if date, ok := readDate(postValue(r), &f.Date, &f.Errors, "the date of the letter"); ok {
 			d.LetterDate = &date
 		}
 	}
@@ -253,7 +245,7 @@ func (s *Server) lettersSave(w http.ResponseWriter, r *http.Request) error {
 		f.Errors.Add("signatory_name", "Enter the name of the person who signs the letter")
 	}
 	if f.Errors.Any() {
-		return s.renderLetterDetails(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(letterDetailsPage(f))
 	}
 	act, err := s.workflowActor(r, a.ID)
 	if err != nil {
@@ -315,7 +307,7 @@ func (s *Server) letterConflict(w http.ResponseWriter, r *http.Request, recs sto
 	f.Version = recs.Assessment.Version
 	f.Errors = nil
 	f.Errors.Add("letter_date-day", "Your changes were not saved: "+recs.Assessment.UpdatedByName+" changed this assessment after you opened it")
-	return s.renderLetterDetails(w, r, http.StatusConflict, f)
+	return rejected(http.StatusConflict, letterDetailsPage(f))
 }
 
 func templateHref(findingID int64) string {
@@ -350,7 +342,7 @@ func (s *Server) letterTemplatesEdit(w http.ResponseWriter, r *http.Request) err
 	if err := s.previewTemplate(r, &f, wording, t.Defaults); err != nil {
 		return err
 	}
-	return s.renderTemplateForm(w, r, http.StatusOK, f)
+	return s.showForm(w, r, templateFormPage(f))
 }
 
 // templateHints help with the blocks of a template.
@@ -424,11 +416,10 @@ func (s *Server) previewTemplate(r *http.Request, f *components.LetterTemplateFo
 	return nil
 }
 
-func (s *Server) renderTemplateForm(w http.ResponseWriter, r *http.Request, status int, f components.LetterTemplateForm) error {
-	p := s.page(r, "Wording of the letters")
-	p.Wide = true
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.LetterTemplatePage(p, f))
+func templateFormPage(f components.LetterTemplateForm) formPage {
+	fp := newFormPage("Wording of the letters", components.LetterTemplatePage, f)
+	fp.wide = true
+	return fp
 }
 
 // letterTemplatesSave previews the posted wording, or saves it over the
@@ -467,13 +458,13 @@ func (s *Server) letterTemplatesSave(w http.ResponseWriter, r *http.Request) err
 	}
 	checkContact(&f.Errors, t.Defaults.ContactName, t.Defaults.ContactEmail, t.Defaults.SignatoryName)
 	if f.Errors.Any() {
-		return s.renderTemplateForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(templateFormPage(f))
 	}
 	if r.PostFormValue("action") != "save" {
 		if err := s.previewTemplate(r, &f, wording, t.Defaults); err != nil {
 			return err
 		}
-		return s.renderTemplateForm(w, r, http.StatusOK, f)
+		return s.showForm(w, r, templateFormPage(f))
 	}
 	now := s.now()
 	sentBack := 0
@@ -513,5 +504,5 @@ func (s *Server) templateConflict(w http.ResponseWriter, r *http.Request, rec st
 	f.Conflict = c
 	f.Version = cur.Version
 	f.Errors.Add("body", "Your wording was not saved: "+cur.UpdatedByName+" changed the wording after you opened it")
-	return s.renderTemplateForm(w, r, http.StatusConflict, f)
+	return rejected(http.StatusConflict, templateFormPage(f))
 }

@@ -69,13 +69,11 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	return s.renderLogin(w, r, http.StatusOK, components.LoginForm{Next: safeNext(r.URL.Query().Get("next"))})
+	return s.showForm(w, r, loginPage(components.LoginForm{Next: safeNext(r.URL.Query().Get("next"))}))
 }
 
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f components.LoginForm) error {
-	p := s.page(r, "Sign in")
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.LoginPage(p, f))
+func loginPage(f components.LoginForm) formPage {
+	return newFormPage("Sign in", components.LoginPage, f)
 }
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
@@ -92,7 +90,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 		f.Errors.Add("password", "Enter your password")
 	}
 	if f.Errors.Any() {
-		return s.renderLogin(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(loginPage(f))
 	}
 
 	a := actor(r)
@@ -116,7 +114,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 		wait := max(claim.RetryAt.Sub(now), time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		f.Errors.Add("email", "Too many failed attempts to sign in from this device. Wait "+waitText(wait)+", then try again.")
-		return s.renderLogin(w, r, http.StatusTooManyRequests, f)
+		return rejected(http.StatusTooManyRequests, loginPage(f))
 	}
 	if d := loginDelay(claim.AccountFailures); d > 0 {
 		s.sleep(ctx, d)
@@ -147,7 +145,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		f.Errors.Add("email", "Enter a correct email address and password")
-		return s.renderLogin(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(loginPage(f))
 	}
 
 	if rehash {

@@ -277,7 +277,7 @@ func (s *Server) uploadNew(w http.ResponseWriter, r *http.Request, kind store.Su
 	if c.ClosedOn != nil {
 		return s.caseClosed(w, r, c)
 	}
-	return s.renderUpload(w, r, http.StatusOK, s.uploadForm(c, kind))
+	return s.showForm(w, r, uploadPage(s.uploadForm(c, kind)))
 }
 
 // caseClosed sends the user back to the case: a closed case takes no more
@@ -304,14 +304,12 @@ func (s *Server) uploadForm(c store.CasePlan, kind store.SubmissionKind) compone
 	return f
 }
 
-func (s *Server) renderUpload(w http.ResponseWriter, r *http.Request, status int, f components.UploadForm) error {
+func uploadPage(f components.UploadForm) formPage {
 	title := "Send your plan"
 	if !f.IsPlan {
 		title = "Report progress"
 	}
-	p := s.page(r, title)
-	p.HasErrors = f.Errors.Any() || len(f.FileErrors) > 0
-	return s.render(w, r, status, components.UploadPage(p, f))
+	return newFormPage(title, components.UploadPage, f)
 }
 
 // uploadCreate receives a plan version or a progress update: the form is
@@ -380,7 +378,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 		}
 	}
 	if len(f.FileErrors) > 0 || f.Errors.Any() {
-		return s.renderUpload(w, r, status, f)
+		return rejected(status, uploadPage(f))
 	}
 
 	sub, err := s.store.CreateSubmission(ctx, actor(r), scope(r), s.blobs, store.NewSubmission{

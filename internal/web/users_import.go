@@ -182,16 +182,15 @@ func (s *Server) planUserImport(r *http.Request, content []byte) (userImportPlan
 	})
 }
 
-func (s *Server) renderUserImport(w http.ResponseWriter, r *http.Request, status int, v components.UserImportView) error {
-	p := s.page(r, "Add liaisons from a CSV file")
-	p.HasErrors = v.Errors.Any()
-	p.Wide = len(v.Rows) > 0
-	return s.render(w, r, status, components.UserImportPage(p, v))
+func userImportPage(v components.UserImportView) formPage {
+	fp := newFormPage("Add liaisons from a CSV file", components.UserImportPage, v)
+	fp.wide = len(v.Rows) > 0
+	return fp
 }
 
 // usersImportForm shows the liaison import's upload form.
 func (s *Server) usersImportForm(w http.ResponseWriter, r *http.Request) error {
-	return s.renderUserImport(w, r, http.StatusOK, components.UserImportView{})
+	return s.showForm(w, r, userImportPage(components.UserImportView{}))
 }
 
 // usersImportDryRun checks an uploaded liaison file and shows every row's
@@ -204,7 +203,7 @@ func (s *Server) usersImportDryRun(w http.ResponseWriter, r *http.Request) error
 	v := components.UserImportView{FileName: name}
 	if len(content) == 0 {
 		v.Errors.Add("file", "Select a CSV file of liaisons")
-		return s.renderUserImport(w, r, http.StatusUnprocessableEntity, v)
+		return invalid(userImportPage(v))
 	}
 	return s.showUserImportPlan(w, r, v, content)
 }
@@ -217,12 +216,12 @@ func (s *Server) showUserImportPlan(w http.ResponseWriter, r *http.Request, v co
 	v.Rows, v.FileErrors = plan.view, plan.fileErrors
 	if !plan.ok() {
 		v.Errors.Add("file", "The file has problems: nobody has been added. Correct them and upload it again")
-		return s.renderUserImport(w, r, http.StatusUnprocessableEntity, v)
+		return invalid(userImportPage(v))
 	}
 	v.Content = base64.StdEncoding.EncodeToString(content)
 	v.Hash = contentHash(content)
 	v.Ready = true
-	return s.renderUserImport(w, r, http.StatusOK, v)
+	return s.showForm(w, r, userImportPage(v))
 }
 
 // usersImportConfirm creates the checked file's liaisons: the content must
