@@ -1,11 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -44,6 +42,19 @@ import (
 // all rows in one transaction. Nothing is stored on the server's disk.
 var importColumns = []string{"kind", "reference", "text", "deadline", "deadline_date", "answers", "terminology_note", "forces", "criteria"}
 
+// findingsImport is the shape of the findings import file.
+var findingsImport = csvImport{columns: sameNames(importColumns), known: strings.Join(importColumns, ", "),
+	required: []string{"kind", "text"}, maxRows: maxImportRows, things: "findings"}
+
+// sameNames maps each column to itself: headers without aliases.
+func sameNames(columns []string) map[string]string {
+	m := make(map[string]string, len(columns))
+	for _, c := range columns {
+		m[c] = c
+	}
+	return m
+}
+
 // Limits of an import.
 const (
 	maxImportBytes = 1 << 20 // 1 MiB of CSV
@@ -66,95 +77,25 @@ type importPlan struct {
 }
 
 func (p importPlan) ok() bool {
-	if len(p.fileErrors) > 0 {
-		return false
-	}
-	for _, r := range p.view {
-		if len(r.Errors) > 0 {
-			return false
-		}
-	}
-	return true
+	return importOK(p.fileErrors, p.view, func(r components.ImportRow) []string { return r.Errors })
 }
 
 // checkImport reads and checks an import file against the report, its
 // findings so far and the forces. It touches nothing.
 func checkImport(content []byte, rp store.Report, existing []store.Finding, forceCodes map[string]bool) importPlan {
 	var plan importPlan
-	content = bytes.TrimPrefix(content, []byte("\xef\xbb\xbf")) // a spreadsheet's byte order mark
-	if !utf8.Valid(content) {
-		plan.fileErrors = append(plan.fileErrors, "The file is not UTF-8 text: save it from your spreadsheet as “CSV UTF-8”")
-		return plan
-	}
-	r := csv.NewReader(bytes.NewReader(content))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
-	if err == io.EOF {
-		plan.fileErrors = append(plan.fileErrors, "The file is empty")
-		return plan
-	}
-	if err != nil {
-		plan.fileErrors = append(plan.fileErrors, csvProblem(err))
-		return plan
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		known := false
-		for _, c := range importColumns {
-			known = known || c == h
-		}
-		switch {
-		case !known:
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: unknown column “%s”; the columns are %s", h, strings.Join(importColumns, ", ")))
-		case col[h] != 0:
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: the column “%s” appears twice", h))
-		}
-		col[h] = i + 1 // 0 means absent
-	}
-	for _, need := range []string{"kind", "text"} {
-		if col[need] == 0 {
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: the header has no “%s” column", need))
-		}
-	}
-	if len(plan.fileErrors) > 0 {
-		return plan
-	}
-
 	refs := map[string]domain.FindingKind{} // lower-case reference -> kind, in the report and the file
 	for _, f := range existing {
 		if f.Reference != "" {
 			refs[strings.ToLower(f.Reference)] = f.Kind
 		}
 	}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			plan.fileErrors = append(plan.fileErrors, csvProblem(err))
-			return plan
-		}
-		line, _ := r.FieldPos(0)
-		get := func(name string) string {
-			if i := col[name]; i > 0 && i <= len(rec) {
-				return strings.TrimSpace(rec[i-1])
-			}
-			return ""
-		}
-		if strings.TrimSpace(strings.Join(rec, "")) == "" {
-			continue // a blank line, as spreadsheets leave at the end
-		}
-		if len(plan.view) == maxImportRows {
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line %d: an import takes at most %d findings; split the file", line, maxImportRows))
-			return plan
-		}
+	plan.fileErrors, _ = findingsImport.read(content, func(cr csvRow) error {
+		line, get := cr.line, cr.get
 		v := components.ImportRow{Line: line, Reference: get("reference"), Text: get("text")}
 		row := store.ImportRow{Line: line}
-		if len(rec) > len(header) {
-			v.Errors = append(v.Errors, fmt.Sprintf("The row has %d values but the header names %d columns", len(rec), len(header)))
+		if cr.problem != "" {
+			v.Errors = append(v.Errors, cr.problem)
 		}
 		kind, ok := importKinds[strings.ToLower(get("kind"))]
 		if !ok {
@@ -195,6 +136,10 @@ func checkImport(content []byte, rp store.Report, existing []store.Finding, forc
 		row.Input = in
 		plan.rows = append(plan.rows, row)
 		plan.view = append(plan.view, v)
+		return nil
+	})
+	if len(plan.fileErrors) > 0 {
+		return plan
 	}
 	for i, row := range plan.rows {
 		if row.ParentRef == "" {
@@ -286,15 +231,6 @@ func parseImportDate(s string) (time.Time, error) {
 		return time.Time{}, errors.New("web: not a date")
 	}
 	return domain.ParseDate(parts[0], parts[1], parts[2])
-}
-
-// csvProblem says what is wrong with a CSV file, by line.
-func csvProblem(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Sprintf("Line %d: the file cannot be read as CSV (%v). Check the quotes on that line", pe.StartLine, pe.Err)
-	}
-	return "The file cannot be read as CSV"
 }
 
 func contentHash(content []byte) string {

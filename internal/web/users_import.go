@@ -1,13 +1,10 @@
 package web
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,6 +32,10 @@ var userImportColumns = map[string]string{"email": "email", "name": "name", "for
 // maxUserImportRows bounds an import: each row hashes a password.
 const maxUserImportRows = 200
 
+// usersImport is the shape of the liaison import file.
+var usersImport = csvImport{columns: userImportColumns, known: "email, name and force",
+	required: []string{"email", "name", "force"}, maxRows: maxUserImportRows, things: "liaisons"}
+
 // userImportPlan is what a dry run found.
 type userImportPlan struct {
 	users      []store.NewUser
@@ -43,15 +44,7 @@ type userImportPlan struct {
 }
 
 func (p userImportPlan) ok() bool {
-	if len(p.fileErrors) > 0 {
-		return false
-	}
-	for _, r := range p.view {
-		if len(r.Errors) > 0 {
-			return false
-		}
-	}
-	return true
+	return importOK(p.fileErrors, p.view, func(r components.UserImportRow) []string { return r.Errors })
 }
 
 // checkUserImport reads and checks a liaison import file against the
@@ -59,71 +52,13 @@ func (p userImportPlan) ok() bool {
 // an email address is anyone's). It writes nothing.
 func checkUserImport(content []byte, forces map[string]string, taken func(email string) (bool, error)) (userImportPlan, error) {
 	var plan userImportPlan
-	content = bytes.TrimPrefix(content, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(content) {
-		plan.fileErrors = append(plan.fileErrors, "The file is not UTF-8 text: save it from your spreadsheet as “CSV UTF-8”")
-		return plan, nil
-	}
-	r := csv.NewReader(bytes.NewReader(content))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
-	if err == io.EOF {
-		plan.fileErrors = append(plan.fileErrors, "The file is empty")
-		return plan, nil
-	}
-	if err != nil {
-		plan.fileErrors = append(plan.fileErrors, csvProblem(err))
-		return plan, nil
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		name, known := userImportColumns[h]
-		switch {
-		case !known:
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: unknown column “%s”; the columns are email, name and force", h))
-		case col[name] != 0:
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: the column “%s” appears twice", name))
-		default:
-			col[name] = i + 1
-		}
-	}
-	for _, need := range []string{"email", "name", "force"} {
-		if col[need] == 0 {
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: the header has no “%s” column", need))
-		}
-	}
-	if len(plan.fileErrors) > 0 {
-		return plan, nil
-	}
 	seen := map[string]int{} // normalised email -> line
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			plan.fileErrors = append(plan.fileErrors, csvProblem(err))
-			return plan, nil
-		}
-		if strings.TrimSpace(strings.Join(rec, "")) == "" {
-			continue
-		}
-		line, _ := r.FieldPos(0)
-		if len(plan.view) == maxUserImportRows {
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line %d: an import takes at most %d liaisons; split the file", line, maxUserImportRows))
-			return plan, nil
-		}
-		get := func(name string) string {
-			if i := col[name]; i > 0 && i <= len(rec) {
-				return strings.TrimSpace(rec[i-1])
-			}
-			return ""
-		}
+	var err error
+	plan.fileErrors, err = usersImport.read(content, func(cr csvRow) error {
+		line, get := cr.line, cr.get
 		v := components.UserImportRow{Line: line, Email: get("email"), Name: get("name"), ForceCode: strings.ToLower(get("force"))}
-		if len(rec) > len(header) {
-			v.Errors = append(v.Errors, fmt.Sprintf("The row has %d values but the header names %d columns", len(rec), len(header)))
+		if cr.problem != "" {
+			v.Errors = append(v.Errors, cr.problem)
 		}
 		email := store.NormalizeEmail(v.Email)
 		switch {
@@ -135,7 +70,7 @@ func checkUserImport(content []byte, forces map[string]string, taken func(email 
 			seen[email] = line
 			t, err := taken(email)
 			if err != nil {
-				return plan, err
+				return err
 			}
 			if t {
 				v.Errors = append(v.Errors, "A user with this email address already exists")
@@ -156,6 +91,10 @@ func checkUserImport(content []byte, forces map[string]string, taken func(email 
 		}
 		plan.view = append(plan.view, v)
 		plan.users = append(plan.users, store.NewUser{Email: v.Email, Name: v.Name, Role: string(auth.RoleLiaison), ForceCode: v.ForceCode})
+		return nil
+	})
+	if err != nil || len(plan.fileErrors) > 0 {
+		return plan, err
 	}
 	if len(plan.view) == 0 {
 		plan.fileErrors = append(plan.fileErrors, "The file has a header but no liaisons")
