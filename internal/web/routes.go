@@ -19,7 +19,7 @@ func (s *Server) routes() {
 	m := s.mux
 	// GetHead answers HEAD on every GET route as its GET (net/http drops
 	// the body), without declaring a second route.
-	m.Use(middleware.GetHead, requestID, s.clientAddr, s.accessLog, s.recoverPanics, s.securityHeaders, s.crossOrigin)
+	m.Use(middleware.GetHead, requestID, s.clientAddr, s.accessLog, compress, s.recoverPanics, s.securityHeaders, s.crossOrigin)
 	m.NotFound(s.handle(func(w http.ResponseWriter, r *http.Request) error { return errHidden }))
 	m.MethodNotAllowed(s.handle(func(w http.ResponseWriter, r *http.Request) error { return errHidden }))
 
