@@ -179,7 +179,7 @@ ensure-node:
 
 .PHONY: bench
 bench: ensure-postgres ensure-wrk build ## national-scale data set in its own database, then wrk: /healthz, /dashboard, a case, a force
-	@BIN=$(BIN) bash internal/benchscript/bench.sh
+	@BIN=$(BIN) bash internal/scripts/bench.sh
 
 .PHONY: ensure-wrk
 ensure-wrk:

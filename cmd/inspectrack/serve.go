@@ -58,7 +58,6 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	srv := web.NewServer(log, cfg, e.store, web.Options{})
-	defer srv.Close()
 	// Short read deadlines (uploads extend theirs as bytes arrive) and a
 	// cap on connections: slow clients cannot hold the server.
 	httpSrv := web.NewHTTPServer(srv, cfg, slog.NewLogLogger(log.Handler(), slog.LevelWarn))

@@ -267,9 +267,6 @@ func (c *Cluster) DataDir() string { return c.dataDir }
 // SocketDir returns the folder holding the cluster's Unix socket.
 func (c *Cluster) SocketDir() string { return c.socketDir }
 
-// LogFile returns the path of the server log.
-func (c *Cluster) LogFile() string { return c.logFile }
-
 // PID returns the process id of the postmaster started by Start.
 func (c *Cluster) PID() int {
 	c.mu.Lock()

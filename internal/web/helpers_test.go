@@ -111,7 +111,6 @@ func newTestServerWith(t *testing.T, cfg config.Config) *testServer {
 	ts.ts.Listener = LimitListener(ts.ts.Listener, cfg)
 	ts.ts.Start()
 	t.Cleanup(ts.ts.Close)
-	t.Cleanup(ts.srv.Close)
 	return ts
 }
 

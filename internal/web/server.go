@@ -105,6 +105,3 @@ func newSessions(cfg config.Config, st *store.Store) *scs.SessionManager {
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// Close releases what the server holds; today nothing runs in the
-// background (expired sessions are removed by serve's housekeeping).
-func (s *Server) Close() {}
