@@ -242,9 +242,9 @@ func letterDate(d time.Time) string {
 	return c.Letter.Date
 }
 
-// approvalsBulk lists the assessments awaiting approval or publication,
+// approvalsBulkForm lists the assessments awaiting approval or publication,
 // for a manager to approve or publish a selection in one action.
-func (s *Server) approvalsBulk(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) approvalsBulkForm(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.bulkView(r, nil)
 	if err != nil {
 		return err

@@ -339,8 +339,8 @@ func stepButton(a domain.Action) (components.StepButton, bool) {
 	return components.StepButton{}, false
 }
 
-// assessmentsEdit shows the form to record the assessment, or to edit it.
-func (s *Server) assessmentsEdit(w http.ResponseWriter, r *http.Request) error {
+// assessmentsEditForm shows the form to record the assessment, or to edit it.
+func (s *Server) assessmentsEditForm(w http.ResponseWriter, r *http.Request) error {
 	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -529,10 +529,10 @@ func readAssessmentForm(r *http.Request, ac store.AssessmentCase, today time.Tim
 	return f, in, nil
 }
 
-// assessmentsSave records a new assessment or saves over the version the
+// assessmentsEditPost records a new assessment or saves over the version the
 // user read. A save over a version someone else replaced meanwhile is
 // refused: the page shows the user's text beside the saved one.
-func (s *Server) assessmentsSave(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) assessmentsEditPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	caseID, err := pathID(r, "id")
 	if err != nil {

@@ -102,7 +102,7 @@ func (s *Server) findingFormPage(f components.FindingForm) formPage {
 	}}
 }
 
-func (s *Server) findingsNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) findingsNewForm(w http.ResponseWriter, r *http.Request) error {
 	reportID, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -202,7 +202,7 @@ func (s *Server) readFindingForm(r *http.Request, reportID int64, existing *stor
 	return f, in, nil
 }
 
-func (s *Server) findingsCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) findingsNewPost(w http.ResponseWriter, r *http.Request) error {
 	reportID, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -246,7 +246,7 @@ func (s *Server) findingStoreError(err error, f *components.FindingForm) bool {
 	return true
 }
 
-func (s *Server) findingsEdit(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) findingsEditForm(w http.ResponseWriter, r *http.Request) error {
 	fd, err := s.findingFrom(r)
 	if err != nil {
 		return err
@@ -268,7 +268,7 @@ func (s *Server) findingsEdit(w http.ResponseWriter, r *http.Request) error {
 	return s.showForm(w, r, s.findingFormPage(f))
 }
 
-func (s *Server) findingsUpdate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) findingsEditPost(w http.ResponseWriter, r *http.Request) error {
 	fd, err := s.findingFrom(r)
 	if err != nil {
 		return err

@@ -123,7 +123,7 @@ func scheduleForm(c store.Case, today time.Time) components.FollowUpForm {
 		Submit: "Schedule the follow-up"}
 }
 
-func (s *Server) followUpsNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) followUpsNewForm(w http.ResponseWriter, r *http.Request) error {
 	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
@@ -131,7 +131,7 @@ func (s *Server) followUpsNew(w http.ResponseWriter, r *http.Request) error {
 	return s.showForm(w, r, followUpFormPage("Schedule a follow-up", scheduleForm(c, domain.Today(s.now()))))
 }
 
-func (s *Server) followUpsCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) followUpsNewPost(w http.ResponseWriter, r *http.Request) error {
 	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
@@ -178,7 +178,7 @@ func bulkFollowUpPage(f components.BulkFollowUpForm) formPage {
 	return newFormPage("Schedule follow-ups for every force", components.BulkFollowUpPage, f)
 }
 
-func (s *Server) followUpsBulkNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) followUpsBulkForm(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -190,7 +190,7 @@ func (s *Server) followUpsBulkNew(w http.ResponseWriter, r *http.Request) error 
 	return s.showForm(w, r, bulkFollowUpPage(bulkForm(fb)))
 }
 
-func (s *Server) followUpsBulkCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) followUpsBulkPost(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err

@@ -158,7 +158,7 @@ func forceForm(f store.Force) components.ForceForm {
 		OversightHolderName: f.OversightHolderName, LiaisonContacts: f.LiaisonContacts}
 }
 
-func (s *Server) forcesEdit(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) forcesEditForm(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.store.ForceByCode(r.Context(), scope(r), chi.URLParam(r, "code"))
 	if err != nil {
 		return err
@@ -177,7 +177,7 @@ const (
 	maxContactsLen = 2000
 )
 
-func (s *Server) forcesUpdate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) forcesEditPost(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.store.ForceByCode(r.Context(), scope(r), chi.URLParam(r, "code"))
 	if err != nil {
 		return err

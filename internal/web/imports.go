@@ -311,9 +311,9 @@ func (s *Server) planImport(r *http.Request, rp store.Report, content []byte) (i
 	return checkImport(content, rp, existing, codes), nil
 }
 
-// importsDryRun checks an uploaded file and shows each row's result; it
+// importsPost checks an uploaded file and shows each row's result; it
 // writes nothing.
-func (s *Server) importsDryRun(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) importsPost(w http.ResponseWriter, r *http.Request) error {
 	rp, err := s.importReport(r)
 	if err != nil {
 		return err
@@ -347,10 +347,10 @@ func (s *Server) showPlan(w http.ResponseWriter, r *http.Request, rp store.Repor
 	return s.showForm(w, r, importPage(v))
 }
 
-// importsConfirm writes the checked file: it must be the content the dry
+// importsConfirmPost writes the checked file: it must be the content the dry
 // run showed (its hash), and is checked again against the report as it is
 // now; then every row is written in one transaction, or none.
-func (s *Server) importsConfirm(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) importsConfirmPost(w http.ResponseWriter, r *http.Request) error {
 	rp, err := s.importReport(r)
 	if err != nil {
 		return err

@@ -130,8 +130,8 @@ func writePDF(w http.ResponseWriter, l letter.Letter, opts letter.PDFOptions, fi
 	return err
 }
 
-// lettersEdit shows the form for a letter's date, contact and signatory.
-func (s *Server) lettersEdit(w http.ResponseWriter, r *http.Request) error {
+// lettersEditForm shows the form for a letter's date, contact and signatory.
+func (s *Server) lettersEditForm(w http.ResponseWriter, r *http.Request) error {
 	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -211,9 +211,9 @@ func checkContact(errs *components.Errors, name, email, signatory string) {
 	}
 }
 
-// lettersSave saves a letter's details over the version of the assessment
+// lettersEditPost saves a letter's details over the version of the assessment
 // the user read: the letter is part of what a manager approves.
-func (s *Server) lettersSave(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) lettersEditPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	caseID, err := pathID(r, "id")
 	if err != nil {
@@ -314,9 +314,9 @@ func templateHref(findingID int64) string {
 	return "/recommendations/" + strconv.FormatInt(findingID, 10) + "/letter-template"
 }
 
-// letterTemplatesEdit shows the wording of a recommendation's letters with
+// letterTemplatesForm shows the wording of a recommendation's letters with
 // a preview.
-func (s *Server) letterTemplatesEdit(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) letterTemplatesForm(w http.ResponseWriter, r *http.Request) error {
 	findingID, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -422,9 +422,9 @@ func templateFormPage(f components.LetterTemplateForm) formPage {
 	return fp
 }
 
-// letterTemplatesSave previews the posted wording, or saves it over the
+// letterTemplatesPost previews the posted wording, or saves it over the
 // version the user read. Unknown placeholders are validation errors.
-func (s *Server) letterTemplatesSave(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) letterTemplatesPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	findingID, err := pathID(r, "id")
 	if err != nil {

@@ -38,7 +38,7 @@ func (s *Server) reportsList(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, components.ReportsPage(p, rows, canEdit, s.sessions.PopString(r.Context(), "flash")))
 }
 
-func (s *Server) reportsNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) reportsNewForm(w http.ResponseWriter, r *http.Request) error {
 	return s.showForm(w, r, s.reportFormPage(components.ReportForm{Kind: store.ReportNational,
 		Published: components.DateField{Name: "published", Legend: "Date published"}}))
 }
@@ -58,7 +58,7 @@ func (s *Server) reportFormPage(f components.ReportForm) formPage {
 	}}
 }
 
-func (s *Server) reportsCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) reportsNewPost(w http.ResponseWriter, r *http.Request) error {
 	f := components.ReportForm{
 		Title:     strings.TrimSpace(r.PostFormValue("title")),
 		Kind:      r.PostFormValue("kind"),

@@ -104,4 +104,3 @@ func newSessions(cfg config.Config, st *store.Store) *scs.SessionManager {
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-

@@ -252,19 +252,19 @@ func (s *Server) submissionsShow(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, components.SubmissionShowPage(s.page(r, v.Submission.Title), v))
 }
 
-func (s *Server) submissionsNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) submissionsForm(w http.ResponseWriter, r *http.Request) error {
 	return s.uploadNew(w, r, store.KindPlan)
 }
 
-func (s *Server) progressNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) progressForm(w http.ResponseWriter, r *http.Request) error {
 	return s.uploadNew(w, r, store.KindProgress)
 }
 
-func (s *Server) submissionsCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) submissionsPost(w http.ResponseWriter, r *http.Request) error {
 	return s.uploadCreate(w, r, store.KindPlan)
 }
 
-func (s *Server) progressCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) progressPost(w http.ResponseWriter, r *http.Request) error {
 	return s.uploadCreate(w, r, store.KindProgress)
 }
 

@@ -48,7 +48,7 @@ func (s *Server) forceOptions(r *http.Request) ([]components.Option, error) {
 	return opts, nil
 }
 
-func (s *Server) usersNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) usersNewForm(w http.ResponseWriter, r *http.Request) error {
 	return s.showForm(w, r, s.userFormPage(components.UserForm{Role: string(auth.RoleInspector)}))
 }
 
@@ -66,7 +66,7 @@ func (s *Server) userFormPage(f components.UserForm) formPage {
 	}}
 }
 
-func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) usersNewPost(w http.ResponseWriter, r *http.Request) error {
 	f := components.UserForm{
 		Email:     strings.TrimSpace(r.PostFormValue("email")),
 		Name:      strings.TrimSpace(r.PostFormValue("name")),

@@ -132,9 +132,9 @@ func (s *Server) usersImportForm(w http.ResponseWriter, r *http.Request) error {
 	return s.showForm(w, r, userImportPage(components.UserImportView{}))
 }
 
-// usersImportDryRun checks an uploaded liaison file and shows every row's
+// usersImportPost checks an uploaded liaison file and shows every row's
 // result; it writes nothing.
-func (s *Server) usersImportDryRun(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) usersImportPost(w http.ResponseWriter, r *http.Request) error {
 	name, content, err := readUpload(w, r, "file")
 	if err != nil {
 		return err
@@ -163,11 +163,11 @@ func (s *Server) showUserImportPlan(w http.ResponseWriter, r *http.Request, v co
 	return s.showForm(w, r, userImportPage(v))
 }
 
-// usersImportConfirm creates the checked file's liaisons: the content must
+// usersImportConfirmPost creates the checked file's liaisons: the content must
 // be what the dry run showed (its hash), is checked again, and every
 // account is created in one transaction, each audited, or none. Their
 // passwords are shown once, on this response.
-func (s *Server) usersImportConfirm(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) usersImportConfirmPost(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 2*maxImportBytes)
 	content, err := base64.StdEncoding.DecodeString(r.PostFormValue("content"))
 	hash := r.PostFormValue("sha256")
