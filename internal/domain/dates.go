@@ -65,9 +65,16 @@ func AddDays(d time.Time, n int) time.Time {
 	return dateOf(d).AddDate(0, 0, n)
 }
 
-// FormatLong formats a calendar date the GOV.UK way: "2 October 2017".
+// FormatLong formats a calendar date, or the day of an instant in
+// Europe/London, the GOV.UK way: "2 October 2017"; the zero time formats as
+// "". It is the one long-date format of the portal: pages, letters' audit
+// summaries and flashes alike. A calendar date (00:00 UTC, as pgx reads a
+// DATE) is the same day in London, which is never behind UTC.
 func FormatLong(d time.Time) string {
-	y, m, day := d.Date()
+	if d.IsZero() {
+		return ""
+	}
+	y, m, day := d.In(london).Date()
 	return fmt.Sprintf("%d %s %d", day, m, y)
 }
 

@@ -34,10 +34,10 @@ func followUpRows(fs []store.FollowUp, u *auth.User, today time.Time) []componen
 	edit := auth.Allowed(u, auth.EditCases)
 	rows := make([]components.FollowUpRow, 0, len(fs))
 	for _, f := range fs {
-		row := components.FollowUpRow{ID: f.ID, PlannedOn: components.FormatDate(f.PlannedOn), Notes: f.Notes,
+		row := components.FollowUpRow{ID: f.ID, PlannedOn: domain.FormatLong(f.PlannedOn), Notes: f.Notes,
 			CreatedBy: f.CreatedBy, RecordedBy: f.RecordedBy, TestID: "follow-up-" + strconv.FormatInt(f.ID, 10)}
 		if f.DoneOn != nil {
-			row.DoneOn = components.FormatDate(*f.DoneOn)
+			row.DoneOn = domain.FormatLong(*f.DoneOn)
 			row.Outcome, row.OutcomeTag = f.Outcome.Label(), f.Outcome.Tag()
 		} else {
 			row.Overdue = f.PlannedOn.Before(today)
@@ -71,7 +71,7 @@ func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 	v := components.FollowUpsView{Case: caseHeading(c, today), Flash: s.sessions.PopString(ctx, "flash"),
 		FollowUps: followUpRows(fs, u, today), Closed: c.ClosedOn != nil, ClosedNote: c.ClosedNote}
 	if v.Closed {
-		v.ClosedText = "Closed on " + components.FormatDate(*c.ClosedOn) + ": " + c.ClosedReason.Label()
+		v.ClosedText = "Closed on " + domain.FormatLong(*c.ClosedOn) + ": " + c.ClosedReason.Label()
 	}
 	for _, d := range changes {
 		row := components.DateChangeRow{What: dateFieldLabels[d.Field], Reason: d.Reason, By: d.ChangedBy,
@@ -80,10 +80,10 @@ func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 			row.What = d.Field
 		}
 		if d.Old != nil {
-			row.From = components.FormatDate(*d.Old)
+			row.From = domain.FormatLong(*d.Old)
 		}
 		if d.New != nil {
-			row.To = components.FormatDate(*d.New)
+			row.To = domain.FormatLong(*d.New)
 		}
 		v.Changes = append(v.Changes, row)
 	}
@@ -152,7 +152,7 @@ func (s *Server) followUpsNewPost(w http.ResponseWriter, r *http.Request) error 
 	case err != nil:
 		return err
 	}
-	return s.backToCase(w, r, id, "Follow-up scheduled for "+components.FormatDate(planned)+".")
+	return s.backToCase(w, r, id, "Follow-up scheduled for "+domain.FormatLong(planned)+".")
 }
 
 // --- schedule for every case of a recommendation ---
@@ -209,12 +209,12 @@ func (s *Server) followUpsBulkPost(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("Follow-ups scheduled for %s: %d %s.", components.FormatDate(planned), res.Scheduled, plural(res.Scheduled, "case", "cases"))
+	msg := fmt.Sprintf("Follow-ups scheduled for %s: %d %s.", domain.FormatLong(planned), res.Scheduled, components.Plural(res.Scheduled, "case", "cases"))
 	if res.Planned > 0 {
 		msg += fmt.Sprintf(" %d already had one planned and kept it.", res.Planned)
 	}
 	if res.Closed > 0 {
-		msg += fmt.Sprintf(" %d closed %s left alone.", res.Closed, plural(res.Closed, "case was", "cases were"))
+		msg += fmt.Sprintf(" %d closed %s left alone.", res.Closed, components.Plural(res.Closed, "case was", "cases were"))
 	}
 	s.sessions.Put(r.Context(), "flash", msg)
 	http.Redirect(w, r, dashboardForRecommendation(fb), http.StatusSeeOther)
@@ -249,7 +249,7 @@ func recordForm(f store.FollowUp, c store.Case, today time.Time) components.Foll
 		outcomes = append(outcomes, components.Option{Value: string(o), Label: o.Label()})
 	}
 	return components.FollowUpForm{Case: caseHeading(c, today), Action: "/follow-ups/" + strconv.FormatInt(f.ID, 10) + "/record",
-		Date:   components.DateField{Name: "done", Legend: "Date the follow-up inspection happened", Hint: "Planned for " + components.FormatDate(f.PlannedOn) + ". For example, 12 3 2018"},
+		Date:   components.DateField{Name: "done", Legend: "Date the follow-up inspection happened", Hint: "Planned for " + domain.FormatLong(f.PlannedOn) + ". For example, 12 3 2018"},
 		Choice: components.Input{Name: "outcome", Label: "Outcome", Options: outcomes},
 		Text:   components.Input{Name: "notes", Label: "Notes", Hint: "What the inspection found.", Rows: 8, Value: f.Notes},
 		Submit: "Record the follow-up"}
@@ -296,7 +296,7 @@ func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) err
 
 func moveForm(f store.FollowUp, c store.Case, today time.Time) components.FollowUpForm {
 	return components.FollowUpForm{Case: caseHeading(c, today), Action: "/follow-ups/" + strconv.FormatInt(f.ID, 10) + "/move",
-		Date:   components.DateField{Name: "planned", Legend: "New planned date", Hint: "Now planned for " + components.FormatDate(f.PlannedOn) + ". For example, 12 3 2018"},
+		Date:   components.DateField{Name: "planned", Legend: "New planned date", Hint: "Now planned for " + domain.FormatLong(f.PlannedOn) + ". For example, 12 3 2018"},
 		Text:   components.Input{Name: "reason", Label: "Why is the date moving?", Hint: "Kept in the case's history with your name."},
 		Submit: "Move the date"}
 }
@@ -330,7 +330,7 @@ func (s *Server) followUpsMovePost(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.backToCase(w, r, c.ID, "Follow-up moved from "+components.FormatDate(f.PlannedOn)+" to "+components.FormatDate(to)+".")
+	return s.backToCase(w, r, c.ID, "Follow-up moved from "+domain.FormatLong(f.PlannedOn)+" to "+domain.FormatLong(to)+".")
 }
 
 // --- close, reopen ---

@@ -49,7 +49,7 @@ func (s *Server) forcesList(w http.ResponseWriter, r *http.Request) error {
 	}
 	field.Error = asOfErr
 	v := components.ForcesView{Region: region, Regions: regionOptions(regions), Single: sc.ForceID != 0,
-		Kinds: statusCounts(nil), AsOf: field, AsOfText: components.FormatDate(asOf), IsToday: isToday}
+		Kinds: statusCounts(nil), AsOf: field, AsOfText: domain.FormatLong(asOf), IsToday: isToday}
 	for _, f := range forces {
 		v.Rows = append(v.Rows, components.ForceRow{Code: f.Code, Name: f.Name, Region: f.Region,
 			Href:         withAsOf("/forces/"+url.PathEscape(f.Code), asOf, isToday),
@@ -87,7 +87,7 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 		ChiefOfficer: chiefOfficer(f), OversightBody: f.OversightBody, OversightHolder: f.OversightHolderName,
 		LiaisonContacts: lines(f.LiaisonContacts), CanEdit: auth.Allowed(u, auth.EditForces),
 		ShowCases: auth.Allowed(u, auth.ViewCases), CaseCount: fp.Cases, Open: fp.Open,
-		AsOf: asOf, AsOfText: components.FormatDate(asOf), IsToday: isToday,
+		AsOf: asOf, AsOfText: domain.FormatLong(asOf), IsToday: isToday,
 		Flash: s.sessions.PopString(ctx, "flash")}
 	if v.ShowCases {
 		if err := checkPage(page, casesPerPage, fp.Cases); err != nil {

@@ -26,11 +26,3 @@ func pathID(r *http.Request, name string) (int64, error) {
 func caseHref(caseID int64, rest string) string {
 	return "/cases/" + strconv.FormatInt(caseID, 10) + rest
 }
-
-// plural is one or many, as n asks.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

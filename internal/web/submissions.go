@@ -86,10 +86,10 @@ func timingTag(sub store.Submission) components.StatusTag {
 		return components.StatusTag{Label: "No due date", Class: "govuk-tag--grey", Detail: "no due date was set when it was sent"}
 	case late > 0:
 		return components.StatusTag{Label: "Late", Class: "govuk-tag--orange",
-			Detail: daysText(late) + " after the due date, " + components.FormatDate(*sub.DueOn)}
+			Detail: daysText(late) + " after the due date, " + domain.FormatLong(*sub.DueOn)}
 	default:
 		return components.StatusTag{Label: "On time", Class: "govuk-tag--green",
-			Detail: "due " + components.FormatDate(*sub.DueOn)}
+			Detail: "due " + domain.FormatLong(*sub.DueOn)}
 	}
 }
 
@@ -285,7 +285,7 @@ func (s *Server) uploadNew(w http.ResponseWriter, r *http.Request, kind store.Su
 func (s *Server) caseClosed(w http.ResponseWriter, r *http.Request, c store.CasePlan) error {
 	msg := "This case is closed: it no longer takes plans or progress updates. Nothing was sent."
 	if c.ClosedOn != nil {
-		msg = "This case was closed on " + components.FormatDate(*c.ClosedOn) + ": it no longer takes plans or progress updates. Nothing was sent."
+		msg = "This case was closed on " + domain.FormatLong(*c.ClosedOn) + ": it no longer takes plans or progress updates. Nothing was sent."
 	}
 	s.sessions.Put(r.Context(), "flash", msg)
 	http.Redirect(w, r, fmt.Sprintf("/cases/%d/submissions", c.ID), http.StatusSeeOther)

@@ -104,7 +104,7 @@ func (s *Server) submissionsRecordPost(w http.ResponseWriter, r *http.Request) e
 	case day.After(domain.Today(now)):
 		dateProblem(&f.Received, &f.Errors, "The date received must be today or in the past")
 	case day.Before(c.ReportPublishedOn):
-		dateProblem(&f.Received, &f.Errors, "The date received must be on or after "+components.FormatDate(c.ReportPublishedOn)+", when the report was published")
+		dateProblem(&f.Received, &f.Errors, "The date received must be on or after "+domain.FormatLong(c.ReportPublishedOn)+", when the report was published")
 	case timeMsg != "":
 		f.Errors.Add("received-time", timeMsg)
 	default:
@@ -205,5 +205,5 @@ func parseClock(s string) (hour, minute int, msg string) {
 // recordedText says who recorded sub on the force's behalf, when, and why.
 func recordedText(sub store.Submission) string {
 	return fmt.Sprintf("Recorded by %s on behalf of the force on %s: %s", sub.SubmitterName,
-		components.FormatDate(domain.LondonDate(sub.Recorded.At)), sub.Recorded.Reason)
+		domain.FormatLong(domain.LondonDate(sub.Recorded.At)), sub.Recorded.Reason)
 }

@@ -126,12 +126,17 @@ func FormatBytes(n int64) string {
 	}
 }
 
+// Plural is one or many, as n asks: the one rule for a count's noun.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // plural writes a count with its noun: "1 document", "3 documents".
 func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
+	return fmt.Sprintf("%d %s", n, Plural(n, one, many))
 }
 
 // ReferenceOr is a recommendation's reference, or "Recommendation" when it
