@@ -84,9 +84,9 @@ func (s *Server) workflowActor(r *http.Request, assessmentID int64) (domain.Acto
 	return act, err
 }
 
-func caseView(ac store.AssessmentCase) components.AssessmentCase {
-	return components.AssessmentCase{CaseID: ac.CaseID, ForceName: ac.Force.Name, ReportTitle: ac.ReportTitle,
-		Recommendation: ac.Recommendation}
+func caseView(ac store.AssessmentCase) components.CaseHeader {
+	return components.CaseHeader{ID: ac.CaseID, ForceName: ac.Force.Name, ReportTitle: ac.ReportTitle,
+		Body: ac.Recommendation}
 }
 
 func stateTag(st domain.State) components.StateTag {

@@ -18,9 +18,9 @@ import (
 // maxReason bounds the words of a reason or note.
 const maxReason = 2000
 
-func caseHeading(c store.Case, today time.Time) components.CaseHeading {
+func caseHeading(c store.Case, today time.Time) components.CaseHeader {
 	stage, why := domain.Explain(c.Facts(), today)
-	return components.CaseHeading{ID: c.ID, ForceName: c.ForceName, ForceHref: "/forces/" + url.PathEscape(c.ForceCode),
+	return components.CaseHeader{ID: c.ID, ForceName: c.ForceName, ForceHref: "/forces/" + url.PathEscape(c.ForceCode),
 		Reference: c.Reference, Body: c.FindingBody, ReportTitle: c.ReportTitle,
 		Stage: stage.Label(), StageTag: stage.Tag(), StageReason: why}
 }

@@ -43,9 +43,9 @@ var uploadAccept = func() string {
 func (s *Server) today() time.Time { return domain.Today(s.now()) }
 
 // caseSummary is the top of every page about a case's plans.
-func caseSummary(c store.CasePlan, asOf time.Time) components.CaseSummary {
-	v := components.CaseSummary{ID: c.ID, ForceName: c.ForceName, ReportTitle: c.ReportTitle,
-		Reference: c.Reference, Asked: c.FindingBody, Status: planStatusTag(c, asOf), Closed: c.ClosedOn != nil}
+func caseSummary(c store.CasePlan, asOf time.Time) components.CaseHeader {
+	v := components.CaseHeader{ID: c.ID, ForceName: c.ForceName, ReportTitle: c.ReportTitle,
+		Reference: c.Reference, Body: c.FindingBody, Status: planStatusTag(c, asOf), Closed: c.ClosedOn != nil}
 	if c.PlanDueOn != nil {
 		v.DueOn = *c.PlanDueOn
 	}
