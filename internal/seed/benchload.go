@@ -13,7 +13,7 @@ import (
 	"inspectrack/internal/store"
 )
 
-// BenchSize is the size of the national-scale data set LoadBench builds.
+// BenchSize is the size of the national-scale data set loadBench builds.
 type BenchSize struct {
 	Forces          int // in all, including those already there
 	Reports         int
@@ -22,7 +22,7 @@ type BenchSize struct {
 	AuditEvents     int // at least this many
 }
 
-// BenchResult says what LoadBench built.
+// BenchResult says what loadBench built.
 type BenchResult struct {
 	Forces, Reports, Recommendations, Cases, FollowUps int
 	Submissions, Documents, Assessments                int
@@ -30,7 +30,7 @@ type BenchResult struct {
 	Steps                                              []BenchStep
 }
 
-// BenchStep is one timed step of LoadBench.
+// BenchStep is one timed step of loadBench.
 type BenchStep struct {
 	Name string
 	Took time.Duration
@@ -66,7 +66,7 @@ func benchForces(ctx context.Context, st *store.Store, a store.Actor, n int) err
 // The dashboard's triggers are off during the load and its items are
 // computed once at the end. It is one transaction, with its audit events,
 // like every change to the portal's data (the pages' read cache relies on
-// it: see readcache.go); VACUUM ANALYZE follows.
+// it: see store/readcache.go); VACUUM ANALYZE follows.
 func loadBench(ctx context.Context, st *store.Store, size BenchSize, today time.Time, inspectorID int64) (BenchResult, error) {
 	var res BenchResult
 	err := st.InTx(ctx, func(tx *store.Store) error {
