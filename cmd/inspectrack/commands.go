@@ -398,7 +398,7 @@ func seedBench(ctx context.Context, cfg config.Config, stdout, stderr io.Writer)
 	if password == "" {
 		password = auth.GeneratePassword()
 	}
-	res, err := seed.Bench(ctx, bst, password, auth.DefaultParams, time.Now())
+	res, err := seed.Bench(ctx, bst, password, auth.DefaultParams, time.Now(), seed.NationalBench)
 	if err != nil {
 		return err
 	}

@@ -142,16 +142,6 @@ func (e *DateError) Message(label string) string {
 	}
 }
 
-// HasField reports whether the box f is to be marked in error.
-func (e *DateError) HasField(f DateField) bool {
-	for _, g := range e.Fields {
-		if g == f {
-			return true
-		}
-	}
-	return false
-}
-
 func capitalise(s string) string {
 	if s == "" {
 		return s

@@ -18,19 +18,9 @@ import (
 var NationalBench = BenchSize{Forces: 250, Reports: 80, Recommendations: 397, PerReport: 5, AuditEvents: 1_000_000}
 
 // Bench fills an empty, migrated database with the demo data (forces,
-// users, the current report) and then the national-scale data set, and
-// proves the audit chain whole.
-func Bench(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time) (BenchResult, error) {
-	return benchWith(ctx, st, password, params, now, NationalBench)
-}
-
-// BenchWith is Bench at another size (tests build a small one).
-func BenchWith(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time, size BenchSize) error {
-	_, err := benchWith(ctx, st, password, params, now, size)
-	return err
-}
-
-func benchWith(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time, size BenchSize) (BenchResult, error) {
+// users, the current report) and then a data set of size (NationalBench
+// for `seed bench`; the tests build a small one).
+func Bench(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time, size BenchSize) (BenchResult, error) {
 	var existing int
 	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM cases`).Scan(&existing); err != nil {
 		return BenchResult{}, fmt.Errorf("seed: bench: %w", err)

@@ -21,7 +21,7 @@ func TestBenchBuildsAWholeDataSet(t *testing.T) {
 	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
 	size := seed.BenchSize{Forces: 60, Reports: 4, Recommendations: 9, PerReport: 3, AuditEvents: 5000}
 	now := time.Now()
-	if err := seed.BenchWith(ctx, st, "pw for the test", cheap, now, size); err != nil {
+	if _, err := seed.Bench(ctx, st, "pw for the test", cheap, now, size); err != nil {
 		t.Fatal(err)
 	}
 	var forces, cases, recs, subs, docs, followUps, assessments int
