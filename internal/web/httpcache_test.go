@@ -125,6 +125,12 @@ func TestPublishedLettersAndOverviewsAnswerNotModified(t *testing.T) {
 		wantStatus(t, who.getWith(pub+".pdf", map[string]string{"If-Modified-Since": lm}), http.StatusNotModified)
 		wantStatus(t, who.getWith(pub, map[string]string{"If-Modified-Since": lm}), http.StatusNotModified)
 	}
+	// The case's own copy of a published letter, for the inspectorate.
+	insp := ts.as("inspector@demo.test")
+	casePDF := path(storyCase(t, ts, "leicestershire"), "/letter.pdf")
+	first := insp.get(casePDF)
+	wantStatus(t, first, http.StatusOK)
+	wantStatus(t, insp.getWith(casePDF, map[string]string{"If-None-Match": first.Header.Get("ETag")}), http.StatusNotModified)
 	// Signing in changes the page (the header names the user): the
 	// anonymous page's ETag does not hold for it.
 	anonPage := ts.anon().get(pub)

@@ -95,8 +95,12 @@ func (s *Server) lettersPDF(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	opts := letter.PDFOptions{Title: c.Letter.Subject + ": " + recs.Case.Force.Name, Draft: recs.Letter.PublishedAt == nil}
-	if recs.Letter.PublishedAt != nil {
-		opts.Created = *recs.Letter.PublishedAt
+	if at := recs.Letter.PublishedAt; at != nil {
+		// Published, it never changes (see httpcache.go).
+		if cacheValidated(w, r, versionETag("letter", recs.Letter.ID, *at), *at) {
+			return nil
+		}
+		opts.Created = *at
 	}
 	return writePDF(w, c.Letter, opts, letterFilename(recs.Case.Force.Code, c.Letter.Date, opts.Draft))
 }
