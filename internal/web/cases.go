@@ -434,7 +434,7 @@ func (s *Server) casesDueDateForm(w http.ResponseWriter, r *http.Request) error 
 }
 
 func dueDateForm(c store.Case) components.DueDateForm {
-	return components.DueDateForm{CaseID: c.ID, ForceName: c.ForceName, Reference: c.Reference,
+	return components.DueDateForm{Case: components.CaseHeader{ID: c.ID, ForceName: c.ForceName, Reference: c.Reference},
 		RequestSent: derefDate(c.RequestSentOn), Current: derefDate(c.PlanDueOn)}
 }
 
