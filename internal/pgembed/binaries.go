@@ -29,18 +29,6 @@ func searchPatterns() []string {
 	}
 }
 
-// FindBinaries returns a folder holding initdb, pg_ctl and postgres. It searches PATH first
-// (all three must be in one folder), then /usr/lib/postgresql/*/bin (newest major version
-// first), /usr/pgsql-*/bin, /usr/local/pgsql/bin and the Homebrew folders. When none has them it
-// returns an error wrapping ErrNoServerBinaries that says what to install.
-func FindBinaries() (dir string, err error) {
-	dirs := searchBinaries(os.Getenv("PATH"), searchPatterns())
-	if len(dirs) == 0 {
-		return "", noBinariesError("PATH, " + strings.Join(searchPatterns(), ", "))
-	}
-	return dirs[0], nil
-}
-
 // noBinariesError says where we looked, what to install, and that DATABASE_URL is the way out.
 func noBinariesError(lookedIn string) error {
 	return fmt.Errorf("%w (looked in %s): install the PostgreSQL server "+

@@ -54,7 +54,7 @@ func runChild(dir string) int {
 		_ = c.Stop(ctx)
 		return 1
 	}
-	fmt.Printf("ready %d\n", c.PID())
+	fmt.Printf("ready %d\n", c.postmasterPID())
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	if err := c.Stop(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
@@ -170,7 +170,7 @@ func testLogger(t *testing.T) (*slog.Logger, *syncBuffer) {
 // them).
 func needBinaries(t *testing.T) {
 	t.Helper()
-	if _, err := FindBinaries(); errors.Is(err, ErrNoServerBinaries) {
+	if _, err := findBinaries(); errors.Is(err, ErrNoServerBinaries) {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("no PostgreSQL server binaries: make ensure-postgres-binaries (sudo apt-get install postgresql):", err)
 		}

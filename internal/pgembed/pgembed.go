@@ -54,9 +54,9 @@ const (
 )
 
 var (
-	// ErrNoServerBinaries means initdb, pg_ctl and postgres were not found. Start and
-	// FindBinaries wrap it in an error that names the package to install and says that
-	// DATABASE_URL is the alternative.
+	// ErrNoServerBinaries means initdb, pg_ctl and postgres were not found. Start wraps it
+	// in an error that names the package to install and says that DATABASE_URL is the
+	// alternative.
 	ErrNoServerBinaries = errors.New("pgembed: no PostgreSQL server binaries (initdb, pg_ctl, postgres) found")
 
 	// ErrInUse means another live process holds the cluster folder (its lock file is locked).
@@ -71,7 +71,8 @@ type Options struct {
 	// Logger receives progress and warnings. Required.
 	Logger *slog.Logger
 	// BinDir, when set, is the folder whose initdb, pg_ctl and postgres are used instead of
-	// searching the machine (see FindBinaries).
+	// searching PATH, then /usr/lib/postgresql/*/bin (newest first), /usr/pgsql-*/bin,
+	// /usr/local/pgsql/bin and the Homebrew folders.
 	BinDir string
 	// StartTimeout bounds the wait for the server to accept connections; zero means
 	// DefaultStartTimeout.
@@ -263,16 +264,6 @@ func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
 
 // DataDir returns the PostgreSQL data directory (PGDATA) of the cluster.
 func (c *Cluster) DataDir() string { return c.dataDir }
-
-// SocketDir returns the folder holding the cluster's Unix socket.
-func (c *Cluster) SocketDir() string { return c.socketDir }
-
-// PID returns the process id of the postmaster started by Start.
-func (c *Cluster) PID() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pid
-}
 
 // quoteConnValue quotes a keyword/value connection string value when it needs it.
 func quoteConnValue(v string) string {
