@@ -37,6 +37,19 @@ func noBinariesError(lookedIn string) error {
 		ErrNoServerBinaries, lookedIn)
 }
 
+// FindBinaries returns a folder holding initdb, pg_ctl and postgres. It searches PATH first
+// (all three must be in one folder), then /usr/lib/postgresql/*/bin (newest major version
+// first), /usr/pgsql-*/bin, /usr/local/pgsql/bin and the Homebrew folders. When none has them it
+// returns an error wrapping ErrNoServerBinaries that says what to install. Start searches
+// the same way; a test asks first whether it can start a cluster at all.
+func FindBinaries() (dir string, err error) {
+	dirs := searchBinaries(os.Getenv("PATH"), searchPatterns())
+	if len(dirs) == 0 {
+		return "", noBinariesError("PATH, " + strings.Join(searchPatterns(), ", "))
+	}
+	return dirs[0], nil
+}
+
 // searchBinaries returns, in search order, every folder of pathList and patterns that holds all
 // the server binaries.
 func searchBinaries(pathList string, patterns []string) []string {

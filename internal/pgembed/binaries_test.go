@@ -81,12 +81,12 @@ func TestSearchBinariesOrder(t *testing.T) {
 func TestFindBinariesOnThisMachine(t *testing.T) {
 	t.Parallel()
 	needBinaries(t)
-	dir, err := findBinaries()
+	dir, err := FindBinaries()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !hasServerBinaries(dir) {
-		t.Fatalf("findBinaries returned %s, which lacks a server binary", dir)
+		t.Fatalf("FindBinaries returned %s, which lacks a server binary", dir)
 	}
 }
 
@@ -128,16 +128,4 @@ func TestConnStringRoundTrips(t *testing.T) {
 				c.ConnString("my db"), cfg.Host, cfg.Port, cfg.User, cfg.Database, cfg.TLSConfig != nil)
 		}
 	}
-}
-
-// findBinaries (for the tests) returns a folder holding initdb, pg_ctl and postgres. It searches PATH first
-// (all three must be in one folder), then /usr/lib/postgresql/*/bin (newest major version
-// first), /usr/pgsql-*/bin, /usr/local/pgsql/bin and the Homebrew folders. When none has them it
-// returns an error wrapping ErrNoServerBinaries that says what to install.
-func findBinaries() (dir string, err error) {
-	dirs := searchBinaries(os.Getenv("PATH"), searchPatterns())
-	if len(dirs) == 0 {
-		return "", noBinariesError("PATH, " + strings.Join(searchPatterns(), ", "))
-	}
-	return dirs[0], nil
 }

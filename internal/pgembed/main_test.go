@@ -170,7 +170,7 @@ func testLogger(t *testing.T) (*slog.Logger, *syncBuffer) {
 // them).
 func needBinaries(t *testing.T) {
 	t.Helper()
-	if _, err := findBinaries(); errors.Is(err, ErrNoServerBinaries) {
+	if _, err := FindBinaries(); errors.Is(err, ErrNoServerBinaries) {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("no PostgreSQL server binaries: make ensure-postgres-binaries (sudo apt-get install postgresql):", err)
 		}

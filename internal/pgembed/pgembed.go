@@ -71,8 +71,7 @@ type Options struct {
 	// Logger receives progress and warnings. Required.
 	Logger *slog.Logger
 	// BinDir, when set, is the folder whose initdb, pg_ctl and postgres are used instead of
-	// searching PATH, then /usr/lib/postgresql/*/bin (newest first), /usr/pgsql-*/bin,
-	// /usr/local/pgsql/bin and the Homebrew folders.
+	// searching the machine (see FindBinaries).
 	BinDir string
 	// StartTimeout bounds the wait for the server to accept connections; zero means
 	// DefaultStartTimeout.
