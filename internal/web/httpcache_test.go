@@ -74,6 +74,7 @@ func TestPagesAndExportsTravelCompressedAsTheClientAccepts(t *testing.T) {
 		if got := decompress(t, tc.want, res.Body); got != plain.Body {
 			t.Errorf("%s (%s): the body decompressed (%d bytes) is not the page sent plain (%d bytes)", tc.path, tc.want, len(got), len(plain.Body))
 		}
+		t.Logf("%s with %s: %d bytes sent, %d plain", tc.path, tc.want, len(res.Body), len(plain.Body))
 		if tc.want != "" && len(res.Body) >= len(plain.Body) {
 			t.Errorf("%s (%s): %d bytes compressed, %d plain", tc.path, tc.want, len(res.Body), len(plain.Body))
 		}
