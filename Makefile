@@ -195,11 +195,11 @@ ensure-node:
 
 .PHONY: bench
 bench: ensure-postgres ensure-wrk build ## national-scale data set in its own database, then wrk: /healthz, /dashboard, a case, a force
-	@BIN=$(BIN) bash internal/benchscript/bench.sh
+	@BIN=$(BIN) bash internal/scripts/bench.sh
 
 .PHONY: bench-scale
 bench-scale: ensure-postgres ensure-wrk build ## 100,000 and 1,000,000 cases: every list and detail page, warm and on the first request after a change
-	@BIN=$(BIN) bash internal/benchscript/bench-scale.sh
+	@BIN=$(BIN) bash internal/scripts/bench-scale.sh
 
 .PHONY: ensure-wrk
 ensure-wrk:

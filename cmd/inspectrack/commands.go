@@ -367,7 +367,7 @@ func readCheckpoints(v string) ([]store.AuditCheckpoint, error) {
 // whose name ends in _bench, or, with the embedded cluster, the data folder
 // must be one for the bench (its name contains "bench"), so that the data
 // people work with can never be replaced by mistake.
-func seedBench(ctx context.Context, cfg config.Config, size store.BenchSize, stdout, stderr io.Writer) error {
+func seedBench(ctx context.Context, cfg config.Config, size seed.BenchSize, stdout, stderr io.Writer) error {
 	start := time.Now()
 	log := newLogger(cfg, stderr)
 	if cfg.DatabaseURL != "" {

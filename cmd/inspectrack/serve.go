@@ -111,7 +111,6 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		st := srv.ReadCache().Stats()
 		return uint64(st.Hits), uint64(st.Misses)
 	})
-	defer srv.Close()
 	// Short read deadlines (uploads extend theirs as bytes arrive) and a
 	// cap on connections: slow clients cannot hold the server.
 	httpSrv := web.NewHTTPServer(srv, cfg, slog.NewLogLogger(log.Handler(), slog.LevelWarn))

@@ -277,10 +277,6 @@ func (b *Browser) Visit(path string) int {
 	return b.load("visit "+u, chromedp.Navigate(u))
 }
 
-// Status is the HTTP status of the page the tab last loaded (after
-// redirects: a POST answered 303 reports the page it led to).
-func (b *Browser) Status() int { return b.status }
-
 // WantStatus fails the test unless the last page loaded with status want.
 func (b *Browser) WantStatus(want int) {
 	b.t.Helper()

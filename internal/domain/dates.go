@@ -65,10 +65,26 @@ func AddDays(d time.Time, n int) time.Time {
 	return dateOf(d).AddDate(0, 0, n)
 }
 
-// FormatLong formats a calendar date the GOV.UK way: "2 October 2017".
+// FormatLong formats a calendar date, or the day of an instant in
+// Europe/London, the GOV.UK way: "2 October 2017"; the zero time formats as
+// "". It is the one long-date format of the portal: pages, letters' audit
+// summaries and flashes alike. A calendar date (00:00 UTC, as pgx reads a
+// DATE) is the same day in London, which is never behind UTC.
 func FormatLong(d time.Time) string {
-	y, m, day := d.Date()
+	if d.IsZero() {
+		return ""
+	}
+	y, m, day := d.In(london).Date()
 	return fmt.Sprintf("%d %s %d", day, m, y)
+}
+
+// FormatLongOrNone formats an optional date for audit summaries and
+// timelines: "31 May 2017", or "none".
+func FormatLongOrNone(d *time.Time) string {
+	if d == nil {
+		return "none"
+	}
+	return FormatLong(*d)
 }
 
 // DateField names one box of a GOV.UK date input.
@@ -124,16 +140,6 @@ func (e *DateError) Message(label string) string {
 	default:
 		return capitalise(label) + " must be a real date"
 	}
-}
-
-// HasField reports whether the box f is to be marked in error.
-func (e *DateError) HasField(f DateField) bool {
-	for _, g := range e.Fields {
-		if g == f {
-			return true
-		}
-	}
-	return false
 }
 
 func capitalise(s string) string {

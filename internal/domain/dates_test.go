@@ -192,8 +192,8 @@ func TestParseDate(t *testing.T) {
 				t.Errorf("Message(%q) = %q, want %q", label, msg, tt.message)
 			}
 			for _, f := range tt.fields {
-				if !de.HasField(f) {
-					t.Errorf("HasField(%q) = false", f)
+				if !slices.Contains(de.Fields, f) {
+					t.Errorf("Fields %v lack %q", de.Fields, f)
 				}
 			}
 			if !got.IsZero() {

@@ -64,9 +64,6 @@ func (s PlanStatus) Tag() string {
 	return "govuk-tag--grey"
 }
 
-// IsSent reports whether a plan has been sent.
-func (s PlanStatus) IsSent() bool { return s == PlanSentLate || s == PlanSentOnTime }
-
 // PlanStatusOf returns where a case's plan stands on asOf, and a number of
 // days that goes with it: for a plan sent late, how late the first version
 // was (firstLateDays, from LateDays against the due date recorded with it);

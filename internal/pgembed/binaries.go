@@ -29,24 +29,25 @@ func searchPatterns() []string {
 	}
 }
 
-// FindBinaries returns a folder holding initdb, pg_ctl and postgres. It searches PATH first
-// (all three must be in one folder), then /usr/lib/postgresql/*/bin (newest major version
-// first), /usr/pgsql-*/bin, /usr/local/pgsql/bin and the Homebrew folders. When none has them it
-// returns an error wrapping ErrNoServerBinaries that says what to install.
-func FindBinaries() (dir string, err error) {
-	dirs := searchBinaries(os.Getenv("PATH"), searchPatterns())
-	if len(dirs) == 0 {
-		return "", noBinariesError("PATH, " + strings.Join(searchPatterns(), ", "))
-	}
-	return dirs[0], nil
-}
-
 // noBinariesError says where we looked, what to install, and that DATABASE_URL is the way out.
 func noBinariesError(lookedIn string) error {
 	return fmt.Errorf("%w (looked in %s): install the PostgreSQL server "+
 		"(Debian/Ubuntu: apt-get install postgresql; Fedora/RHEL: dnf install postgresql-server; "+
 		"macOS: brew install postgresql@17), or set DATABASE_URL to use an existing PostgreSQL server",
 		ErrNoServerBinaries, lookedIn)
+}
+
+// FindBinaries returns a folder holding initdb, pg_ctl and postgres. It searches PATH first
+// (all three must be in one folder), then /usr/lib/postgresql/*/bin (newest major version
+// first), /usr/pgsql-*/bin, /usr/local/pgsql/bin and the Homebrew folders. When none has them it
+// returns an error wrapping ErrNoServerBinaries that says what to install. Start searches
+// the same way; a test asks first whether it can start a cluster at all.
+func FindBinaries() (dir string, err error) {
+	dirs := searchBinaries(os.Getenv("PATH"), searchPatterns())
+	if len(dirs) == 0 {
+		return "", noBinariesError("PATH, " + strings.Join(searchPatterns(), ", "))
+	}
+	return dirs[0], nil
 }
 
 // searchBinaries returns, in search order, every folder of pathList and patterns that holds all

@@ -54,7 +54,7 @@ func runChild(dir string) int {
 		_ = c.Stop(ctx)
 		return 1
 	}
-	fmt.Printf("ready %d\n", c.PID())
+	fmt.Printf("ready %d\n", c.postmasterPID())
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	if err := c.Stop(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)

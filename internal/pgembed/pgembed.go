@@ -54,9 +54,9 @@ const (
 )
 
 var (
-	// ErrNoServerBinaries means initdb, pg_ctl and postgres were not found. Start and
-	// FindBinaries wrap it in an error that names the package to install and says that
-	// DATABASE_URL is the alternative.
+	// ErrNoServerBinaries means initdb, pg_ctl and postgres were not found. Start wraps it
+	// in an error that names the package to install and says that DATABASE_URL is the
+	// alternative.
 	ErrNoServerBinaries = errors.New("pgembed: no PostgreSQL server binaries (initdb, pg_ctl, postgres) found")
 
 	// ErrInUse means another live process holds the cluster folder (its lock file is locked).
@@ -263,19 +263,6 @@ func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
 
 // DataDir returns the PostgreSQL data directory (PGDATA) of the cluster.
 func (c *Cluster) DataDir() string { return c.dataDir }
-
-// SocketDir returns the folder holding the cluster's Unix socket.
-func (c *Cluster) SocketDir() string { return c.socketDir }
-
-// LogFile returns the path of the server log.
-func (c *Cluster) LogFile() string { return c.logFile }
-
-// PID returns the process id of the postmaster started by Start.
-func (c *Cluster) PID() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.pid
-}
 
 // quoteConnValue quotes a keyword/value connection string value when it needs it.
 func quoteConnValue(v string) string {

@@ -63,7 +63,7 @@ func TestStartQueryStop(t *testing.T) {
 	conn.Close(ctx)
 
 	// The socket folder is private to the cluster's user.
-	fi, err := os.Stat(c.SocketDir())
+	fi, err := os.Stat(c.socketDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,8 +73,8 @@ func TestStartQueryStop(t *testing.T) {
 	if uid := int(fi.Sys().(*syscall.Stat_t).Uid); uid != clusterUID(t) {
 		t.Errorf("socket folder owner = %d, want %d", uid, clusterUID(t))
 	}
-	if !strings.HasPrefix(c.SocketDir(), dir) {
-		t.Errorf("socket folder %s is not in the cluster folder %s", c.SocketDir(), dir)
+	if !strings.HasPrefix(c.socketDir, dir) {
+		t.Errorf("socket folder %s is not in the cluster folder %s", c.socketDir, dir)
 	}
 
 	// EnsureDatabase creates once, then finds it.
@@ -149,7 +149,7 @@ func TestStartAfterGoProcessKilled(t *testing.T) {
 	if processAlive(postmaster) {
 		t.Errorf("the orphaned postmaster %d still runs", postmaster)
 	}
-	if c.PID() == postmaster {
+	if c.postmasterPID() == postmaster {
 		t.Errorf("Start kept the orphaned postmaster %d", postmaster)
 	}
 	if !strings.Contains(buf.String(), "still running") {
@@ -194,7 +194,7 @@ func TestStartAfterPostmasterKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() })
-	replaceFirstLine(t, pidFile, strconv.Itoa(neighbour.PID()))
+	replaceFirstLine(t, pidFile, strconv.Itoa(neighbour.postmasterPID()))
 	replaceFirstLine(t, socketLock, strconv.Itoa(sleeper.Process.Pid))
 
 	log, _ := testLogger(t)
@@ -209,7 +209,7 @@ func TestStartAfterPostmasterKilled(t *testing.T) {
 	if !processAlive(sleeper.Process.Pid) {
 		t.Error("Start killed the unrelated process named in the stale socket lock file")
 	}
-	if got := queryInt(t, neighbour, DefaultDatabase, "select 1"); got != 1 || !processAlive(neighbour.PID()) {
+	if got := queryInt(t, neighbour, DefaultDatabase, "select 1"); got != 1 || !processAlive(neighbour.postmasterPID()) {
 		t.Error("Start disturbed the other cluster named in the stale postmaster.pid")
 	}
 }
@@ -221,7 +221,7 @@ func TestStopAfterPostmasterDied(t *testing.T) {
 	c := startCluster(t, dir)
 	execSQL(t, c, DefaultDatabase, `create table survived (id int); insert into survived values (7)`)
 
-	if err := syscall.Kill(c.PID(), syscall.SIGKILL); err != nil {
+	if err := syscall.Kill(c.postmasterPID(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	stop(t, c)
@@ -336,7 +336,7 @@ func TestClusterRunsAsSystemUserWhenRoot(t *testing.T) {
 	if uid == 0 {
 		t.Fatal("the system user is root")
 	}
-	if got, _ := processUID(t, c.PID()); got != uid {
+	if got, _ := processUID(t, c.postmasterPID()); got != uid {
 		t.Errorf("postmaster runs as uid %d, want %d (%s)", got, uid, SystemUser)
 	}
 	for _, pid := range postgresProcessesIn(t, c.DataDir()) {
@@ -397,7 +397,7 @@ func TestLongSocketPathUsesShortTmpFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sock := c.SocketDir()
+	sock := c.socketDir
 	if !strings.HasPrefix(sock, "/tmp/pgembed-") || len(filepath.Join(sock, socketName())) > maxSocketPath {
 		t.Errorf("socket folder = %s, want a short folder under /tmp", sock)
 	}
@@ -526,4 +526,11 @@ func groupOf(t *testing.T, name string) int {
 		return -1
 	}
 	return gid
+}
+
+// postmasterPID (for the tests) returns the process id of the postmaster started by Start.
+func (c *Cluster) postmasterPID() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pid
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"inspectrack/internal/compose"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/store"
@@ -269,7 +270,7 @@ func demoAssessment(ctx context.Context, st *store.Store, author, approver store
 	if err != nil {
 		return err
 	}
-	pub, err := recs.ForPublication(storyLetterDate)
+	pub, err := compose.ForPublication(recs, storyLetterDate)
 	if err != nil {
 		return err
 	}

@@ -10,19 +10,19 @@ import (
 	"inspectrack/internal/store"
 )
 
-// BenchSize is the national scale `seed bench` builds: 250 forces, 400
+// NationalBench is the national scale `seed bench` builds: 250 forces, 400
 // recommendations (397 in 80 bench reports, the 2017 story's and the 2 of
 // the current demo report), a case for each recommendation at each force
 // (99,793: the story's is at the 43 real forces only), and a million audit
 // events.
-var BenchSize = store.BenchSize{Forces: 250, Reports: 80, Recommendations: 397, PerReport: 5, AuditEvents: 1_000_000}
+var NationalBench = BenchSize{Forces: 250, Reports: 80, Recommendations: 397, PerReport: 5, AuditEvents: 1_000_000}
 
 // BenchSizeFor is BenchSize grown (or shrunk) to about cases cases: the
 // same 250 forces, with as many recommendations as it takes at five a
 // report, and the same million audit events. BenchSizeFor(1_000_000) is
 // ten times the national data: 4,000 recommendations, 800 reports.
-func BenchSizeFor(cases int) store.BenchSize {
-	size := BenchSize
+func BenchSizeFor(cases int) BenchSize {
+	size := NationalBench
 	if cases <= 0 {
 		return size
 	}
@@ -34,46 +34,36 @@ func BenchSizeFor(cases int) store.BenchSize {
 }
 
 // Bench fills an empty, migrated database with the demo data (forces,
-// users, the current report) and then the national-scale data set of
-// size (BenchSize, or BenchSizeFor), and proves the audit chain whole.
-func Bench(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time, size store.BenchSize) (store.BenchResult, error) {
-	return benchWith(ctx, st, password, params, now, size)
-}
-
-// BenchWith is Bench at another size (tests build a small one).
-func BenchWith(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time, size store.BenchSize) error {
-	_, err := benchWith(ctx, st, password, params, now, size)
-	return err
-}
-
-func benchWith(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time, size store.BenchSize) (store.BenchResult, error) {
+// users, the current report) and then a data set of size (NationalBench
+// for `seed bench`; the tests build a small one).
+func Bench(ctx context.Context, st *store.Store, password string, params auth.Params, now time.Time, size BenchSize) (BenchResult, error) {
 	var existing int
 	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM cases`).Scan(&existing); err != nil {
-		return store.BenchResult{}, fmt.Errorf("seed: bench: %w", err)
+		return BenchResult{}, fmt.Errorf("seed: bench: %w", err)
 	}
 	if existing > 0 {
-		return store.BenchResult{}, fmt.Errorf("seed: bench: the database already has %d cases: the bench data set goes into an empty one", existing)
+		return BenchResult{}, fmt.Errorf("seed: bench: the database already has %d cases: the bench data set goes into an empty one", existing)
 	}
 	// The demo (the 43 real forces, users, the story of 2017 and its
 	// assessments) first, then made-up forces up to size.Forces, then the
 	// current report, which so has a case at every force.
 	if _, err := Demo(ctx, st, password, params); err != nil {
-		return store.BenchResult{}, err
+		return BenchResult{}, err
 	}
-	if err := st.BenchForces(ctx, store.Actor{Email: "seed", RequestID: "seed-bench"}, size.Forces); err != nil {
-		return store.BenchResult{}, err
+	if err := benchForces(ctx, st, store.Actor{Email: "seed", RequestID: "seed-bench"}, size.Forces); err != nil {
+		return BenchResult{}, err
 	}
 	if _, err := StoryFollowUps(ctx, st); err != nil {
-		return store.BenchResult{}, err
+		return BenchResult{}, err
 	}
 	if _, err := Current(ctx, st, now); err != nil {
-		return store.BenchResult{}, err
+		return BenchResult{}, err
 	}
 	inspector, err := st.UserByEmail(ctx, "inspector@demo.test")
 	if err != nil {
-		return store.BenchResult{}, err
+		return BenchResult{}, err
 	}
-	res, err := st.LoadBench(ctx, size, domain.Today(now), inspector.ID)
+	res, err := loadBench(ctx, st, size, domain.Today(now), inspector.ID)
 	if err != nil {
 		return res, err
 	}

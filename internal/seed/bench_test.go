@@ -19,9 +19,9 @@ func TestBenchBuildsAWholeDataSet(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := store.New(testdb.Pool(t), store.WithAuditKeys(testdb.AuditKeys()))
-	size := store.BenchSize{Forces: 60, Reports: 4, Recommendations: 9, PerReport: 3, AuditEvents: 5000}
+	size := seed.BenchSize{Forces: 60, Reports: 4, Recommendations: 9, PerReport: 3, AuditEvents: 5000}
 	now := time.Now()
-	if err := seed.BenchWith(ctx, st, "pw for the test", cheap, now, size); err != nil {
+	if _, err := seed.Bench(ctx, st, "pw for the test", cheap, now, size); err != nil {
 		t.Fatal(err)
 	}
 	var forces, cases, recs, subs, docs, followUps, assessments int
@@ -126,11 +126,11 @@ func TestStoryFollowUpsFollowThe2017Categories(t *testing.T) {
 // forces times recommendations, with the demo's three, is about N.
 func TestBenchSizeForScalesTheRecommendations(t *testing.T) {
 	t.Parallel()
-	if got := seed.BenchSizeFor(0); got != seed.BenchSize {
-		t.Errorf("no size: %+v, want the national scale %+v", got, seed.BenchSize)
+	if got := seed.BenchSizeFor(0); got != seed.NationalBench {
+		t.Errorf("no size: %+v, want the national scale %+v", got, seed.NationalBench)
 	}
-	if got := seed.BenchSizeFor(100_000); got != seed.BenchSize {
-		t.Errorf("100,000 cases: %+v, want the national scale %+v", got, seed.BenchSize)
+	if got := seed.BenchSizeFor(100_000); got != seed.NationalBench {
+		t.Errorf("100,000 cases: %+v, want the national scale %+v", got, seed.NationalBench)
 	}
 	got := seed.BenchSizeFor(1_000_000)
 	if cases := got.Forces * (got.Recommendations + 3); got.Forces != 250 || cases < 1_000_000 || cases > 1_000_250 {

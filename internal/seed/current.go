@@ -85,11 +85,7 @@ func Current(ctx context.Context, st *store.Store, now time.Time) (bool, error) 
 		if err != nil {
 			return fmt.Errorf("seed: current report: %w", err)
 		}
-		type started struct {
-			caseID             int64
-			started, published *time.Time
-		}
-		var assessed []started
+		var assessed []store.AssessmentDates
 		for ri, rec := range currentRecommendations {
 			deadline, err := domain.DeadlineDate(published, rec.deadline)
 			if err != nil {
@@ -119,7 +115,7 @@ func Current(ctx context.Context, st *store.Store, now time.Time) (bool, error) 
 					}
 				}
 				if c.started != nil {
-					assessed = append(assessed, started{cp.ID, c.started, c.published})
+					assessed = append(assessed, store.AssessmentDates{CaseID: cp.ID, Started: c.started, Published: c.published})
 				}
 				if !c.planned.IsZero() {
 					plans = append(plans, plan{cp.ID, c.planned, c.done, c.closed})
@@ -128,16 +124,11 @@ func Current(ctx context.Context, st *store.Store, now time.Time) (bool, error) 
 		}
 		// The assessments' dates only, not whole assessments with their
 		// findings and letters: the dashboard needs no more of them.
-		return st.Tx(ctx, func(tx pgx.Tx) error {
-			for _, a := range assessed {
-				if _, err := tx.Exec(ctx, `UPDATE cases SET assessment_started_on = $2, assessment_published_on = $3 WHERE id = $1`,
-					a.caseID, a.started, a.published); err != nil {
-					return fmt.Errorf("seed: current report: assessment dates: %w", err)
-				}
-			}
-			return store.Audit(ctx, tx, system.Event("seed.current", "report", reportID, 0,
-				fmt.Sprintf("demo report %q published %s", CurrentReportTitle, domain.FormatLong(published))))
-		})
+		if err := st.SetAssessmentDates(ctx, system, reportID, assessed); err != nil {
+			return fmt.Errorf("seed: current report: %w", err)
+		}
+		return st.AuditOne(ctx, system.Event("seed.current", "report", reportID, 0,
+			fmt.Sprintf("demo report %q published %s", CurrentReportTitle, domain.FormatLong(published))))
 	})
 	if err != nil {
 		return false, err

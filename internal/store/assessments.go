@@ -625,3 +625,34 @@ func (s *Store) PendingLetters(ctx context.Context, sc Scope, findingID int64, f
 	}
 	return out, nil
 }
+
+// AssessmentDates are when a case's assessment started and was published,
+// without the assessment itself: the demo's current report has only these.
+type AssessmentDates struct {
+	CaseID             int64
+	Started, Published *time.Time // nil: not yet
+}
+
+// SetAssessmentDates sets the assessment dates of cases in one statement,
+// audited as one event by a about the report reportID: demo data whose
+// dashboard needs the dates and nothing more of the assessments.
+func (s *Store) SetAssessmentDates(ctx context.Context, a Actor, reportID int64, ds []AssessmentDates) error {
+	const q = `
+		UPDATE cases c SET assessment_started_on = d.started, assessment_published_on = d.published
+		FROM unnest($1::bigint[], $2::date[], $3::date[]) AS d (case_id, started, published)
+		WHERE c.id = d.case_id`
+	ids := make([]int64, len(ds))
+	started := make([]*time.Time, len(ds))
+	published := make([]*time.Time, len(ds))
+	for i, d := range ds {
+		ids[i], started[i], published[i] = d.CaseID, d.Started, d.Published
+	}
+	return s.Tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, q, ids, started, published)
+		if err != nil {
+			return fmt.Errorf("store: assessment dates: %w", err)
+		}
+		return Audit(ctx, tx, a.Event("case.assessment_dates", "report", reportID, 0,
+			fmt.Sprintf("assessment dates set on %d cases", tag.RowsAffected())))
+	})
+}

@@ -437,7 +437,7 @@ func (s *Store) UpdateFinding(ctx context.Context, a Actor, id int64, in Finding
 			if _, err := tx.Exec(ctx, dc, id, oldDeadline, in.DeadlineOn, reason, a.UserID); err != nil {
 				return fmt.Errorf("store: finding %d deadline change: %w", id, err)
 			}
-			summary += fmt.Sprintf("; deadline %s -> %s: %s", fmtDate(oldDeadline), fmtDate(in.DeadlineOn), reason)
+			summary += fmt.Sprintf("; deadline %s -> %s: %s", domain.FormatLongOrNone(oldDeadline), domain.FormatLongOrNone(in.DeadlineOn), reason)
 		}
 		return Audit(ctx, tx, a.Event("finding.update", "finding", id, 0, summary))
 	})
@@ -452,15 +452,6 @@ func sameDate(a, b *time.Time) bool {
 		return a == nil && b == nil
 	}
 	return a.Equal(*b)
-}
-
-// fmtDate writes a date for audit summaries and reasons: "31 May 2017", or
-// "none".
-func fmtDate(d *time.Time) string {
-	if d == nil {
-		return "none"
-	}
-	return domain.FormatLong(*d)
 }
 
 // ApplyResult says what applying a recommendation did.

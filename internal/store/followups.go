@@ -44,10 +44,14 @@ const followUpFrom = ` FROM follow_ups fu
 	LEFT JOIN users cu ON cu.id = fu.created_by
 	LEFT JOIN users ru ON ru.id = fu.recorded_by `
 
+func followUpDest(f *FollowUp) []any {
+	return []any{&f.ID, &f.CaseID, &f.PlannedOn, &f.DoneOn, &f.Outcome, &f.Notes, &f.CreatedBy, &f.CreatedAt,
+		&f.RecordedBy, &f.RecordedAt}
+}
+
 func scanFollowUp(r pgx.Row) (FollowUp, error) {
 	var f FollowUp
-	err := r.Scan(&f.ID, &f.CaseID, &f.PlannedOn, &f.DoneOn, &f.Outcome, &f.Notes, &f.CreatedBy, &f.CreatedAt,
-		&f.RecordedBy, &f.RecordedAt)
+	err := r.Scan(followUpDest(&f)...)
 	return f, err
 }
 
@@ -200,21 +204,22 @@ type FollowUpRecord struct {
 	Notes   string
 }
 
-// lockFollowUp reads a follow-up in sc and locks its case.
+// lockFollowUpQuery reads a follow-up and its case in one statement,
+// locking both: the case first (it comes first in FROM), as every writer of
+// a follow-up does, so the follow-up read is the one committed last.
+const lockFollowUpQuery = `SELECT ` + caseColumns + `, ` + followUpColumns + caseFrom + `
+	JOIN follow_ups fu ON fu.case_id = c.id
+	LEFT JOIN users cu ON cu.id = fu.created_by
+	LEFT JOIN users ru ON ru.id = fu.recorded_by
+	WHERE fu.id = $1 AND ($2::bigint IS NULL OR c.force_id = $2)
+	FOR UPDATE OF c, fu`
+
+// lockFollowUp reads a follow-up in sc and locks it and its case.
 func lockFollowUp(ctx context.Context, tx pgx.Tx, sc Scope, id int64) (FollowUp, Case, error) {
-	const q = `SELECT case_id FROM follow_ups WHERE id = $1`
-	var caseID int64
-	if err := tx.QueryRow(ctx, q, id).Scan(&caseID); err != nil {
+	var c Case
+	var f FollowUp
+	if err := tx.QueryRow(ctx, lockFollowUpQuery, id, sc.ForceArg()).Scan(append(caseDest(&c), followUpDest(&f)...)...); err != nil {
 		return FollowUp{}, Case{}, notFound(err, "store: follow-up %d", id)
-	}
-	c, err := LockCase(ctx, tx, sc, caseID)
-	if err != nil {
-		return FollowUp{}, c, err
-	}
-	const get = `SELECT ` + followUpColumns + followUpFrom + ` WHERE fu.id = $1`
-	f, err := scanFollowUp(tx.QueryRow(ctx, get, id))
-	if err != nil {
-		return f, c, notFound(err, "store: follow-up %d", id)
 	}
 	return f, c, nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -324,82 +323,4 @@ func (s *Store) LetterRecords(ctx context.Context, sc Scope, caseID int64) (Lett
 		r.Template, err = LetterTemplate{FindingID: r.Case.FindingID}, nil
 	}
 	return r, err
-}
-
-// LetterTemplate is the wording the letter is composed with: the
-// recommendation's own, or the default.
-func (r LetterRecords) LetterTemplate() letter.Template { return r.Template.InUse() }
-
-// InUse is the wording letters are composed with: the recommendation's
-// own, or letter.DefaultTemplate while it has none (Version 0).
-func (t LetterTemplate) InUse() letter.Template {
-	if t.Version == 0 {
-		return letter.DefaultTemplate()
-	}
-	return t.Wording
-}
-
-// ForPublication composes the letter of the records dated date, as
-// publishing stores it.
-func (r LetterRecords) ForPublication(date time.Time) (PublishedLetter, error) {
-	r.Letter.LetterDate = &date
-	c, err := letter.Compose(r.LetterTemplate(), r.Data())
-	if err != nil {
-		return PublishedLetter{}, err
-	}
-	body, err := json.Marshal(c.Letter)
-	if err != nil {
-		return PublishedLetter{}, fmt.Errorf("store: letter of case %d: %w", r.Case.CaseID, err)
-	}
-	return PublishedLetter{LetterDate: date, Text: c.Letter.Text(), Composed: body}, nil
-}
-
-// Data are the facts of the records as the composer takes them.
-func (r LetterRecords) Data() letter.Data {
-	c, a, d, f := r.Case, r.Assessment, r.Letter.LetterDetails, r.Case.Force
-	data := letter.Data{
-		LetterDate:          deref(d.LetterDate),
-		ForceName:           f.Name,
-		ChiefOfficerTitle:   f.ChiefOfficerTitle,
-		ChiefOfficerName:    f.ChiefOfficerName,
-		ChiefOfficerHonours: f.ChiefOfficerHonours,
-		OversightBody:       f.OversightBody,
-		OversightHolderName: f.OversightHolderName,
-		ReportTitle:         c.ReportTitle,
-		ReportPublished:     c.ReportPublished,
-		Term:                c.Term,
-		CauseOfConcern:      c.CauseOfConcern,
-		Recommendation:      c.Recommendation,
-		RequestDate:         deref(c.RequestSentOn),
-		PlanDueDate:         deref(c.PlanDueOn),
-		Period:              a.Period,
-		ReviewedUpTo:        a.ReviewedUpTo,
-		FindingsParagraph:   a.FindingsParagraph,
-		ContactName:         d.ContactName,
-		ContactEmail:        d.ContactEmail,
-		ContactPhone:        d.ContactPhone,
-		SignatoryName:       d.SignatoryName,
-		SignatoryHonours:    d.SignatoryHonours,
-		SignatoryTitles:     d.SignatoryTitles,
-	}
-	for _, sub := range a.Reviewed {
-		if d := domain.LondonDate(sub.SubmittedAt); d.After(data.SubmissionDate) {
-			data.SubmissionDate = d
-		}
-	}
-	for _, cr := range c.Criteria {
-		for _, af := range a.Findings {
-			if af.CriterionID == cr.ID {
-				data.Findings = append(data.Findings, letter.Finding{Criterion: cr.Title, Finding: af.Finding, Narrative: af.Narrative})
-			}
-		}
-	}
-	return data
-}
-
-func deref(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return *t
 }

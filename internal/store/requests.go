@@ -88,7 +88,7 @@ func (s *Store) RecordRequest(ctx context.Context, a Actor, findingID int64, sen
 		reason := fmt.Sprintf("Request for plans sent %s, plan due %s", domain.FormatLong(sent), domain.FormatLong(due))
 		if res.Changed {
 			reason = fmt.Sprintf("Request corrected: sent %s (was %s), plan due %s (was %s)",
-				domain.FormatLong(sent), fmtDate(oldSent), domain.FormatLong(due), fmtDate(oldDue))
+				domain.FormatLong(sent), domain.FormatLongOrNone(oldSent), domain.FormatLong(due), domain.FormatLongOrNone(oldDue))
 			const dc = `INSERT INTO date_changes (finding_id, field, old_value, new_value, reason, changed_by)
 				SELECT $1, f.field, f.old, f.new, $2, NULLIF($3, 0)
 				FROM (VALUES ('request.sent_on', $4::date, $5::date), ('request.due_on', $6::date, $7::date)) f(field, old, new)
@@ -190,7 +190,7 @@ func (s *Store) ChangeDueDate(ctx context.Context, a Actor, sc Scope, caseID int
 			return err
 		}
 		return Audit(ctx, tx, a.Event("case.due_date.change", "case", caseID, c.ForceID,
-			fmt.Sprintf("%s -> %s: %s", fmtDate(c.PlanDueOn), domain.FormatLong(due), reason)))
+			fmt.Sprintf("%s -> %s: %s", domain.FormatLongOrNone(c.PlanDueOn), domain.FormatLong(due), reason)))
 	})
 }
 

@@ -363,8 +363,9 @@ var ErrReceivedOutOfRange = errors.New("store: received date out of range")
 // (for a plan) and the audit event, all in one transaction: if anything
 // fails, nothing of the submission remains. Versions are numbered per case
 // and kind; the case row is locked so two at once get consecutive numbers.
+// It returns the submission as written, its documents with it.
 func (s *Store) CreateSubmission(ctx context.Context, a Actor, sc Scope, blobs blob.Store, n NewSubmission) (Submission, error) {
-	var id int64
+	var sub Submission
 	err := s.Tx(ctx, func(tx pgx.Tx) error {
 		c, err := LockCase(ctx, tx, sc, n.CaseID)
 		if err != nil {
@@ -391,12 +392,14 @@ func (s *Store) CreateSubmission(ctx context.Context, a Actor, sc Scope, blobs b
 				recorded_at, received_via, sender, recorded_reason)
 			SELECT $1, $2, COALESCE(max(version), 0) + 1, $3, $4, $5, $6, $7, $8, $9, $10
 			FROM submissions WHERE case_id = $1 AND kind = $2
-			RETURNING id, version`
-		var version int
+			RETURNING id, version, submitted_at, COALESCE((SELECT name FROM users WHERE id = $3), '')`
+		sub = Submission{CaseID: n.CaseID, ForceID: c.ForceID, Kind: n.Kind, SubmittedBy: a.UserID, DueOn: dueOn,
+			Note: n.Note, Recorded: n.Recorded}
 		if err := tx.QueryRow(ctx, insert, n.CaseID, n.Kind, a.UserID, n.At, dueOn, n.Note,
-			recAt, via, sender, reason).Scan(&id, &version); err != nil {
+			recAt, via, sender, reason).Scan(&sub.ID, &sub.Version, &sub.SubmittedAt, &sub.SubmitterName); err != nil {
 			return fmt.Errorf("store: submit to case %d: %w", n.CaseID, err)
 		}
+		id, version := sub.ID, sub.Version
 		var names []string
 		for i, d := range n.Documents {
 			b, err := blobs.Put(ctx, tx, d.Body)
@@ -408,10 +411,14 @@ func (s *Store) CreateSubmission(ctx context.Context, a Actor, sc Scope, blobs b
 			}
 			const insertDoc = `
 				INSERT INTO documents (submission_id, position, blob_id, display_name, content_type)
-				VALUES ($1, $2, $3, $4, $5)`
-			if _, err := tx.Exec(ctx, insertDoc, id, i+1, b.ID, d.Name, d.ContentType); err != nil {
+				VALUES ($1, $2, $3, $4, $5)
+				RETURNING id`
+			doc := Document{SubmissionID: id, CaseID: n.CaseID, ForceID: forceID, Position: i + 1, BlobID: b.ID,
+				Name: d.Name, ContentType: d.ContentType, Size: b.Size, SHA256: b.SHA256[:]}
+			if err := tx.QueryRow(ctx, insertDoc, id, i+1, b.ID, d.Name, d.ContentType).Scan(&doc.ID); err != nil {
 				return fmt.Errorf("store: submission %d: document %d: %w", id, i+1, err)
 			}
+			sub.Documents = append(sub.Documents, doc)
 			names = append(names, fmt.Sprintf("%s (%d bytes, sha256 %x)", d.Name, b.Size, b.SHA256[:6]))
 		}
 		if n.Kind == KindPlan {
@@ -462,5 +469,5 @@ func (s *Store) CreateSubmission(ctx context.Context, a Actor, sc Scope, blobs b
 	if err != nil {
 		return Submission{}, err
 	}
-	return s.Submission(ctx, sc, id)
+	return sub, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"inspectrack/internal/compose"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/store"
@@ -31,7 +32,7 @@ import (
 // letter.Compose (never the draft's [placeholders]), undated unless the
 // letter has a date of its own, with the fingerprints of its inputs.
 func composedLetter(recs store.LetterRecords) (letter.Composed, store.FrozenLetter, error) {
-	c, err := letter.Compose(recs.LetterTemplate(), recs.Data())
+	c, err := letter.Compose(compose.Wording(recs), compose.Data(recs))
 	if err != nil {
 		return c, store.FrozenLetter{}, err
 	}
@@ -70,12 +71,12 @@ var inputChanges = map[string]string{
 // names, the wording, and everything else (the assessment, its case and
 // report, the letter's own details).
 func letterInputs(recs store.LetterRecords) map[string]string {
-	d := recs.Data()
+	d := compose.Data(recs)
 	force := []string{d.ForceName, d.ChiefOfficerTitle, d.ChiefOfficerName, d.ChiefOfficerHonours, d.OversightBody, d.OversightHolderName}
 	d.ForceName, d.ChiefOfficerTitle, d.ChiefOfficerName, d.ChiefOfficerHonours, d.OversightBody, d.OversightHolderName = "", "", "", "", "", ""
 	return map[string]string{
 		inputAssessment: fingerprint(d),
-		inputWording:    fingerprint(recs.LetterTemplate()),
+		inputWording:    fingerprint(compose.Wording(recs)),
 		inputForce:      fingerprint(force),
 	}
 }
@@ -241,14 +242,14 @@ func letterDate(d time.Time) string {
 	return c.Letter.Date
 }
 
-// approvalsBulk lists the assessments awaiting approval or publication,
+// approvalsBulkForm lists the assessments awaiting approval or publication,
 // for a manager to approve or publish a selection in one action.
-func (s *Server) approvalsBulk(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) approvalsBulkForm(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.bulkView(r, nil)
 	if err != nil {
 		return err
 	}
-	return s.renderBulk(w, r, http.StatusOK, v)
+	return s.showForm(w, r, bulkApprovalPage(v))
 }
 
 func (s *Server) bulkView(r *http.Request, checked []string) (components.BulkApproval, error) {
@@ -265,10 +266,8 @@ func (s *Server) bulkView(r *http.Request, checked []string) (components.BulkApp
 	return v, nil
 }
 
-func (s *Server) renderBulk(w http.ResponseWriter, r *http.Request, status int, v components.BulkApproval) error {
-	p := s.page(r, "Approve or publish assessments")
-	p.HasErrors = v.Errors.Any()
-	return s.render(w, r, status, components.BulkApprovalPage(p, v))
+func bulkApprovalPage(v components.BulkApproval) formPage {
+	return newFormPage("Approve or publish assessments", components.BulkApprovalPage, v)
 }
 
 // approvalsBulkPost approves, or publishes, each selected assessment on its
@@ -293,7 +292,7 @@ func (s *Server) approvalsBulkPost(w http.ResponseWriter, r *http.Request) error
 		v.Action = string(action)
 	}
 	if v.Errors.Any() {
-		return s.renderBulk(w, r, http.StatusUnprocessableEntity, v)
+		return invalid(bulkApprovalPage(v))
 	}
 	res := components.BulkResult{Action: pastTense(action)}
 	for _, value := range selected {
@@ -403,12 +402,11 @@ const maxPastReason = 1000
 // in the future, before the report, not a date, or without a reason).
 func (s *Server) readPastStep(r *http.Request, caseID int64, action domain.Action) (*pastStep, components.DateField, string, error) {
 	name := components.PastField(string(action))
+	get := postValue(r)
 	d := components.DateField{Name: name, Legend: "This happened on (optional)",
-		Hint: "Only when recording past work: the day this step really took place. For example, 2 10 2017",
-		Day:  strings.TrimSpace(r.PostFormValue(name + "-day")), Month: strings.TrimSpace(r.PostFormValue(name + "-month")),
-		Year: strings.TrimSpace(r.PostFormValue(name + "-year"))}
+		Hint: "Only when recording past work: the day this step really took place. For example, 2 10 2017"}
 	reason := strings.TrimSpace(r.PostFormValue(components.ReasonField(string(action))))
-	if d.Day+d.Month+d.Year == "" {
+	if !dateGiven(get, name) {
 		if reason != "" {
 			return nil, d, reason, &stepRefused{status: http.StatusUnprocessableEntity, errs: components.Errors{{Field: name + "-day",
 				Message: "Enter the date this happened, or leave the reason empty"}}}
@@ -416,26 +414,19 @@ func (s *Server) readPastStep(r *http.Request, caseID int64, action domain.Actio
 		return nil, components.DateField{}, "", nil
 	}
 	var errs components.Errors
-	on, err := domain.ParseDate(d.Day, d.Month, d.Year)
-	var de *domain.DateError
+	on, ok := readDate(get, &d, &errs, "the date this happened")
 	switch {
-	case errors.As(err, &de):
-		d.Error = de.Message("the date this happened")
-	case err != nil:
-		return nil, d, reason, err
+	case !ok:
 	case on.After(domain.Today(s.now())):
-		d.Error = "The date this happened must be today or in the past"
+		dateProblem(&d, &errs, "The date this happened must be today or in the past")
 	default:
 		ac, err := s.store.AssessmentCase(r.Context(), scope(r), caseID)
 		if err != nil {
 			return nil, d, reason, err
 		}
 		if on.Before(ac.ReportPublished) {
-			d.Error = "The date this happened must be on or after the report was published, " + domain.FormatLong(ac.ReportPublished)
+			dateProblem(&d, &errs, "The date this happened must be on or after the report was published, "+domain.FormatLong(ac.ReportPublished))
 		}
-	}
-	if d.Error != "" {
-		errs.Add(name+"-day", d.Error)
 	}
 	switch {
 	case reason == "":

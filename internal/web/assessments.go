@@ -11,15 +11,12 @@ import (
 	"time"
 
 	"inspectrack/internal/auth"
+	"inspectrack/internal/compose"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
 )
-
-func caseHref(caseID int64, rest string) string {
-	return "/cases/" + strconv.FormatInt(caseID, 10) + rest
-}
 
 // assessmentActions are the case page's buttons to the assessment and its
 // letter, for the inspectorate.
@@ -87,9 +84,9 @@ func (s *Server) workflowActor(r *http.Request, assessmentID int64) (domain.Acto
 	return act, err
 }
 
-func caseView(ac store.AssessmentCase) components.AssessmentCase {
-	return components.AssessmentCase{CaseID: ac.CaseID, ForceName: ac.Force.Name, ReportTitle: ac.ReportTitle,
-		Recommendation: ac.Recommendation}
+func caseView(ac store.AssessmentCase) components.CaseHeader {
+	return components.CaseHeader{ID: ac.CaseID, ForceName: ac.Force.Name, ReportTitle: ac.ReportTitle,
+		Body: ac.Recommendation}
 }
 
 func stateTag(st domain.State) components.StateTag {
@@ -163,13 +160,11 @@ func (s *Server) assessmentsShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Flash = s.sessions.PopString(r.Context(), "flash")
-	return s.renderAssessment(w, r, http.StatusOK, v)
+	return s.showForm(w, r, assessmentPage(v))
 }
 
-func (s *Server) renderAssessment(w http.ResponseWriter, r *http.Request, status int, v components.AssessmentView) error {
-	p := s.page(r, "Assessment: "+v.Case.ForceName)
-	p.HasErrors = v.Errors.Any()
-	return s.render(w, r, status, components.AssessmentPage(p, v))
+func assessmentPage(v components.AssessmentView) formPage {
+	return newFormPage("Assessment: "+v.Case.ForceName, components.AssessmentPage, v)
 }
 
 // assessmentView builds the assessment page of case caseID for the user.
@@ -235,7 +230,7 @@ func (s *Server) assessmentView(r *http.Request, caseID int64) (components.Asses
 		if err != nil {
 			return v, err
 		}
-		c, err := letter.Compose(recs.LetterTemplate(), recs.Data())
+		c, err := letter.Compose(compose.Wording(recs), compose.Data(recs))
 		if err != nil {
 			return v, err
 		}
@@ -345,8 +340,8 @@ func stepButton(a domain.Action) (components.StepButton, bool) {
 	return components.StepButton{}, false
 }
 
-// assessmentsEdit shows the form to record the assessment, or to edit it.
-func (s *Server) assessmentsEdit(w http.ResponseWriter, r *http.Request) error {
+// assessmentsEditForm shows the form to record the assessment, or to edit it.
+func (s *Server) assessmentsEditForm(w http.ResponseWriter, r *http.Request) error {
 	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -359,7 +354,7 @@ func (s *Server) assessmentsEdit(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case isNotFound(err):
 		f := s.assessmentForm(ac, nil)
-		return s.renderAssessmentForm(w, r, http.StatusOK, f)
+		return s.showForm(w, r, assessmentFormPage(f))
 	case err != nil:
 		return err
 	}
@@ -370,7 +365,7 @@ func (s *Server) assessmentsEdit(w http.ResponseWriter, r *http.Request) error {
 	if f.Returned, err = s.returnedNoteOf(r, a); err != nil {
 		return err
 	}
-	return s.renderAssessmentForm(w, r, http.StatusOK, f)
+	return s.showForm(w, r, assessmentFormPage(f))
 }
 
 func (s *Server) returnedNoteOf(r *http.Request, a store.Assessment) (*components.Note, error) {
@@ -392,13 +387,13 @@ func (s *Server) publishedIsFinal(w http.ResponseWriter, r *http.Request, caseID
 		return err
 	}
 	v.Errors.Add("assessment", "This assessment is published, with its letter: it can no longer be changed")
-	return s.renderAssessment(w, r, http.StatusConflict, v)
+	return rejected(http.StatusConflict, assessmentPage(v))
 }
 
 // assessmentForm fills the form from the case and, when there is one, the
 // saved assessment.
 func (s *Server) assessmentForm(ac store.AssessmentCase, a *store.Assessment) components.AssessmentForm {
-	f := components.AssessmentForm{Case: caseView(ac), New: a == nil, Reviewed: reviewedField("", "", "")}
+	f := components.AssessmentForm{Case: caseView(ac), New: a == nil, Reviewed: reviewedField()}
 	for _, c := range domain.CriterionFindings() {
 		f.FindingOptions = append(f.FindingOptions, components.Option{Value: string(c), Label: c.Label()})
 	}
@@ -422,7 +417,7 @@ func (s *Server) assessmentForm(ac store.AssessmentCase, a *store.Assessment) co
 	f.Submissions = submissionOptions(ac.Submissions, a.SubmissionIDs())
 	f.Version = a.Version
 	f.Period = a.Period
-	f.Reviewed.Day, f.Reviewed.Month, f.Reviewed.Year = dateParts(a.ReviewedUpTo)
+	setDate(&f.Reviewed, a.ReviewedUpTo)
 	f.Category = strconv.FormatInt(a.CategoryID, 10)
 	f.Summary = a.Summary
 	f.FindingsParagraph = a.FindingsParagraph
@@ -438,27 +433,17 @@ func (s *Server) assessmentForm(ac store.AssessmentCase, a *store.Assessment) co
 }
 
 // reviewedField is the date input of the cut-off date.
-func reviewedField(day, month, year string) components.DateField {
+func reviewedField() components.DateField {
 	return components.DateField{Name: "reviewed_up_to", Legend: "Documents reviewed up to",
-		Hint: "The letter says the review included all documents submitted by this date. For example, 31 5 2017",
-		Day:  day, Month: month, Year: year}
+		Hint: "The letter says the review included all documents submitted by this date. For example, 31 5 2017"}
 }
 
-func dateParts(d time.Time) (day, month, year string) {
-	if d.IsZero() {
-		return "", "", ""
-	}
-	return strconv.Itoa(d.Day()), strconv.Itoa(int(d.Month())), strconv.Itoa(d.Year())
-}
-
-func (s *Server) renderAssessmentForm(w http.ResponseWriter, r *http.Request, status int, f components.AssessmentForm) error {
+func assessmentFormPage(f components.AssessmentForm) formPage {
 	title := "Edit the assessment: "
 	if f.New {
 		title = "Record the assessment: "
 	}
-	p := s.page(r, title+f.Case.ForceName)
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.AssessmentFormPage(p, f))
+	return newFormPage(title+f.Case.ForceName, components.AssessmentFormPage, f)
 }
 
 // Longest texts an assessment keeps; more is a validation error, not a
@@ -486,18 +471,10 @@ func readAssessmentForm(r *http.Request, ac store.AssessmentCase, today time.Tim
 		f.Errors.Add("period", fmt.Sprintf("Assessment period must be %d characters or fewer", maxPeriod))
 	}
 	in.Period = f.Period
-	f.Reviewed = reviewedField(r.PostFormValue("reviewed_up_to-day"), r.PostFormValue("reviewed_up_to-month"), r.PostFormValue("reviewed_up_to-year"))
-	d, err := domain.ParseDate(f.Reviewed.Day, f.Reviewed.Month, f.Reviewed.Year)
-	var de *domain.DateError
-	switch {
-	case errors.As(err, &de):
-		f.Reviewed.Error = de.Message("the date documents were reviewed up to")
-		f.Errors.Add("reviewed_up_to-day", f.Reviewed.Error)
-	case err != nil:
-		return f, in, err
-	case d.After(today):
-		f.Reviewed.Error = "The date documents were reviewed up to must be today or in the past"
-		f.Errors.Add("reviewed_up_to-day", f.Reviewed.Error)
+	f.Reviewed = reviewedField()
+	d, ok := readDate(postValue(r), &f.Reviewed, &f.Errors, "the date documents were reviewed up to")
+	if ok && d.After(today) {
+		dateProblem(&f.Reviewed, &f.Errors, "The date documents were reviewed up to must be today or in the past")
 	}
 	in.ReviewedUpTo = d
 	for _, c := range ac.Criteria {
@@ -560,10 +537,10 @@ func readAssessmentForm(r *http.Request, ac store.AssessmentCase, today time.Tim
 	return f, in, nil
 }
 
-// assessmentsSave records a new assessment or saves over the version the
+// assessmentsEditPost records a new assessment or saves over the version the
 // user read. A save over a version someone else replaced meanwhile is
 // refused: the page shows the user's text beside the saved one.
-func (s *Server) assessmentsSave(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) assessmentsEditPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	caseID, err := pathID(r, "id")
 	if err != nil {
@@ -598,7 +575,7 @@ func (s *Server) assessmentsSave(w http.ResponseWriter, r *http.Request) error {
 	f.Version, f.Period, f.Reviewed, f.Submissions, f.Criteria, f.FindingsParagraph, f.Category, f.Summary, f.Errors =
 		posted.Version, posted.Period, posted.Reviewed, posted.Submissions, posted.Criteria, posted.FindingsParagraph, posted.Category, posted.Summary, posted.Errors
 	if f.Errors.Any() {
-		return s.renderAssessmentForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(assessmentFormPage(f))
 	}
 	now := s.now()
 	if !exists {
@@ -677,7 +654,7 @@ func (s *Server) assessmentConflict(w http.ResponseWriter, r *http.Request, ac s
 	f.Approved = cur.State == domain.StateApproved
 	f.Errors = nil
 	f.Errors.Add("assessment", "Your changes were not saved: "+cur.UpdatedByName+" changed this assessment after you opened it")
-	return s.renderAssessmentForm(w, r, http.StatusConflict, f)
+	return rejected(http.StatusConflict, assessmentFormPage(f))
 }
 
 func checkedLabels(opts []components.CheckOption) string {
@@ -798,7 +775,7 @@ func (s *Server) assessmentStep(w http.ResponseWriter, r *http.Request, action d
 	if pastDate.Name != "" {
 		v.Past[string(action)], v.Reasons[string(action)] = pastDate, reason
 	}
-	return s.renderAssessment(w, r, no.status, v)
+	return rejected(no.status, assessmentPage(v))
 }
 
 // takeStep takes action on version of the assessment of case caseID as

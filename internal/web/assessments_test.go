@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"inspectrack/internal/compose"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/store"
 	"inspectrack/internal/testdb"
@@ -666,7 +667,7 @@ func TestAssessmentRecordsTheSubmissionsReviewed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := recs.Data().SubmissionDate; !got.Equal(domain.Date(2024, 3, 10)) {
+	if got := compose.Data(recs).SubmissionDate; !got.Equal(domain.Date(2024, 3, 10)) {
 		t.Errorf("{{submission_date}} is %v, want 10 March 2024", got)
 	}
 	// The store refuses another case's submission whatever the form says.

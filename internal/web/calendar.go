@@ -15,6 +15,7 @@ import (
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/store"
+	"inspectrack/web/components"
 )
 
 // calendarTokenBytes is the entropy of a calendar token: 32 random bytes,
@@ -98,7 +99,7 @@ func calendarEvent(e store.CalendarEntry, byCase bool) (summary, description, ui
 		if e.CaseID != 0 {
 			return e.ForceName
 		}
-		return fmt.Sprintf("%d %s", e.Forces, plural(e.Forces, "force", "forces"))
+		return fmt.Sprintf("%d %s", e.Forces, components.Plural(e.Forces, "force", "forces"))
 	}
 	day := e.On.Format("20060102")
 	link = withQuery("/dashboard", url.Values{"report": {strconv.FormatInt(e.ReportID, 10)}, "recommendation": {strconv.FormatInt(e.FindingID, 10)}})
@@ -119,7 +120,7 @@ func calendarEvent(e store.CalendarEntry, byCase bool) (summary, description, ui
 		description = "The deadline of " + rec + " (" + e.ReportTitle + ") for " + forces() + " with the case open."
 		uid = "deadline-" + scopeID + "-" + day
 	case store.CalendarAssessmentDue:
-		summary = fmt.Sprintf("Assessments due: %d %s for %s", e.Forces, plural(e.Forces, "plan", "plans"), rec)
+		summary = fmt.Sprintf("Assessments due: %d %s for %s", e.Forces, components.Plural(e.Forces, "plan", "plans"), rec)
 		description = "Assessments of plans for " + rec + " received from " + forces() + " are due to be published."
 		uid = "assessment-due-" + scopeID + "-" + day
 	case store.CalendarFollowUp:

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/readcache"
@@ -29,49 +27,6 @@ func caseStage(c store.Case, asOf time.Time) components.CaseStage {
 	return components.CaseStage{Key: string(st), Label: st.Label(), Tag: st.Tag(), Reason: reason, Overdue: st.IsOverdue()}
 }
 
-// asOfDate reads the day a page is shown as of: ?asof=2017-06-01, or the
-// three boxes asof-day, asof-month and asof-year of the page's form; today
-// when neither is given. It is the one reader of the day for every page and
-// export (dashboard and CSV, forces, a force, a case, the liaison home, the
-// plans), so both forms give the same page. A date that cannot be read gives today and the
-// message to show by the boxes.
-func (s *Server) asOfDate(r *http.Request) (asOf time.Time, field components.DateField, isToday bool, errMsg string) {
-	today := domain.Today(s.now())
-	q := r.URL.Query()
-	field = components.DateField{Name: "asof", Legend: "Show as of", Hint: "For example, 1 6 2017"}
-	switch {
-	case q.Get("asof") != "":
-		d, err := time.Parse("2006-01-02", q.Get("asof"))
-		if err != nil {
-			return today, field, true, "Enter the date to show the page as of, like 1 6 2017"
-		}
-		asOf = domain.Date(d.Date())
-	case q.Get("asof-day")+q.Get("asof-month")+q.Get("asof-year") != "":
-		field.Day, field.Month, field.Year = q.Get("asof-day"), q.Get("asof-month"), q.Get("asof-year")
-		d, err := domain.ParseDate(field.Day, field.Month, field.Year)
-		var de *domain.DateError
-		if errors.As(err, &de) {
-			return today, field, true, de.Message("the date")
-		}
-		asOf = d
-	default:
-		return today, field, true, ""
-	}
-	field.Day, field.Month, field.Year = strconv.Itoa(asOf.Day()), strconv.Itoa(int(asOf.Month())), strconv.Itoa(asOf.Year())
-	return asOf, field, asOf.Equal(today), ""
-}
-
-// asOfOnly is asOfDate for pages and exports with no boxes to show a
-// message by (the plans of a case, the calendar feed): a day that cannot
-// be read is a 400.
-func (s *Server) asOfOnly(r *http.Request) (asOf time.Time, isToday bool, err error) {
-	asOf, _, isToday, msg := s.asOfDate(r)
-	if msg != "" {
-		return asOf, isToday, withStatus(http.StatusBadRequest, errors.New("web: as of: "+msg))
-	}
-	return asOf, isToday, nil
-}
-
 // caseFrom returns the case of the URL's {id} in the user's scope: a case
 // of another force is not found.
 func (s *Server) caseFrom(r *http.Request) (store.Case, store.Scope, error) {
@@ -82,16 +37,6 @@ func (s *Server) caseFrom(r *http.Request) (store.Case, store.Scope, error) {
 	sc := scope(r)
 	c, err := s.store.Case(r.Context(), sc, id)
 	return c, sc, err
-}
-
-// pathID reads a positive number from the URL path; anything else is a
-// page that does not exist.
-func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("web: %s %q: %w", name, chi.URLParam(r, name), store.ErrNotFound)
-	}
-	return id, nil
 }
 
 func (s *Server) casesShow(w http.ResponseWriter, r *http.Request) error {
@@ -251,18 +196,11 @@ func dateChangeTimeline(_ context.Context, b *store.Batch, sc store.Scope, caseI
 			}
 			items = append(items, components.TimelineItem{
 				On: domain.LondonDate(d.ChangedAt), At: d.ChangedAt, Title: label + " changed", By: d.ChangedBy, Kind: "date-change",
-				Lines: []string{fmt.Sprintf("From %s to %s.", fmtDate(d.Old), fmtDate(d.New)), "Reason: " + d.Reason},
+				Lines: []string{fmt.Sprintf("From %s to %s.", domain.FormatLongOrNone(d.Old), domain.FormatLongOrNone(d.New)), "Reason: " + d.Reason},
 			})
 		}
 		return items
 	}
-}
-
-func fmtDate(d *time.Time) string {
-	if d == nil {
-		return "none"
-	}
-	return domain.FormatLong(*d)
 }
 
 // caseListSorts are the case list's columns, in order, with the sort key
@@ -500,18 +438,16 @@ func (s *Server) casesDueDateForm(w http.ResponseWriter, r *http.Request) error 
 	}
 	f := dueDateForm(c)
 	f.Due = components.DateField{Name: "due", Legend: "New plan due date"}
-	return s.renderDueDate(w, r, http.StatusOK, f)
+	return s.showForm(w, r, dueDatePage(f))
 }
 
 func dueDateForm(c store.Case) components.DueDateForm {
-	return components.DueDateForm{CaseID: c.ID, ForceName: c.ForceName, Reference: c.Reference,
+	return components.DueDateForm{Case: components.CaseHeader{ID: c.ID, ForceName: c.ForceName, Reference: c.Reference},
 		RequestSent: derefDate(c.RequestSentOn), Current: derefDate(c.PlanDueOn)}
 }
 
-func (s *Server) renderDueDate(w http.ResponseWriter, r *http.Request, status int, f components.DueDateForm) error {
-	p := s.page(r, "Change the plan due date")
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.DueDatePage(p, f))
+func dueDatePage(f components.DueDateForm) formPage {
+	return newFormPage("Change the plan due date", components.DueDatePage, f)
 }
 
 func (s *Server) casesDueDatePost(w http.ResponseWriter, r *http.Request) error {
@@ -524,17 +460,15 @@ func (s *Server) casesDueDatePost(w http.ResponseWriter, r *http.Request) error 
 	var due time.Time
 	due, f.Due = dateFromForm(r, "due", "New plan due date", "new plan due date", &f.Errors)
 	if !due.IsZero() && c.RequestSentOn != nil && due.Before(*c.RequestSentOn) {
-		f.Errors.Add("due-day", "New plan due date must be on or after the date the request was sent, "+domain.FormatLong(*c.RequestSentOn))
-		f.Due.Error = f.Errors.For("due-day")
+		dateProblem(&f.Due, &f.Errors, "New plan due date must be on or after the date the request was sent, "+domain.FormatLong(*c.RequestSentOn))
 	} else if !due.IsZero() && c.PlanDueOn != nil && due.Equal(*c.PlanDueOn) {
-		f.Errors.Add("due-day", "Enter a date different from the current due date, "+domain.FormatLong(due))
-		f.Due.Error = f.Errors.For("due-day")
+		dateProblem(&f.Due, &f.Errors, "Enter a date different from the current due date, "+domain.FormatLong(due))
 	}
 	if f.Reason == "" {
 		f.Errors.Add("reason", "Enter why the due date is changing")
 	}
 	if f.Errors.Any() {
-		return s.renderDueDate(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(dueDatePage(f))
 	}
 	switch err := s.store.ChangeDueDate(r.Context(), actor(r), sc, c.ID, due, f.Reason); {
 	case errors.Is(err, store.ErrNoRequest):
@@ -545,37 +479,4 @@ func (s *Server) casesDueDatePost(w http.ResponseWriter, r *http.Request) error 
 	s.sessions.Put(r.Context(), "flash", "Plan due date changed to "+domain.FormatLong(due)+".")
 	http.Redirect(w, r, "/cases/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
 	return nil
-}
-
-// dateFromForm reads the GOV.UK date input name from a form into a new
-// field with legend label (see readDate).
-func dateFromForm(r *http.Request, name, label, inSentence string, errs *components.Errors) (time.Time, components.DateField) {
-	field := components.DateField{Name: name, Legend: label}
-	d, _ := readDate(r, &field, errs, inSentence)
-	return d, field
-}
-
-// readDate fills the date input d (its name, legend and hint kept) with
-// its three posted boxes and parses them. A missing or impossible date is
-// an error on d and in errs, on the box at fault, in GOV.UK wording with
-// inSentence naming the date mid-sentence ("the plan due date").
-func readDate(r *http.Request, d *components.DateField, errs *components.Errors, inSentence string) (time.Time, bool) {
-	d.Day = strings.TrimSpace(r.PostFormValue(d.Name + "-day"))
-	d.Month = strings.TrimSpace(r.PostFormValue(d.Name + "-month"))
-	d.Year = strings.TrimSpace(r.PostFormValue(d.Name + "-year"))
-	t, err := domain.ParseDate(d.Day, d.Month, d.Year)
-	if err == nil {
-		return t, true
-	}
-	d.Error = "Enter a real date"
-	box := domain.DateFieldDay
-	var de *domain.DateError
-	if errors.As(err, &de) {
-		d.Error = de.Message(inSentence)
-		if len(de.Fields) > 0 {
-			box = de.Fields[0]
-		}
-	}
-	errs.Add(d.Name+"-"+string(box), d.Error)
-	return time.Time{}, false
 }

@@ -240,7 +240,7 @@ func (s *Server) dashboardView(r *http.Request, q dashboardQuery) (components.Da
 	regions, reports := d.Options.Regions, d.Options.Reports
 	v := components.DashboardView{
 		AsOf:      components.DateField{Name: "asof", Legend: "As of", Hint: "Leave empty for today. For example, 2 10 2017", Day: q.asOf.Day, Month: q.asOf.Month, Year: q.asOf.Year, Error: q.errs.For("asof-day")},
-		AsOfText:  components.FormatDate(q.filter.AsOf),
+		AsOfText:  domain.FormatLong(q.filter.AsOf),
 		IsToday:   q.isToday,
 		Errors:    q.errs,
 		Table:     dashboardPage(d, q, r),
@@ -353,7 +353,7 @@ func recommendationLabel(ref, body string) string {
 // region, or the one filtered) stacked by rule.
 func regionChart(d store.Dashboard, regions []string, f store.DashboardFilter) components.BarChart {
 	c := components.BarChart{ID: "chart-regions", Title: "Overdue items by region",
-		Description: "Overdue items on " + components.FormatDate(f.AsOf) + " in each region, by what is overdue."}
+		Description: "Overdue items on " + domain.FormatLong(f.AsOf) + " in each region, by what is overdue."}
 	var kinds []domain.Kind
 	for _, k := range dashboardColumns(f.Kind) {
 		if k != domain.KindDueSoon {
@@ -398,7 +398,7 @@ func stageChart(counts map[domain.Stage]int, asOf time.Time, rec string) compone
 		n += c
 	}
 	c := components.BarChart{ID: "chart-stages", Title: "Cases of this recommendation by stage",
-		Description: "The " + strconv.Itoa(n) + " cases of " + rec + " by lifecycle stage on " + components.FormatDate(asOf) + "."}
+		Description: "The " + strconv.Itoa(n) + " cases of " + rec + " by lifecycle stage on " + domain.FormatLong(asOf) + "."}
 	// One series, each bar in its stage's colour: the bars are labelled, so
 	// there is no legend.
 	c.Series = []components.ChartSeries{{Label: "Cases"}}

@@ -43,6 +43,7 @@ func (s *Server) documentsDownload(w http.ResponseWriter, r *http.Request) error
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	uncompressed(w) // the force's file, byte for byte, its length as stored
 	w.WriteHeader(http.StatusOK)
 	if n, err := io.Copy(w, body); err != nil {
 		// The headers are gone: the short body (against Content-Length)

@@ -64,7 +64,6 @@ func newTestServerOnS3(t *testing.T) (*testServer, *s3test.Server, *syncLog) {
 	ts.ts.Listener = LimitListener(ts.ts.Listener, cfg)
 	ts.ts.Start()
 	t.Cleanup(ts.ts.Close)
-	t.Cleanup(ts.srv.Close)
 	return ts, bucket, logs
 }
 

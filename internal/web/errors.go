@@ -38,7 +38,8 @@ var errHidden = errors.New("web: outside the user's permissions")
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
-// handle adapts a handlerFunc: store.ErrNotFound and errHidden answer 404,
+// handle adapts a handlerFunc: a form with problems (invalid) is shown
+// again with 422, store.ErrNotFound and errHidden answer 404,
 // an unreachable database 503, a statusError its status, anything else a
 // logged 500 with a reference and no internals.
 func (s *Server) handle(h handlerFunc) http.HandlerFunc {
@@ -48,7 +49,12 @@ func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 			return
 		}
 		var se *statusError
+		var inv *invalidForm
 		switch {
+		case errors.As(err, &inv):
+			if err := s.renderFormPage(w, r, inv.status, inv.page, true); err != nil {
+				s.serverError(w, r, err)
+			}
 		case errors.Is(err, store.ErrNotFound), errors.Is(err, errHidden):
 			s.notFound(w, r, err)
 		case errors.As(err, &se):

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/a-h/templ"
+
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/store"
@@ -86,21 +88,21 @@ func (s *Server) fillFindingForm(r *http.Request, f *components.FindingForm) err
 	return nil
 }
 
-func (s *Server) renderFindingForm(w http.ResponseWriter, r *http.Request, status int, f components.FindingForm) error {
-	if err := s.fillFindingForm(r, &f); err != nil {
-		return err
-	}
-	p := s.page(r, "")
-	if f.FindingID == 0 {
-		p.Title = "Add " + strings.ToLower(f.KindLabel) + " – " + f.ReportTitle
-	} else {
+func (s *Server) findingFormPage(f components.FindingForm) formPage {
+	return formPage{build: func(r *http.Request, p *components.Page) (templ.Component, error) {
+		if err := s.fillFindingForm(r, &f); err != nil {
+			return nil, err
+		}
+		// The title names the kind and report that fillFindingForm reads.
 		p.Title = "Change " + strings.ToLower(f.KindLabel) + " – " + f.ReportTitle
-	}
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.FindingFormPage(p, f))
+		if f.FindingID == 0 {
+			p.Title = "Add " + strings.ToLower(f.KindLabel) + " – " + f.ReportTitle
+		}
+		return components.FindingFormPage(*p, f), nil
+	}}
 }
 
-func (s *Server) findingsNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) findingsNewForm(w http.ResponseWriter, r *http.Request) error {
 	reportID, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -109,8 +111,8 @@ func (s *Server) findingsNew(w http.ResponseWriter, r *http.Request) error {
 	if !kind.Valid() {
 		kind = domain.FindingRecommendation
 	}
-	return s.renderFindingForm(w, r, http.StatusOK, components.FindingForm{ReportID: reportID, Kind: string(kind),
-		Scope: store.ScopeAllPolice, ForceCodes: map[string]bool{}})
+	return s.showForm(w, r, s.findingFormPage(components.FindingForm{ReportID: reportID, Kind: string(kind),
+		Scope: store.ScopeAllPolice, ForceCodes: map[string]bool{}}))
 }
 
 // readFindingForm reads and checks the finding form. existing is the
@@ -162,21 +164,17 @@ func (s *Server) readFindingForm(r *http.Request, reportID int64, existing *stor
 		f.Errors.Add("terminology_note", "Terminology note must be 2000 characters or fewer")
 	}
 	// The deadline date: entered, or worked out from the words.
-	f.Deadline = components.DateField{Name: "deadline", Day: r.PostFormValue("deadline-day"),
-		Month: r.PostFormValue("deadline-month"), Year: r.PostFormValue("deadline-year")}
+	f.Deadline = components.DateField{Name: "deadline", Legend: "Deadline date"}
 	var entered *time.Time
-	if f.Deadline.Day+f.Deadline.Month+f.Deadline.Year != "" {
-		var d time.Time
-		d, f.Deadline = dateFromForm(r, "deadline", "Deadline date", "the deadline date", &f.Errors)
-		if !d.IsZero() {
+	if dateGiven(postValue(r), f.Deadline.Name) {
+		if d, ok := readDate(postValue(r), &f.Deadline, &f.Errors, "the deadline date"); ok {
 			entered = &d
 		}
 	}
 	if f.Deadline.Error == "" {
 		phrase, on, overridden, err := resolveDeadline(rp.PublishedOn, f.Body, f.DeadlineText, entered)
 		if errors.Is(err, domain.ErrManualDeadline) {
-			f.Deadline.Error = fmt.Sprintf("The deadline “%s” gives no date: enter the deadline date", phrase)
-			f.Errors.Add("deadline-day", f.Deadline.Error)
+			dateProblem(&f.Deadline, &f.Errors, fmt.Sprintf("The deadline “%s” gives no date: enter the deadline date", phrase))
 		}
 		in.DeadlineText, in.DeadlineOn, in.DeadlineOverridden = phrase, on, overridden
 	}
@@ -204,7 +202,7 @@ func (s *Server) readFindingForm(r *http.Request, reportID int64, existing *stor
 	return f, in, nil
 }
 
-func (s *Server) findingsCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) findingsNewPost(w http.ResponseWriter, r *http.Request) error {
 	reportID, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -214,11 +212,11 @@ func (s *Server) findingsCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f.Errors.Any() {
-		return s.renderFindingForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.findingFormPage(f))
 	}
 	id, err := s.store.CreateFinding(r.Context(), actor(r), reportID, in)
 	if s.findingStoreError(err, &f) {
-		return s.renderFindingForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.findingFormPage(f))
 	}
 	if err != nil {
 		return err
@@ -248,7 +246,7 @@ func (s *Server) findingStoreError(err error, f *components.FindingForm) bool {
 	return true
 }
 
-func (s *Server) findingsEdit(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) findingsEditForm(w http.ResponseWriter, r *http.Request) error {
 	fd, err := s.findingFrom(r)
 	if err != nil {
 		return err
@@ -261,16 +259,16 @@ func (s *Server) findingsEdit(w http.ResponseWriter, r *http.Request) error {
 	}
 	if fd.DeadlineOverridden && fd.DeadlineOn != nil {
 		// Only an entered date is shown: a computed one follows the words.
-		d := *fd.DeadlineOn
-		f.Deadline = components.DateField{Name: "deadline", Day: strconv.Itoa(d.Day()), Month: strconv.Itoa(int(d.Month())), Year: strconv.Itoa(d.Year())}
+		f.Deadline = components.DateField{Name: "deadline"}
+		setDate(&f.Deadline, *fd.DeadlineOn)
 	}
 	for _, fo := range fd.Forces {
 		f.ForceCodes[fo.Code] = true
 	}
-	return s.renderFindingForm(w, r, http.StatusOK, f)
+	return s.showForm(w, r, s.findingFormPage(f))
 }
 
-func (s *Server) findingsUpdate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) findingsEditPost(w http.ResponseWriter, r *http.Request) error {
 	fd, err := s.findingFrom(r)
 	if err != nil {
 		return err
@@ -284,11 +282,11 @@ func (s *Server) findingsUpdate(w http.ResponseWriter, r *http.Request) error {
 		f.Errors.Add("deadline_reason", "Enter why the deadline date is changing from "+domain.FormatLong(*fd.DeadlineOn))
 	}
 	if f.Errors.Any() {
-		return s.renderFindingForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.findingFormPage(f))
 	}
 	err = s.store.UpdateFinding(r.Context(), actor(r), id, in)
 	if s.findingStoreError(err, &f) {
-		return s.renderFindingForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.findingFormPage(f))
 	}
 	if err != nil {
 		return err
@@ -316,51 +314,52 @@ func (s *Server) recommendationsShow(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) findingsShow(w http.ResponseWriter, r *http.Request) error {
-	return s.renderFinding(w, r, http.StatusOK, nil)
+	return s.showForm(w, r, s.findingPage(nil))
 }
 
 // renderFinding shows the finding page; change, when not nil, adjusts the
 // view (the criteria and categories forms with their errors).
-func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, status int, change func(*components.FindingView)) error {
-	ctx := r.Context()
-	fd, err := s.findingFrom(r)
-	if err != nil {
-		return err
-	}
-	u := auth.UserFrom(ctx)
-	v := components.FindingView{ID: fd.ID, ReportID: fd.ReportID, ReportTitle: fd.ReportTitle, Published: fd.ReportPublishedOn,
-		Kind: fd.Kind.Label(), IsRecommendation: fd.Kind == domain.FindingRecommendation, Reference: fd.Reference,
-		Body: fd.Body, ParentID: fd.ParentID, ParentRef: fd.ParentReference, DeadlineText: fd.DeadlineText,
-		DeadlineOn: derefDate(fd.DeadlineOn), TerminologyNote: fd.TerminologyNote, Locked: fd.Cases > 0, Cases: fd.Cases,
-		CanEdit: auth.Allowed(u, auth.EditReports), CanViewCases: auth.Allowed(u, auth.ViewCases),
-		Flash: s.sessions.PopString(ctx, "flash")}
-	if fd.DeadlineOverridden {
-		v.DeadlineHow = "Entered by an inspector"
-	} else {
-		v.DeadlineHow = "Worked out from the publication date, " + domain.FormatLong(fd.ReportPublishedOn)
-	}
-	if fd.Kind == domain.FindingCauseOfConcern {
-		all, err := s.store.ListFindings(ctx, fd.ReportID)
+func (s *Server) findingPage(change func(*components.FindingView)) formPage {
+	return formPage{build: func(r *http.Request, p *components.Page) (templ.Component, error) {
+		ctx := r.Context()
+		fd, err := s.findingFrom(r)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, a := range all {
-			if a.ParentID == fd.ID {
-				v.Answers = append(v.Answers, findingRow(a))
+		u := auth.UserFrom(ctx)
+		v := components.FindingView{ID: fd.ID, ReportID: fd.ReportID, ReportTitle: fd.ReportTitle, Published: fd.ReportPublishedOn,
+			Kind: fd.Kind.Label(), IsRecommendation: fd.Kind == domain.FindingRecommendation, Reference: fd.Reference,
+			Body: fd.Body, ParentID: fd.ParentID, ParentRef: fd.ParentReference, DeadlineText: fd.DeadlineText,
+			DeadlineOn: derefDate(fd.DeadlineOn), TerminologyNote: fd.TerminologyNote, Locked: fd.Cases > 0, Cases: fd.Cases,
+			CanEdit: auth.Allowed(u, auth.EditReports), CanViewCases: auth.Allowed(u, auth.ViewCases),
+			Flash: s.sessions.PopString(ctx, "flash")}
+		if fd.DeadlineOverridden {
+			v.DeadlineHow = "Entered by an inspector"
+		} else {
+			v.DeadlineHow = "Worked out from the publication date, " + domain.FormatLong(fd.ReportPublishedOn)
+		}
+		if fd.Kind == domain.FindingCauseOfConcern {
+			all, err := s.store.ListFindings(ctx, fd.ReportID)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range all {
+				if a.ParentID == fd.ID {
+					v.Answers = append(v.Answers, findingRow(a))
+				}
 			}
 		}
-	}
-	if v.IsRecommendation {
-		if err := s.fillRecommendation(r, fd, &v); err != nil {
-			return err
+		if v.IsRecommendation {
+			if err := s.fillRecommendation(r, fd, &v); err != nil {
+				return nil, err
+			}
 		}
-	}
-	if change != nil {
-		change(&v)
-	}
-	p := s.page(r, components.FindingRef(fd.Reference, fd.Kind.Label())+" – "+fd.ReportTitle)
-	p.HasErrors = v.Errors.Any()
-	return s.render(w, r, status, components.FindingPage(p, v))
+		if change != nil {
+			change(&v)
+		}
+		p.Title = components.FindingRef(fd.Reference, fd.Kind.Label()) + " – " + fd.ReportTitle
+		return components.FindingPage(*p, v), nil
+	}}
 }
 
 // fillRecommendation adds what only a recommendation has: scope, criteria,
@@ -423,7 +422,7 @@ func (s *Server) fillRecommendation(r *http.Request, fd store.Finding, v *compon
 			by = "the system"
 		}
 		v.DateChanges = append(v.DateChanges, fmt.Sprintf("%s: %s to %s – %s (%s, %s)", dateChangeLabel(d.Field),
-			fmtDate(d.Old), fmtDate(d.New), d.Reason, by, components.FormatDateTime(d.ChangedAt)))
+			domain.FormatLongOrNone(d.Old), domain.FormatLongOrNone(d.New), d.Reason, by, components.FormatDateTime(d.ChangedAt)))
 	}
 	return nil
 }
@@ -502,10 +501,10 @@ func (s *Server) criteriaAdd(w http.ResponseWriter, r *http.Request) error {
 		msg = "Criterion must be 300 characters or fewer"
 	}
 	if msg != "" {
-		return s.renderFinding(w, r, http.StatusUnprocessableEntity, func(v *components.FindingView) {
+		return invalid(s.findingPage(func(v *components.FindingView) {
 			v.NewCriterion, v.NewCriterionDescription = title, desc
 			v.Errors.Add("criterion", msg)
-		})
+		}))
 	}
 	return s.listChange(w, r, id, s.store.AddCriterion(r.Context(), actor(r), id, title, desc), "Criterion added.")
 }
@@ -557,10 +556,10 @@ func (s *Server) categoriesAdd(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if msg != "" {
-		return s.renderFinding(w, r, http.StatusUnprocessableEntity, func(v *components.FindingView) {
+		return invalid(s.findingPage(func(v *components.FindingView) {
 			v.NewCategory = label
 			v.Errors.Add("category", msg)
-		})
+		}))
 	}
 	return s.listChange(w, r, id, err, "Category added.")
 }
@@ -620,11 +619,6 @@ func (s *Server) recommendation(r *http.Request) (store.Finding, error) {
 	return fd, nil
 }
 
-func dateField(f components.DateField, d time.Time) components.DateField {
-	f.Day, f.Month, f.Year = strconv.Itoa(d.Day()), strconv.Itoa(int(d.Month())), strconv.Itoa(d.Year())
-	return f
-}
-
 func (s *Server) findingsRequestForm(w http.ResponseWriter, r *http.Request) error {
 	fd, err := s.recommendation(r)
 	if err != nil {
@@ -635,17 +629,16 @@ func (s *Server) findingsRequestForm(w http.ResponseWriter, r *http.Request) err
 	switch {
 	case err == nil:
 		f.Existing = true
-		f.Sent, f.Due = dateField(f.Sent, rq.SentOn), dateField(f.Due, rq.DueOn)
+		setDate(&f.Sent, rq.SentOn)
+		setDate(&f.Due, rq.DueOn)
 	case !isNotFound(err):
 		return err
 	}
-	return s.renderRequest(w, r, http.StatusOK, f)
+	return s.showForm(w, r, requestPage(f))
 }
 
-func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, status int, f components.RequestForm) error {
-	p := s.page(r, "Request for plans – "+f.Reference)
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.RequestPage(p, f))
+func requestPage(f components.RequestForm) formPage {
+	return newFormPage("Request for plans – "+f.Reference, components.RequestPage, f)
 }
 
 func (s *Server) findingsRequestPost(w http.ResponseWriter, r *http.Request) error {
@@ -657,16 +650,13 @@ func (s *Server) findingsRequestPost(w http.ResponseWriter, r *http.Request) err
 	if _, err := s.store.RequestFor(r.Context(), fd.ID); err == nil {
 		f.Existing = true
 	}
-	sent, sentField := dateFromForm(r, "sent", f.Sent.Legend, "the date of the letter", &f.Errors)
-	due, dueField := dateFromForm(r, "due", f.Due.Legend, "the date plans are due", &f.Errors)
-	sentField.Hint, dueField.Hint = f.Sent.Hint, f.Due.Hint
-	f.Sent, f.Due = sentField, dueField
-	if !sent.IsZero() && !due.IsZero() && due.Before(sent) {
-		f.Due.Error = "The date plans are due must be the same as or after the date of the letter, " + domain.FormatLong(sent)
-		f.Errors.Add("due-day", f.Due.Error)
+	sent, sentOK := readDate(postValue(r), &f.Sent, &f.Errors, "the date of the letter")
+	due, dueOK := readDate(postValue(r), &f.Due, &f.Errors, "the date plans are due")
+	if sentOK && dueOK && due.Before(sent) {
+		dateProblem(&f.Due, &f.Errors, "The date plans are due must be the same as or after the date of the letter, "+domain.FormatLong(sent))
 	}
 	if f.Errors.Any() {
-		return s.renderRequest(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(requestPage(f))
 	}
 	res, err := s.store.RecordRequest(r.Context(), actor(r), fd.ID, sent, due)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"inspectrack/internal/auth"
@@ -19,9 +18,9 @@ import (
 // maxReason bounds the words of a reason or note.
 const maxReason = 2000
 
-func caseHeading(c store.Case, today time.Time) components.CaseHeading {
+func caseHeading(c store.Case, today time.Time) components.CaseHeader {
 	stage, why := domain.Explain(c.Facts(), today)
-	return components.CaseHeading{ID: c.ID, ForceName: c.ForceName, ForceHref: "/forces/" + url.PathEscape(c.ForceCode),
+	return components.CaseHeader{ID: c.ID, ForceName: c.ForceName, ForceHref: "/forces/" + url.PathEscape(c.ForceCode),
 		Reference: c.Reference, Body: c.FindingBody, ReportTitle: c.ReportTitle,
 		Stage: stage.Label(), StageTag: stage.Tag(), StageReason: why}
 }
@@ -35,10 +34,10 @@ func followUpRows(fs []store.FollowUp, u *auth.User, today time.Time) []componen
 	edit := auth.Allowed(u, auth.EditCases)
 	rows := make([]components.FollowUpRow, 0, len(fs))
 	for _, f := range fs {
-		row := components.FollowUpRow{ID: f.ID, PlannedOn: components.FormatDate(f.PlannedOn), Notes: f.Notes,
+		row := components.FollowUpRow{ID: f.ID, PlannedOn: domain.FormatLong(f.PlannedOn), Notes: f.Notes,
 			CreatedBy: f.CreatedBy, RecordedBy: f.RecordedBy, TestID: "follow-up-" + strconv.FormatInt(f.ID, 10)}
 		if f.DoneOn != nil {
-			row.DoneOn = components.FormatDate(*f.DoneOn)
+			row.DoneOn = domain.FormatLong(*f.DoneOn)
 			row.Outcome, row.OutcomeTag = f.Outcome.Label(), f.Outcome.Tag()
 		} else {
 			row.Overdue = f.PlannedOn.Before(today)
@@ -72,7 +71,7 @@ func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 	v := components.FollowUpsView{Case: caseHeading(c, today), Flash: s.sessions.PopString(ctx, "flash"),
 		FollowUps: followUpRows(fs, u, today), Closed: c.ClosedOn != nil, ClosedNote: c.ClosedNote}
 	if v.Closed {
-		v.ClosedText = "Closed on " + components.FormatDate(*c.ClosedOn) + ": " + c.ClosedReason.Label()
+		v.ClosedText = "Closed on " + domain.FormatLong(*c.ClosedOn) + ": " + c.ClosedReason.Label()
 	}
 	for _, d := range changes {
 		row := components.DateChangeRow{What: dateFieldLabels[d.Field], Reason: d.Reason, By: d.ChangedBy,
@@ -81,10 +80,10 @@ func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 			row.What = d.Field
 		}
 		if d.Old != nil {
-			row.From = components.FormatDate(*d.Old)
+			row.From = domain.FormatLong(*d.Old)
 		}
 		if d.New != nil {
-			row.To = components.FormatDate(*d.New)
+			row.To = domain.FormatLong(*d.New)
 		}
 		v.Changes = append(v.Changes, row)
 	}
@@ -104,29 +103,8 @@ func (s *Server) followUpsList(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, components.FollowUpsPage(s.page(r, "Follow-ups and closure"), v))
 }
 
-// textField reads a textarea, recording an error when it is required and
-// empty or too long.
-func textField(r *http.Request, in *components.Input, errs *components.Errors, required string) string {
-	in.Value = strings.TrimSpace(r.PostFormValue(in.Name))
-	switch {
-	case in.Value == "" && required != "":
-		in.Error = required
-	case len([]rune(in.Value)) > maxReason:
-		in.Error = fmt.Sprintf("%s must be %d characters or fewer", in.Label, maxReason)
-	}
-	if in.Error != "" {
-		errs.Add(in.Name, in.Error)
-	}
-	return in.Value
-}
-
-func (s *Server) renderFollowUpForm(w http.ResponseWriter, r *http.Request, title string, f components.FollowUpForm) error {
-	p := s.page(r, title)
-	status := http.StatusOK
-	if f.Errors.Any() {
-		p.HasErrors, status = true, http.StatusUnprocessableEntity
-	}
-	return s.render(w, r, status, components.FollowUpFormPage(p, f))
+func followUpFormPage(title string, f components.FollowUpForm) formPage {
+	return newFormPage(title, components.FollowUpFormPage, f)
 }
 
 // backToCase sends the browser to the case's follow-ups with a flash.
@@ -145,25 +123,25 @@ func scheduleForm(c store.Case, today time.Time) components.FollowUpForm {
 		Submit: "Schedule the follow-up"}
 }
 
-func (s *Server) followUpsNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) followUpsNewForm(w http.ResponseWriter, r *http.Request) error {
 	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
-	return s.renderFollowUpForm(w, r, "Schedule a follow-up", scheduleForm(c, domain.Today(s.now())))
+	return s.showForm(w, r, followUpFormPage("Schedule a follow-up", scheduleForm(c, domain.Today(s.now()))))
 }
 
-func (s *Server) followUpsCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) followUpsNewPost(w http.ResponseWriter, r *http.Request) error {
 	c, _, err := s.caseFrom(r)
 	if err != nil {
 		return err
 	}
 	id := c.ID
 	f := scheduleForm(c, domain.Today(s.now()))
-	planned, _ := readDate(r, &f.Date, &f.Errors, "the planned date")
+	planned, _ := readDate(postValue(r), &f.Date, &f.Errors, "the planned date")
 	notes := textField(r, &f.Text, &f.Errors, "")
 	if f.Errors.Any() {
-		return s.renderFollowUpForm(w, r, "Schedule a follow-up", f)
+		return invalid(followUpFormPage("Schedule a follow-up", f))
 	}
 	_, err = s.store.ScheduleFollowUp(r.Context(), actor(r), scope(r), id, store.NewFollowUp{PlannedOn: planned, Notes: notes})
 	switch {
@@ -174,7 +152,7 @@ func (s *Server) followUpsCreate(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	return s.backToCase(w, r, id, "Follow-up scheduled for "+components.FormatDate(planned)+".")
+	return s.backToCase(w, r, id, "Follow-up scheduled for "+domain.FormatLong(planned)+".")
 }
 
 // --- schedule for every case of a recommendation ---
@@ -196,16 +174,11 @@ func dashboardForRecommendation(fb store.FindingBrief) string {
 		"recommendation": {strconv.FormatInt(fb.ID, 10)}})
 }
 
-func (s *Server) renderBulkForm(w http.ResponseWriter, r *http.Request, f components.BulkFollowUpForm) error {
-	p := s.page(r, "Schedule follow-ups for every force")
-	status := http.StatusOK
-	if f.Errors.Any() {
-		p.HasErrors, status = true, http.StatusUnprocessableEntity
-	}
-	return s.render(w, r, status, components.BulkFollowUpPage(p, f))
+func bulkFollowUpPage(f components.BulkFollowUpForm) formPage {
+	return newFormPage("Schedule follow-ups for every force", components.BulkFollowUpPage, f)
 }
 
-func (s *Server) followUpsBulkNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) followUpsBulkForm(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -214,10 +187,10 @@ func (s *Server) followUpsBulkNew(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return s.renderBulkForm(w, r, bulkForm(fb))
+	return s.showForm(w, r, bulkFollowUpPage(bulkForm(fb)))
 }
 
-func (s *Server) followUpsBulkCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) followUpsBulkPost(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -227,32 +200,25 @@ func (s *Server) followUpsBulkCreate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	f := bulkForm(fb)
-	planned, _ := readDate(r, &f.Date, &f.Errors, "the planned date")
+	planned, _ := readDate(postValue(r), &f.Date, &f.Errors, "the planned date")
 	notes := textField(r, &f.Notes, &f.Errors, "")
 	if f.Errors.Any() {
-		return s.renderBulkForm(w, r, f)
+		return invalid(bulkFollowUpPage(f))
 	}
 	res, err := s.store.ScheduleFollowUps(r.Context(), actor(r), scope(r), id, store.NewFollowUp{PlannedOn: planned, Notes: notes})
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("Follow-ups scheduled for %s: %d %s.", components.FormatDate(planned), res.Scheduled, plural(res.Scheduled, "case", "cases"))
+	msg := fmt.Sprintf("Follow-ups scheduled for %s: %d %s.", domain.FormatLong(planned), res.Scheduled, components.Plural(res.Scheduled, "case", "cases"))
 	if res.Planned > 0 {
 		msg += fmt.Sprintf(" %d already had one planned and kept it.", res.Planned)
 	}
 	if res.Closed > 0 {
-		msg += fmt.Sprintf(" %d closed %s left alone.", res.Closed, plural(res.Closed, "case was", "cases were"))
+		msg += fmt.Sprintf(" %d closed %s left alone.", res.Closed, components.Plural(res.Closed, "case was", "cases were"))
 	}
 	s.sessions.Put(r.Context(), "flash", msg)
 	http.Redirect(w, r, dashboardForRecommendation(fb), http.StatusSeeOther)
 	return nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // --- record, move ---
@@ -283,7 +249,7 @@ func recordForm(f store.FollowUp, c store.Case, today time.Time) components.Foll
 		outcomes = append(outcomes, components.Option{Value: string(o), Label: o.Label()})
 	}
 	return components.FollowUpForm{Case: caseHeading(c, today), Action: "/follow-ups/" + strconv.FormatInt(f.ID, 10) + "/record",
-		Date:   components.DateField{Name: "done", Legend: "Date the follow-up inspection happened", Hint: "Planned for " + components.FormatDate(f.PlannedOn) + ". For example, 12 3 2018"},
+		Date:   components.DateField{Name: "done", Legend: "Date the follow-up inspection happened", Hint: "Planned for " + domain.FormatLong(f.PlannedOn) + ". For example, 12 3 2018"},
 		Choice: components.Input{Name: "outcome", Label: "Outcome", Options: outcomes},
 		Text:   components.Input{Name: "notes", Label: "Notes", Hint: "What the inspection found.", Rows: 8, Value: f.Notes},
 		Submit: "Record the follow-up"}
@@ -294,7 +260,7 @@ func (s *Server) followUpsRecordForm(w http.ResponseWriter, r *http.Request) err
 	if err != nil || done {
 		return err
 	}
-	return s.renderFollowUpForm(w, r, "Record a follow-up", recordForm(f, c, domain.Today(s.now())))
+	return s.showForm(w, r, followUpFormPage("Record a follow-up", recordForm(f, c, domain.Today(s.now()))))
 }
 
 func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) error {
@@ -304,10 +270,9 @@ func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) err
 	}
 	today := domain.Today(s.now())
 	form := recordForm(f, c, today)
-	doneOn, ok := readDate(r, &form.Date, &form.Errors, "the date the follow-up happened")
+	doneOn, ok := readDate(postValue(r), &form.Date, &form.Errors, "the date the follow-up happened")
 	if ok && doneOn.After(today) {
-		form.Date.Error = "The date the follow-up happened must be today or in the past"
-		form.Errors.Add("done-day", form.Date.Error)
+		dateProblem(&form.Date, &form.Errors, "The date the follow-up happened must be today or in the past")
 	}
 	form.Choice.Value = r.PostFormValue("outcome")
 	outcome := domain.FollowUpOutcome(form.Choice.Value)
@@ -317,7 +282,7 @@ func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) err
 	}
 	notes := textField(r, &form.Text, &form.Errors, "")
 	if form.Errors.Any() {
-		return s.renderFollowUpForm(w, r, "Record a follow-up", form)
+		return invalid(followUpFormPage("Record a follow-up", form))
 	}
 	err = s.store.RecordFollowUp(r.Context(), actor(r), scope(r), f.ID, store.FollowUpRecord{DoneOn: doneOn, Outcome: outcome, Notes: notes})
 	if errors.Is(err, store.ErrFollowUpDone) {
@@ -331,7 +296,7 @@ func (s *Server) followUpsRecordPost(w http.ResponseWriter, r *http.Request) err
 
 func moveForm(f store.FollowUp, c store.Case, today time.Time) components.FollowUpForm {
 	return components.FollowUpForm{Case: caseHeading(c, today), Action: "/follow-ups/" + strconv.FormatInt(f.ID, 10) + "/move",
-		Date:   components.DateField{Name: "planned", Legend: "New planned date", Hint: "Now planned for " + components.FormatDate(f.PlannedOn) + ". For example, 12 3 2018"},
+		Date:   components.DateField{Name: "planned", Legend: "New planned date", Hint: "Now planned for " + domain.FormatLong(f.PlannedOn) + ". For example, 12 3 2018"},
 		Text:   components.Input{Name: "reason", Label: "Why is the date moving?", Hint: "Kept in the case's history with your name."},
 		Submit: "Move the date"}
 }
@@ -341,7 +306,7 @@ func (s *Server) followUpsMoveForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil || done {
 		return err
 	}
-	return s.renderFollowUpForm(w, r, "Move a follow-up", moveForm(f, c, domain.Today(s.now())))
+	return s.showForm(w, r, followUpFormPage("Move a follow-up", moveForm(f, c, domain.Today(s.now()))))
 }
 
 func (s *Server) followUpsMovePost(w http.ResponseWriter, r *http.Request) error {
@@ -350,14 +315,13 @@ func (s *Server) followUpsMovePost(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	form := moveForm(f, c, domain.Today(s.now()))
-	to, ok := readDate(r, &form.Date, &form.Errors, "the new planned date")
+	to, ok := readDate(postValue(r), &form.Date, &form.Errors, "the new planned date")
 	if ok && to.Equal(f.PlannedOn) {
-		form.Date.Error = "Enter a date different from the one planned"
-		form.Errors.Add("planned-day", form.Date.Error)
+		dateProblem(&form.Date, &form.Errors, "Enter a date different from the one planned")
 	}
 	reason := textField(r, &form.Text, &form.Errors, "Enter why the date is moving")
 	if form.Errors.Any() {
-		return s.renderFollowUpForm(w, r, "Move a follow-up", form)
+		return invalid(followUpFormPage("Move a follow-up", form))
 	}
 	err = s.store.MoveFollowUp(r.Context(), actor(r), scope(r), f.ID, to, reason)
 	if errors.Is(err, store.ErrFollowUpDone) {
@@ -366,7 +330,7 @@ func (s *Server) followUpsMovePost(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.backToCase(w, r, c.ID, "Follow-up moved from "+components.FormatDate(f.PlannedOn)+" to "+components.FormatDate(to)+".")
+	return s.backToCase(w, r, c.ID, "Follow-up moved from "+domain.FormatLong(f.PlannedOn)+" to "+domain.FormatLong(to)+".")
 }
 
 // --- close, reopen ---
@@ -397,7 +361,7 @@ func (s *Server) casesCloseForm(w http.ResponseWriter, r *http.Request) error {
 	if c.ClosedOn != nil {
 		return s.backToCase(w, r, id, "The case is already closed.")
 	}
-	return s.renderFollowUpForm(w, r, "Close the case", closeForm(c, domain.Today(s.now())))
+	return s.showForm(w, r, followUpFormPage("Close the case", closeForm(c, domain.Today(s.now()))))
 }
 
 func (s *Server) casesClosePost(w http.ResponseWriter, r *http.Request) error {
@@ -416,7 +380,7 @@ func (s *Server) casesClosePost(w http.ResponseWriter, r *http.Request) error {
 	}
 	note := textField(r, &f.Text, &f.Errors, "")
 	if f.Errors.Any() {
-		return s.renderFollowUpForm(w, r, "Close the case", f)
+		return invalid(followUpFormPage("Close the case", f))
 	}
 	err = s.store.CloseCase(r.Context(), actor(r), scope(r), id, today, reason, note)
 	if errors.Is(err, store.ErrCaseClosed) {
@@ -443,7 +407,7 @@ func (s *Server) casesReopenForm(w http.ResponseWriter, r *http.Request) error {
 	if c.ClosedOn == nil {
 		return s.backToCase(w, r, id, "The case is open.")
 	}
-	return s.renderFollowUpForm(w, r, "Reopen the case", reopenForm(c, domain.Today(s.now())))
+	return s.showForm(w, r, followUpFormPage("Reopen the case", reopenForm(c, domain.Today(s.now()))))
 }
 
 func (s *Server) casesReopenPost(w http.ResponseWriter, r *http.Request) error {
@@ -455,7 +419,7 @@ func (s *Server) casesReopenPost(w http.ResponseWriter, r *http.Request) error {
 	f := reopenForm(c, domain.Today(s.now()))
 	reason := textField(r, &f.Text, &f.Errors, "Enter why the case is reopening")
 	if f.Errors.Any() {
-		return s.renderFollowUpForm(w, r, "Reopen the case", f)
+		return invalid(followUpFormPage("Reopen the case", f))
 	}
 	err = s.store.ReopenCase(r.Context(), actor(r), scope(r), id, reason)
 	if errors.Is(err, store.ErrCaseOpen) {

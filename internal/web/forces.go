@@ -60,7 +60,7 @@ func (s *Server) forcesList(w http.ResponseWriter, r *http.Request) error {
 	forces, behind, regions := read.forces, read.behind, read.regions
 	field.Error = asOfErr
 	v := components.ForcesView{Region: region, Regions: regionOptions(regions), Single: sc.ForceID != 0,
-		Kinds: statusCounts(nil), AsOf: field, AsOfText: components.FormatDate(asOf), IsToday: isToday}
+		Kinds: statusCounts(nil), AsOf: field, AsOfText: domain.FormatLong(asOf), IsToday: isToday}
 	for _, f := range forces {
 		v.Rows = append(v.Rows, components.ForceRow{Code: f.Code, Name: f.Name, Region: f.Region,
 			Href:         withAsOf("/forces/"+url.PathEscape(f.Code), asOf, isToday),
@@ -115,7 +115,7 @@ func (s *Server) forcesShow(w http.ResponseWriter, r *http.Request) error {
 		ChiefOfficer: chiefOfficer(f), OversightBody: f.OversightBody, OversightHolder: f.OversightHolderName,
 		LiaisonContacts: lines(f.LiaisonContacts), CanEdit: auth.Allowed(u, auth.EditForces),
 		ShowCases: auth.Allowed(u, auth.ViewCases), CaseCount: fp.Cases, Open: fp.Open,
-		AsOf: asOf, AsOfText: components.FormatDate(asOf), IsToday: isToday,
+		AsOf: asOf, AsOfText: domain.FormatLong(asOf), IsToday: isToday,
 		Flash: s.sessions.PopString(ctx, "flash")}
 	if v.ShowCases {
 		if err := checkPage(page, casesPerPage, fp.Cases); err != nil {
@@ -180,18 +180,16 @@ func forceForm(f store.Force) components.ForceForm {
 		OversightHolderName: f.OversightHolderName, LiaisonContacts: f.LiaisonContacts}
 }
 
-func (s *Server) forcesEdit(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) forcesEditForm(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.store.ForceByCode(r.Context(), scope(r), chi.URLParam(r, "code"))
 	if err != nil {
 		return err
 	}
-	return s.renderForceForm(w, r, http.StatusOK, forceForm(f))
+	return s.showForm(w, r, forceFormPage(forceForm(f)))
 }
 
-func (s *Server) renderForceForm(w http.ResponseWriter, r *http.Request, status int, f components.ForceForm) error {
-	p := s.page(r, "Change force details: "+f.Name)
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.ForceEditPage(p, f))
+func forceFormPage(f components.ForceForm) formPage {
+	return newFormPage("Change force details: "+f.Name, components.ForceEditPage, f)
 }
 
 // Longest values the force form accepts: names as letters print them, and
@@ -201,7 +199,7 @@ const (
 	maxContactsLen = 2000
 )
 
-func (s *Server) forcesUpdate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) forcesEditPost(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.store.ForceByCode(r.Context(), scope(r), chi.URLParam(r, "code"))
 	if err != nil {
 		return err
@@ -227,7 +225,7 @@ func (s *Server) forcesUpdate(w http.ResponseWriter, r *http.Request) error {
 		form.Errors.Add("liaison_contacts", "Liaison contacts must be 2000 characters or fewer")
 	}
 	if form.Errors.Any() {
-		return s.renderForceForm(w, r, http.StatusUnprocessableEntity, form)
+		return invalid(forceFormPage(form))
 	}
 	sentBack := 0
 	err = s.store.InTx(r.Context(), func(st *store.Store) error {

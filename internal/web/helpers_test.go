@@ -113,7 +113,6 @@ func newTestServerWith(t *testing.T, cfg config.Config) *testServer {
 	testServers.Store(ts.ts.URL, ts)
 	t.Cleanup(func() { testServers.Delete(ts.ts.URL) })
 	t.Cleanup(ts.ts.Close)
-	t.Cleanup(ts.srv.Close)
 	return ts
 }
 

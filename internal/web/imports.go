@@ -1,11 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -44,6 +42,19 @@ import (
 // all rows in one transaction. Nothing is stored on the server's disk.
 var importColumns = []string{"kind", "reference", "text", "deadline", "deadline_date", "answers", "terminology_note", "forces", "criteria"}
 
+// findingsImport is the shape of the findings import file.
+var findingsImport = csvImport{columns: sameNames(importColumns), known: strings.Join(importColumns, ", "),
+	required: []string{"kind", "text"}, maxRows: maxImportRows, things: "findings"}
+
+// sameNames maps each column to itself: headers without aliases.
+func sameNames(columns []string) map[string]string {
+	m := make(map[string]string, len(columns))
+	for _, c := range columns {
+		m[c] = c
+	}
+	return m
+}
+
 // Limits of an import.
 const (
 	maxImportBytes = 1 << 20 // 1 MiB of CSV
@@ -66,95 +77,25 @@ type importPlan struct {
 }
 
 func (p importPlan) ok() bool {
-	if len(p.fileErrors) > 0 {
-		return false
-	}
-	for _, r := range p.view {
-		if len(r.Errors) > 0 {
-			return false
-		}
-	}
-	return true
+	return importOK(p.fileErrors, p.view, func(r components.ImportRow) []string { return r.Errors })
 }
 
 // checkImport reads and checks an import file against the report, its
 // findings so far and the forces. It touches nothing.
 func checkImport(content []byte, rp store.Report, existing []store.Finding, forceCodes map[string]bool) importPlan {
 	var plan importPlan
-	content = bytes.TrimPrefix(content, []byte("\xef\xbb\xbf")) // a spreadsheet's byte order mark
-	if !utf8.Valid(content) {
-		plan.fileErrors = append(plan.fileErrors, "The file is not UTF-8 text: save it from your spreadsheet as “CSV UTF-8”")
-		return plan
-	}
-	r := csv.NewReader(bytes.NewReader(content))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
-	if err == io.EOF {
-		plan.fileErrors = append(plan.fileErrors, "The file is empty")
-		return plan
-	}
-	if err != nil {
-		plan.fileErrors = append(plan.fileErrors, csvProblem(err))
-		return plan
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		known := false
-		for _, c := range importColumns {
-			known = known || c == h
-		}
-		switch {
-		case !known:
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: unknown column “%s”; the columns are %s", h, strings.Join(importColumns, ", ")))
-		case col[h] != 0:
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: the column “%s” appears twice", h))
-		}
-		col[h] = i + 1 // 0 means absent
-	}
-	for _, need := range []string{"kind", "text"} {
-		if col[need] == 0 {
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: the header has no “%s” column", need))
-		}
-	}
-	if len(plan.fileErrors) > 0 {
-		return plan
-	}
-
 	refs := map[string]domain.FindingKind{} // lower-case reference -> kind, in the report and the file
 	for _, f := range existing {
 		if f.Reference != "" {
 			refs[strings.ToLower(f.Reference)] = f.Kind
 		}
 	}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			plan.fileErrors = append(plan.fileErrors, csvProblem(err))
-			return plan
-		}
-		line, _ := r.FieldPos(0)
-		get := func(name string) string {
-			if i := col[name]; i > 0 && i <= len(rec) {
-				return strings.TrimSpace(rec[i-1])
-			}
-			return ""
-		}
-		if strings.TrimSpace(strings.Join(rec, "")) == "" {
-			continue // a blank line, as spreadsheets leave at the end
-		}
-		if len(plan.view) == maxImportRows {
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line %d: an import takes at most %d findings; split the file", line, maxImportRows))
-			return plan
-		}
+	plan.fileErrors, _ = findingsImport.read(content, func(cr csvRow) error {
+		line, get := cr.line, cr.get
 		v := components.ImportRow{Line: line, Reference: get("reference"), Text: get("text")}
 		row := store.ImportRow{Line: line}
-		if len(rec) > len(header) {
-			v.Errors = append(v.Errors, fmt.Sprintf("The row has %d values but the header names %d columns", len(rec), len(header)))
+		if cr.problem != "" {
+			v.Errors = append(v.Errors, cr.problem)
 		}
 		kind, ok := importKinds[strings.ToLower(get("kind"))]
 		if !ok {
@@ -195,6 +136,10 @@ func checkImport(content []byte, rp store.Report, existing []store.Finding, forc
 		row.Input = in
 		plan.rows = append(plan.rows, row)
 		plan.view = append(plan.view, v)
+		return nil
+	})
+	if len(plan.fileErrors) > 0 {
+		return plan
 	}
 	for i, row := range plan.rows {
 		if row.ParentRef == "" {
@@ -288,15 +233,6 @@ func parseImportDate(s string) (time.Time, error) {
 	return domain.ParseDate(parts[0], parts[1], parts[2])
 }
 
-// csvProblem says what is wrong with a CSV file, by line.
-func csvProblem(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Sprintf("Line %d: the file cannot be read as CSV (%v). Check the quotes on that line", pe.StartLine, pe.Err)
-	}
-	return "The file cannot be read as CSV"
-}
-
 func contentHash(content []byte) string {
 	sum := sha256.Sum256(content)
 	return hex.EncodeToString(sum[:])
@@ -315,14 +251,13 @@ func (s *Server) importsForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.renderImport(w, r, http.StatusOK, components.ImportView{ReportID: rp.ID, ReportTitle: rp.Title, Columns: importColumns})
+	return s.showForm(w, r, importPage(components.ImportView{ReportID: rp.ID, ReportTitle: rp.Title, Columns: importColumns}))
 }
 
-func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, status int, v components.ImportView) error {
-	p := s.page(r, "Import findings – "+v.ReportTitle)
-	p.HasErrors = v.Errors.Any()
-	p.Wide = len(v.Rows) > 0
-	return s.render(w, r, status, components.ImportPage(p, v))
+func importPage(v components.ImportView) formPage {
+	fp := newFormPage("Import findings – "+v.ReportTitle, components.ImportPage, v)
+	fp.wide = len(v.Rows) > 0
+	return fp
 }
 
 // readUpload reads the one file of a multipart form into memory, at most
@@ -376,9 +311,9 @@ func (s *Server) planImport(r *http.Request, rp store.Report, content []byte) (i
 	return checkImport(content, rp, existing, codes), nil
 }
 
-// importsDryRun checks an uploaded file and shows each row's result; it
+// importsPost checks an uploaded file and shows each row's result; it
 // writes nothing.
-func (s *Server) importsDryRun(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) importsPost(w http.ResponseWriter, r *http.Request) error {
 	rp, err := s.importReport(r)
 	if err != nil {
 		return err
@@ -391,7 +326,7 @@ func (s *Server) importsDryRun(w http.ResponseWriter, r *http.Request) error {
 	v := components.ImportView{ReportID: rp.ID, ReportTitle: rp.Title, Columns: importColumns, FileName: name}
 	if len(content) == 0 {
 		v.Errors.Add("file", "Select a CSV file of findings")
-		return s.renderImport(w, r, http.StatusUnprocessableEntity, v)
+		return invalid(importPage(v))
 	}
 	return s.showPlan(w, r, rp, v, content)
 }
@@ -404,18 +339,18 @@ func (s *Server) showPlan(w http.ResponseWriter, r *http.Request, rp store.Repor
 	v.Rows, v.FileErrors = plan.view, plan.fileErrors
 	if !plan.ok() {
 		v.Errors.Add("file", "The file has problems: nothing has been imported. Correct them and upload it again")
-		return s.renderImport(w, r, http.StatusUnprocessableEntity, v)
+		return invalid(importPage(v))
 	}
 	v.Content = base64.StdEncoding.EncodeToString(content)
 	v.Hash = contentHash(content)
 	v.Ready = true
-	return s.renderImport(w, r, http.StatusOK, v)
+	return s.showForm(w, r, importPage(v))
 }
 
-// importsConfirm writes the checked file: it must be the content the dry
+// importsConfirmPost writes the checked file: it must be the content the dry
 // run showed (its hash), and is checked again against the report as it is
 // now; then every row is written in one transaction, or none.
-func (s *Server) importsConfirm(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) importsConfirmPost(w http.ResponseWriter, r *http.Request) error {
 	rp, err := s.importReport(r)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"inspectrack/internal/compose"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
@@ -40,7 +41,7 @@ func (s *Server) copyWording(r *http.Request, f *components.LetterTemplateForm, 
 	if err != nil {
 		return wording, err
 	}
-	copied := t.InUse()
+	copied := compose.InUse(t)
 	f.Fields = f.Fields[:0]
 	for _, fl := range letter.Fields {
 		f.Fields = append(f.Fields, templateField(fl, fl.Get(copied)))

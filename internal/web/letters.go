@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"inspectrack/internal/auth"
+	"inspectrack/internal/compose"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/store"
@@ -46,7 +47,7 @@ func (s *Server) caseLetter(r *http.Request, caseID int64) (store.LetterRecords,
 		}
 		return recs, letter.Composed{Letter: l}, nil
 	}
-	c, err := letter.Draft(recs.LetterTemplate(), recs.Data())
+	c, err := letter.Draft(compose.Wording(recs), compose.Data(recs))
 	return recs, c, err
 }
 
@@ -94,8 +95,12 @@ func (s *Server) lettersPDF(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	opts := letter.PDFOptions{Title: c.Letter.Subject + ": " + recs.Case.Force.Name, Draft: recs.Letter.PublishedAt == nil}
-	if recs.Letter.PublishedAt != nil {
-		opts.Created = *recs.Letter.PublishedAt
+	if at := recs.Letter.PublishedAt; at != nil {
+		// Published, it never changes (see httpcache.go).
+		if cacheValidated(w, r, versionETag("letter", recs.Letter.ID, *at), *at) {
+			return nil
+		}
+		opts.Created = *at
 	}
 	return writePDF(w, c.Letter, opts, letterFilename(recs.Case.Force.Code, c.Letter.Date, opts.Draft))
 }
@@ -129,8 +134,8 @@ func writePDF(w http.ResponseWriter, l letter.Letter, opts letter.PDFOptions, fi
 	return err
 }
 
-// lettersEdit shows the form for a letter's date, contact and signatory.
-func (s *Server) lettersEdit(w http.ResponseWriter, r *http.Request) error {
+// lettersEditForm shows the form for a letter's date, contact and signatory.
+func (s *Server) lettersEditForm(w http.ResponseWriter, r *http.Request) error {
 	caseID, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -142,7 +147,7 @@ func (s *Server) lettersEdit(w http.ResponseWriter, r *http.Request) error {
 	if recs.Letter.PublishedAt != nil {
 		return s.publishedIsFinal(w, r, caseID)
 	}
-	return s.renderLetterDetails(w, r, http.StatusOK, letterDetailsForm(recs))
+	return s.showForm(w, r, letterDetailsPage(letterDetailsForm(recs)))
 }
 
 func letterDetailsForm(recs store.LetterRecords) components.LetterDetailsForm {
@@ -153,7 +158,7 @@ func letterDetailsForm(recs store.LetterRecords) components.LetterDetailsForm {
 		Approved: recs.Assessment.State == domain.StateApproved, Addressee: addressee(recs)}
 	f.Date = letterDateField()
 	if d.LetterDate != nil {
-		f.Date.Day, f.Date.Month, f.Date.Year = dateParts(*d.LetterDate)
+		setDate(&f.Date, *d.LetterDate)
 	}
 	return f
 }
@@ -163,10 +168,8 @@ func letterDateField() components.DateField {
 		Hint: "Leave it empty to date the letter the day it is published. For example, 2 10 2017"}
 }
 
-func (s *Server) renderLetterDetails(w http.ResponseWriter, r *http.Request, status int, f components.LetterDetailsForm) error {
-	p := s.page(r, "The letter’s details: "+f.Case.ForceName)
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.LetterDetailsPage(p, f))
+func letterDetailsPage(f components.LetterDetailsForm) formPage {
+	return newFormPage("The letter’s details: "+f.Case.ForceName, components.LetterDetailsPage, f)
 }
 
 // Longest letter facts; more is a validation error.
@@ -179,16 +182,10 @@ func readLetterDetails(r *http.Request, f *components.LetterDetailsForm) store.L
 	f.SignatoryName, f.SignatoryHonours = get("signatory_name"), get("signatory_honours")
 	f.SignatoryTitles = strings.ReplaceAll(get("signatory_titles"), "\r\n", "\n")
 	f.Date = letterDateField()
-	f.Date.Day, f.Date.Month, f.Date.Year = get("letter_date-day"), get("letter_date-month"), get("letter_date-year")
 	d := store.LetterDetails{ContactName: f.ContactName, ContactEmail: f.ContactEmail, ContactPhone: f.ContactPhone,
 		SignatoryName: f.SignatoryName, SignatoryHonours: f.SignatoryHonours, SignatoryTitles: f.SignatoryTitles}
-	if f.Date.Day+f.Date.Month+f.Date.Year != "" {
-		date, err := domain.ParseDate(f.Date.Day, f.Date.Month, f.Date.Year)
-		var de *domain.DateError
-		if errors.As(err, &de) {
-			f.Date.Error = de.Message("the date of the letter")
-			f.Errors.Add("letter_date-day", f.Date.Error)
-		} else {
+	if dateGiven(postValue(r), f.Date.Name) {
+		if date, ok := readDate(postValue(r), &f.Date, &f.Errors, "the date of the letter"); ok {
 			d.LetterDate = &date
 		}
 	}
@@ -218,9 +215,9 @@ func checkContact(errs *components.Errors, name, email, signatory string) {
 	}
 }
 
-// lettersSave saves a letter's details over the version of the assessment
+// lettersEditPost saves a letter's details over the version of the assessment
 // the user read: the letter is part of what a manager approves.
-func (s *Server) lettersSave(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) lettersEditPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	caseID, err := pathID(r, "id")
 	if err != nil {
@@ -252,7 +249,7 @@ func (s *Server) lettersSave(w http.ResponseWriter, r *http.Request) error {
 		f.Errors.Add("signatory_name", "Enter the name of the person who signs the letter")
 	}
 	if f.Errors.Any() {
-		return s.renderLetterDetails(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(letterDetailsPage(f))
 	}
 	act, err := s.workflowActor(r, a.ID)
 	if err != nil {
@@ -314,16 +311,16 @@ func (s *Server) letterConflict(w http.ResponseWriter, r *http.Request, recs sto
 	f.Version = recs.Assessment.Version
 	f.Errors = nil
 	f.Errors.Add("letter_date-day", "Your changes were not saved: "+recs.Assessment.UpdatedByName+" changed this assessment after you opened it")
-	return s.renderLetterDetails(w, r, http.StatusConflict, f)
+	return rejected(http.StatusConflict, letterDetailsPage(f))
 }
 
 func templateHref(findingID int64) string {
 	return "/recommendations/" + strconv.FormatInt(findingID, 10) + "/letter-template"
 }
 
-// letterTemplatesEdit shows the wording of a recommendation's letters with
+// letterTemplatesForm shows the wording of a recommendation's letters with
 // a preview.
-func (s *Server) letterTemplatesEdit(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) letterTemplatesForm(w http.ResponseWriter, r *http.Request) error {
 	findingID, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -339,17 +336,17 @@ func (s *Server) letterTemplatesEdit(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	f := templateForm(rec, t, t.InUse())
+	f := templateForm(rec, t, compose.InUse(t))
 	f.PreviewCase = r.URL.Query().Get("case")
 	f.Flash = s.sessions.PopString(r.Context(), "flash")
-	wording, err := s.copyWording(r, &f, t.InUse())
+	wording, err := s.copyWording(r, &f, compose.InUse(t))
 	if err != nil {
 		return err
 	}
 	if err := s.previewTemplate(r, &f, wording, t.Defaults); err != nil {
 		return err
 	}
-	return s.renderTemplateForm(w, r, http.StatusOK, f)
+	return s.showForm(w, r, templateFormPage(f))
 }
 
 // templateHints help with the blocks of a template.
@@ -413,7 +410,7 @@ func (s *Server) previewTemplate(r *http.Request, f *components.LetterTemplateFo
 	if err != nil {
 		return err
 	}
-	c, err := letter.Draft(wording, recs.Data())
+	c, err := letter.Draft(wording, compose.Data(recs))
 	if err != nil {
 		return err
 	}
@@ -423,16 +420,15 @@ func (s *Server) previewTemplate(r *http.Request, f *components.LetterTemplateFo
 	return nil
 }
 
-func (s *Server) renderTemplateForm(w http.ResponseWriter, r *http.Request, status int, f components.LetterTemplateForm) error {
-	p := s.page(r, "Wording of the letters")
-	p.Wide = true
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.LetterTemplatePage(p, f))
+func templateFormPage(f components.LetterTemplateForm) formPage {
+	fp := newFormPage("Wording of the letters", components.LetterTemplatePage, f)
+	fp.wide = true
+	return fp
 }
 
-// letterTemplatesSave previews the posted wording, or saves it over the
+// letterTemplatesPost previews the posted wording, or saves it over the
 // version the user read. Unknown placeholders are validation errors.
-func (s *Server) letterTemplatesSave(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) letterTemplatesPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	findingID, err := pathID(r, "id")
 	if err != nil {
@@ -466,13 +462,13 @@ func (s *Server) letterTemplatesSave(w http.ResponseWriter, r *http.Request) err
 	}
 	checkContact(&f.Errors, t.Defaults.ContactName, t.Defaults.ContactEmail, t.Defaults.SignatoryName)
 	if f.Errors.Any() {
-		return s.renderTemplateForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(templateFormPage(f))
 	}
 	if r.PostFormValue("action") != "save" {
 		if err := s.previewTemplate(r, &f, wording, t.Defaults); err != nil {
 			return err
 		}
-		return s.renderTemplateForm(w, r, http.StatusOK, f)
+		return s.showForm(w, r, templateFormPage(f))
 	}
 	now := s.now()
 	sentBack := 0
@@ -502,7 +498,7 @@ func (s *Server) templateConflict(w http.ResponseWriter, r *http.Request, rec st
 	if err != nil {
 		return err
 	}
-	saved := cur.InUse()
+	saved := compose.InUse(cur)
 	c := &components.Conflict{What: "wording", RedoHref: templateHref(rec.ID), SavedBy: cur.UpdatedByName,
 		SavedAt: cur.UpdatedAt, Version: cur.Version}
 	for _, fl := range letter.Fields {
@@ -512,5 +508,5 @@ func (s *Server) templateConflict(w http.ResponseWriter, r *http.Request, rec st
 	f.Conflict = c
 	f.Version = cur.Version
 	f.Errors.Add("body", "Your wording was not saved: "+cur.UpdatedByName+" changed the wording after you opened it")
-	return s.renderTemplateForm(w, r, http.StatusConflict, f)
+	return rejected(http.StatusConflict, templateFormPage(f))
 }

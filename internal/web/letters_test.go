@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"inspectrack/internal/compose"
 	"inspectrack/internal/letter"
 	"inspectrack/internal/letter/lettertest"
 	"inspectrack/internal/store"
@@ -35,7 +36,7 @@ func TestSeededLeicestershireLetterIsTheLetterOf2October2017(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := letter.Compose(recs.LetterTemplate(), recs.Data())
+	c, err := letter.Compose(compose.Wording(recs), compose.Data(recs))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"inspectrack/internal/auth"
+	"inspectrack/internal/domain"
 	"inspectrack/internal/store"
 	"inspectrack/web/components"
 )
@@ -24,7 +25,7 @@ func (s *Server) liaisonHome(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h := components.LiaisonHome{ForceName: u.ForceName, Flash: s.sessions.PopString(ctx, "flash"),
-		Counts: statusCounts(behind[u.ForceID]), AsOfText: components.FormatDate(asOf), IsToday: isToday}
+		Counts: statusCounts(behind[u.ForceID]), AsOfText: domain.FormatLong(asOf), IsToday: isToday}
 	for _, c := range cases {
 		lc := components.LiaisonCase{ID: c.ID, ReportTitle: c.ReportTitle, Reference: c.Reference,
 			Asked: components.Excerpt(c.FindingBody, 300), Status: planStatusTag(c, asOf),

@@ -69,15 +69,14 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	return s.renderLogin(w, r, http.StatusOK, components.LoginForm{Next: safeNext(r.URL.Query().Get("next")),
-		Flash: s.sessions.PopString(r.Context(), "flash")})
+	return s.showForm(w, r, s.loginPage(components.LoginForm{Next: safeNext(r.URL.Query().Get("next")),
+		Flash: s.sessions.PopString(r.Context(), "flash")}))
 }
 
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f components.LoginForm) error {
-	p := s.page(r, "Sign in")
-	p.HasErrors = f.Errors.Any()
+// loginPage is the sign-in form with the single sign-on providers' buttons.
+func (s *Server) loginPage(f components.LoginForm) formPage {
 	f.Providers = s.ssoButtons()
-	return s.render(w, r, status, components.LoginPage(p, f))
+	return newFormPage("Sign in", components.LoginPage, f)
 }
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
@@ -94,7 +93,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 		f.Errors.Add("password", "Enter your password")
 	}
 	if f.Errors.Any() {
-		return s.renderLogin(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.loginPage(f))
 	}
 
 	a := actor(r)
@@ -119,7 +118,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 		wait := max(claim.RetryAt.Sub(now), time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		f.Errors.Add("email", "Too many failed attempts to sign in from this device. Wait "+waitText(wait)+", then try again.")
-		return s.renderLogin(w, r, http.StatusTooManyRequests, f)
+		return rejected(http.StatusTooManyRequests, s.loginPage(f))
 	}
 	if d := loginDelay(claim.AccountFailures); d > 0 {
 		s.metrics.SignInThrottled(false)
@@ -153,7 +152,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		f.Errors.Add("email", "Enter a correct email address and password")
-		return s.renderLogin(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.loginPage(f))
 	}
 
 	if rehash {

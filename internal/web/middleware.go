@@ -25,13 +25,36 @@ const (
 )
 
 // requestID gives every request an id, returned in X-Request-Id and
-// written on every log line, so a user's "reference" finds the log.
+// written on every log line, so a user's "reference" finds the log. An id
+// the request brings (from a proxy or load balancer in front) is kept, so
+// its logs and ours join up, when it is safe to log: at most
+// maxRequestID letters, digits, '-', '_', '.' or ':'.
 func requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := auth.RandomToken(9)
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = auth.RandomToken(9)
+		}
 		w.Header().Set("X-Request-Id", id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
 	})
+}
+
+// maxRequestID bounds an incoming request id.
+const maxRequestID = 64
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestID {
+		return false
+	}
+	for _, c := range []byte(id) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == ':':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // RequestIDFrom returns the request's id.
@@ -276,12 +299,11 @@ func scope(r *http.Request) store.Scope {
 	return store.Scope{ForceID: auth.UserFrom(r.Context()).ForceScope()}
 }
 
+// levelFor is the access log's level for status: every request at info,
+// a server error at error.
 func levelFor(status int) slog.Level {
-	switch {
-	case status >= 500:
+	if status >= 500 {
 		return slog.LevelError
-	case status >= 400:
-		return slog.LevelInfo
 	}
-	return slog.LevelDebug
+	return slog.LevelInfo
 }

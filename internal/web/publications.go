@@ -112,7 +112,7 @@ func (s *Server) publicationsShow(w http.ResponseWriter, r *http.Request) error 
 	if o.PublishedAt != nil {
 		v.OverviewHref = overviewHref(p.FindingID, "")
 	}
-	return s.render(w, r, http.StatusOK, components.PublicationPage(s.page(r, "Letter to "+p.ForceName), v))
+	return s.renderPublished(w, r, components.PublicationPage(s.page(r, "Letter to "+p.ForceName), v), p.PublishedAt)
 }
 
 // publicationsPDF downloads a published letter as a PDF.
@@ -120,6 +120,9 @@ func (s *Server) publicationsPDF(w http.ResponseWriter, r *http.Request) error {
 	p, l, err := s.publishedLetter(r)
 	if err != nil {
 		return err
+	}
+	if cacheValidated(w, r, versionETag("letter", p.ID, p.PublishedAt), p.PublishedAt) {
+		return nil
 	}
 	opts := letter.PDFOptions{Title: l.Subject + ": " + p.ForceName, Created: p.PublishedAt}
 	return writePDF(w, l, opts, letterFilename(p.ForceCode, l.Date, false))
@@ -243,7 +246,12 @@ func (s *Server) overviewsShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := s.page(r, "National overview: "+o.ReportTitle)
 	p.Wide = true
-	return s.render(w, r, http.StatusOK, components.OverviewPage(p, v))
+	if o.PublishedAt == nil || v.Flash != "" {
+		return s.render(w, r, http.StatusOK, components.OverviewPage(p, v))
+	}
+	// Published: it changes only as more letters are published, which
+	// change its bytes, so it has no one date to go by.
+	return s.renderPublished(w, r, components.OverviewPage(p, v), time.Time{})
 }
 
 // overviewsCSV gives the overview's forces × criteria table as CSV, one
@@ -267,10 +275,13 @@ func (s *Server) overviewsCSV(w http.ResponseWriter, r *http.Request) error {
 	if err := writeCSV(&buf, records); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", upload.ContentDisposition(fmt.Sprintf("national-overview-%d.csv", o.ID)))
-	_, err = buf.WriteTo(w)
-	return err
+	if o.PublishedAt == nil {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		_, err = buf.WriteTo(w)
+		return err
+	}
+	return writeValidated(w, r, "text/csv; charset=utf-8", buf.Bytes(), time.Time{})
 }
 
 // overviewsJSON gives the whole overview as JSON.
@@ -283,9 +294,12 @@ func (s *Server) overviewsJSON(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, err = w.Write(append(b, '\n'))
-	return err
+	if o.PublishedAt == nil {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, err = w.Write(append(b, '\n'))
+		return err
+	}
+	return writeValidated(w, r, "application/json; charset=utf-8", append(b, '\n'), time.Time{})
 }
 
 // overviewsPublish makes a recommendation's overview public.

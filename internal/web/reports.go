@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/a-h/templ"
+
 	"inspectrack/internal/auth"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/store"
@@ -36,27 +38,27 @@ func (s *Server) reportsList(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, components.ReportsPage(p, rows, canEdit, s.sessions.PopString(r.Context(), "flash")))
 }
 
-func (s *Server) reportsNew(w http.ResponseWriter, r *http.Request) error {
-	return s.renderReportForm(w, r, http.StatusOK, components.ReportForm{Kind: store.ReportNational,
-		Published: components.DateField{Name: "published", Legend: "Date published"}})
+func (s *Server) reportsNewForm(w http.ResponseWriter, r *http.Request) error {
+	return s.showForm(w, r, s.reportFormPage(components.ReportForm{Kind: store.ReportNational,
+		Published: components.DateField{Name: "published", Legend: "Date published"}}))
 }
 
-func (s *Server) renderReportForm(w http.ResponseWriter, r *http.Request, status int, f components.ReportForm) error {
-	opts, err := s.forceOptions(r)
-	if err != nil {
-		return err
-	}
-	f.Forces = opts
-	f.Kinds = []components.Option{
-		{Value: store.ReportNational, Label: "All forces (a national report)"},
-		{Value: store.ReportForce, Label: "One force"},
-	}
-	p := s.page(r, "Add a report")
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.ReportNewPage(p, f))
+func (s *Server) reportFormPage(f components.ReportForm) formPage {
+	return formPage{title: "Add a report", build: func(r *http.Request, p *components.Page) (templ.Component, error) {
+		opts, err := s.forceOptions(r)
+		if err != nil {
+			return nil, err
+		}
+		f.Forces = opts
+		f.Kinds = []components.Option{
+			{Value: store.ReportNational, Label: "All forces (a national report)"},
+			{Value: store.ReportForce, Label: "One force"},
+		}
+		return components.ReportNewPage(*p, f), nil
+	}}
 }
 
-func (s *Server) reportsCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) reportsNewPost(w http.ResponseWriter, r *http.Request) error {
 	f := components.ReportForm{
 		Title:     strings.TrimSpace(r.PostFormValue("title")),
 		Kind:      r.PostFormValue("kind"),
@@ -89,17 +91,17 @@ func (s *Server) reportsCreate(w http.ResponseWriter, r *http.Request) error {
 		f.Errors.Add("summary", "Summary must be 5000 characters or fewer")
 	}
 	if f.Errors.Any() {
-		return s.renderReportForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.reportFormPage(f))
 	}
 	id, err := s.store.CreateReport(r.Context(), actor(r), store.NewReport{Title: f.Title, Kind: f.Kind, ForceCode: f.ForceCode,
 		PublishedOn: published, URL: f.URL, Summary: f.Summary})
 	switch {
 	case errors.Is(err, store.ErrReportExists):
 		f.Errors.Add("title", "A report with this title published on "+domain.FormatLong(published)+" already exists")
-		return s.renderReportForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.reportFormPage(f))
 	case errors.Is(err, store.ErrUnknownForce):
 		f.Errors.Add("force", "Select a force from the list")
-		return s.renderReportForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.reportFormPage(f))
 	case err != nil:
 		return err
 	}

@@ -61,7 +61,7 @@ type Options struct {
 	CacheBytes int64
 }
 
-// NewServer builds the portal's handler. Close stops its background work.
+// NewServer builds the portal's handler.
 func NewServer(log *slog.Logger, cfg config.Config, st *store.Store, opts Options) *Server {
 	s := &Server{
 		log:      log,
@@ -124,7 +124,3 @@ func newSessions(cfg config.Config, st *store.Store) *scs.SessionManager {
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-// Close releases what the server holds; today nothing runs in the
-// background (expired sessions are removed by serve's housekeeping).
-func (s *Server) Close() {}

@@ -209,7 +209,6 @@ func newStoryServer(t *testing.T) *testServer {
 	ts.srv = NewServer(logger, testConfig(), st, Options{PasswordParams: &cheapParams, Now: ts.clock})
 	ts.ts = httptest.NewServer(ts.srv)
 	t.Cleanup(ts.ts.Close)
-	t.Cleanup(ts.srv.Close)
 	return ts
 }
 

@@ -44,9 +44,9 @@ func (s *Server) today() time.Time { return domain.Today(s.now()) }
 
 // caseSummary is the top of every page about a case's plans, with the
 // plan's status on asOf, which is today or not.
-func caseSummary(c store.CasePlan, asOf time.Time, today bool) components.CaseSummary {
-	v := components.CaseSummary{ID: c.ID, ForceName: c.ForceName, ReportTitle: c.ReportTitle,
-		Reference: c.Reference, Asked: c.FindingBody, Status: planStatusTag(c, asOf), Closed: c.ClosedOn != nil}
+func caseSummary(c store.CasePlan, asOf time.Time, today bool) components.CaseHeader {
+	v := components.CaseHeader{ID: c.ID, ForceName: c.ForceName, ReportTitle: c.ReportTitle,
+		Reference: c.Reference, Body: c.FindingBody, Status: planStatusTag(c, asOf), Closed: c.ClosedOn != nil}
 	if !today {
 		v.AsOf = asOf
 	}
@@ -90,10 +90,10 @@ func timingTag(sub store.Submission) components.StatusTag {
 		return components.StatusTag{Label: "No due date", Class: "govuk-tag--grey", Detail: "no due date was set when it was sent"}
 	case late > 0:
 		return components.StatusTag{Label: "Late", Class: "govuk-tag--orange",
-			Detail: daysText(late) + " after the due date, " + components.FormatDate(*sub.DueOn)}
+			Detail: daysText(late) + " after the due date, " + domain.FormatLong(*sub.DueOn)}
 	default:
 		return components.StatusTag{Label: "On time", Class: "govuk-tag--green",
-			Detail: "due " + components.FormatDate(*sub.DueOn)}
+			Detail: "due " + domain.FormatLong(*sub.DueOn)}
 	}
 }
 
@@ -264,19 +264,19 @@ func (s *Server) submissionsShow(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, components.SubmissionShowPage(s.page(r, v.Submission.Title), v))
 }
 
-func (s *Server) submissionsNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) submissionsForm(w http.ResponseWriter, r *http.Request) error {
 	return s.uploadNew(w, r, store.KindPlan)
 }
 
-func (s *Server) progressNew(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) progressForm(w http.ResponseWriter, r *http.Request) error {
 	return s.uploadNew(w, r, store.KindProgress)
 }
 
-func (s *Server) submissionsCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) submissionsPost(w http.ResponseWriter, r *http.Request) error {
 	return s.uploadCreate(w, r, store.KindPlan)
 }
 
-func (s *Server) progressCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) progressPost(w http.ResponseWriter, r *http.Request) error {
 	return s.uploadCreate(w, r, store.KindProgress)
 }
 
@@ -289,7 +289,7 @@ func (s *Server) uploadNew(w http.ResponseWriter, r *http.Request, kind store.Su
 	if c.ClosedOn != nil {
 		return s.caseClosed(w, r, c)
 	}
-	return s.renderUpload(w, r, http.StatusOK, s.uploadForm(c, kind))
+	return s.showForm(w, r, uploadPage(s.uploadForm(c, kind)))
 }
 
 // caseClosed sends the user back to the case: a closed case takes no more
@@ -297,7 +297,7 @@ func (s *Server) uploadNew(w http.ResponseWriter, r *http.Request, kind store.Su
 func (s *Server) caseClosed(w http.ResponseWriter, r *http.Request, c store.CasePlan) error {
 	msg := "This case is closed: it no longer takes plans or progress updates. Nothing was sent."
 	if c.ClosedOn != nil {
-		msg = "This case was closed on " + components.FormatDate(*c.ClosedOn) + ": it no longer takes plans or progress updates. Nothing was sent."
+		msg = "This case was closed on " + domain.FormatLong(*c.ClosedOn) + ": it no longer takes plans or progress updates. Nothing was sent."
 	}
 	s.sessions.Put(r.Context(), "flash", msg)
 	http.Redirect(w, r, fmt.Sprintf("/cases/%d/submissions", c.ID), http.StatusSeeOther)
@@ -316,14 +316,12 @@ func (s *Server) uploadForm(c store.CasePlan, kind store.SubmissionKind) compone
 	return f
 }
 
-func (s *Server) renderUpload(w http.ResponseWriter, r *http.Request, status int, f components.UploadForm) error {
+func uploadPage(f components.UploadForm) formPage {
 	title := "Send your plan"
 	if !f.IsPlan {
 		title = "Report progress"
 	}
-	p := s.page(r, title)
-	p.HasErrors = f.Errors.Any() || len(f.FileErrors) > 0
-	return s.render(w, r, status, components.UploadPage(p, f))
+	return newFormPage(title, components.UploadPage, f)
 }
 
 // uploadCreate receives a plan version or a progress update: the form is
@@ -394,7 +392,7 @@ func (s *Server) uploadCreate(w http.ResponseWriter, r *http.Request, kind store
 	}
 	if len(f.FileErrors) > 0 || f.Errors.Any() {
 		s.metrics.UploadRefused(status == http.StatusRequestEntityTooLarge)
-		return s.renderUpload(w, r, status, f)
+		return rejected(status, uploadPage(f))
 	}
 
 	sub, err := s.store.CreateSubmission(ctx, actor(r), scope(r), s.blobs, store.NewSubmission{

@@ -30,10 +30,8 @@ func (s *Server) recordForm(c store.CasePlan) components.RecordForm {
 	return f
 }
 
-func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, status int, f components.RecordForm) error {
-	p := s.page(r, "Record what the force sent by email or post")
-	p.HasErrors = f.Errors.Any() || len(f.FileErrors) > 0
-	return s.render(w, r, status, components.RecordPage(p, f))
+func recordPage(f components.RecordForm) formPage {
+	return newFormPage("Record what the force sent by email or post", components.RecordPage, f)
 }
 
 // submissionsRecordForm shows the form on which an inspector records a plan
@@ -46,7 +44,7 @@ func (s *Server) submissionsRecordForm(w http.ResponseWriter, r *http.Request) e
 	if c.ClosedOn != nil {
 		return s.caseClosed(w, r, c)
 	}
-	return s.renderRecord(w, r, http.StatusOK, s.recordForm(c))
+	return s.showForm(w, r, recordPage(s.recordForm(c)))
 }
 
 // submissionsRecordPost records a plan or progress update received by
@@ -98,33 +96,16 @@ func (s *Server) submissionsRecordPost(w http.ResponseWriter, r *http.Request) e
 
 	// The date and time it was received: a real date and time, in the
 	// past, not before the report that asked for the plan.
-	f.Received.Day = strings.TrimSpace(form.Value("received-day"))
-	f.Received.Month = strings.TrimSpace(form.Value("received-month"))
-	f.Received.Year = strings.TrimSpace(form.Value("received-year"))
 	var received time.Time
-	day, dateErr := domain.ParseDate(f.Received.Day, f.Received.Month, f.Received.Year)
-	if dateErr != nil {
-		f.Received.Error = "Enter a real date"
-		box := domain.DateFieldDay
-		var de *domain.DateError
-		if errors.As(dateErr, &de) {
-			f.Received.Error = de.Message("the date received")
-			if len(de.Fields) > 0 {
-				box = de.Fields[0]
-			}
-		}
-		f.Errors.Add("received-"+string(box), f.Received.Error)
-	}
+	day, dateOK := readDate(form.Value, &f.Received, &f.Errors, "the date received")
 	hour, minute, timeMsg := parseClock(f.Time)
 	now := s.now()
 	switch {
-	case dateErr != nil:
+	case !dateOK:
 	case day.After(domain.Today(now)):
-		f.Received.Error = "The date received must be today or in the past"
-		f.Errors.Add("received-day", f.Received.Error)
+		dateProblem(&f.Received, &f.Errors, "The date received must be today or in the past")
 	case day.Before(c.ReportPublishedOn):
-		f.Received.Error = "The date received must be on or after " + components.FormatDate(c.ReportPublishedOn) + ", when the report was published"
-		f.Errors.Add("received-day", f.Received.Error)
+		dateProblem(&f.Received, &f.Errors, "The date received must be on or after "+domain.FormatLong(c.ReportPublishedOn)+", when the report was published")
 	case timeMsg != "":
 		f.Errors.Add("received-time", timeMsg)
 	default:
@@ -133,7 +114,7 @@ func (s *Server) submissionsRecordPost(w http.ResponseWriter, r *http.Request) e
 			f.Errors.Add("received-time", "The time received must be in the past")
 		}
 	}
-	if dateErr != nil && timeMsg != "" {
+	if !dateOK && timeMsg != "" {
 		f.Errors.Add("received-time", timeMsg)
 	}
 	if f.Via != "email" && f.Via != "post" {
@@ -168,7 +149,7 @@ func (s *Server) submissionsRecordPost(w http.ResponseWriter, r *http.Request) e
 	}
 	if len(f.FileErrors) > 0 || f.Errors.Any() {
 		s.metrics.UploadRefused(status == http.StatusRequestEntityTooLarge)
-		return s.renderRecord(w, r, status, f)
+		return rejected(status, recordPage(f))
 	}
 
 	sub, err := s.store.CreateSubmission(ctx, actor(r), scope(r), s.blobs, store.NewSubmission{
@@ -227,5 +208,5 @@ func parseClock(s string) (hour, minute int, msg string) {
 // recordedText says who recorded sub on the force's behalf, when, and why.
 func recordedText(sub store.Submission) string {
 	return fmt.Sprintf("Recorded by %s on behalf of the force on %s: %s", sub.SubmitterName,
-		components.FormatDate(domain.LondonDate(sub.Recorded.At)), sub.Recorded.Reason)
+		domain.FormatLong(domain.LondonDate(sub.Recorded.At)), sub.Recorded.Reason)
 }

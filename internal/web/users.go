@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"inspectrack/internal/auth"
@@ -47,25 +48,25 @@ func (s *Server) forceOptions(r *http.Request) ([]components.Option, error) {
 	return opts, nil
 }
 
-func (s *Server) usersNew(w http.ResponseWriter, r *http.Request) error {
-	return s.renderUserForm(w, r, http.StatusOK, components.UserForm{Role: string(auth.RoleInspector)})
+func (s *Server) usersNewForm(w http.ResponseWriter, r *http.Request) error {
+	return s.showForm(w, r, s.userFormPage(components.UserForm{Role: string(auth.RoleInspector)}))
 }
 
-func (s *Server) renderUserForm(w http.ResponseWriter, r *http.Request, status int, f components.UserForm) error {
-	opts, err := s.forceOptions(r)
-	if err != nil {
-		return err
-	}
-	f.Forces = opts
-	for _, role := range auth.Roles {
-		f.Roles = append(f.Roles, components.Option{Value: string(role), Label: role.Label()})
-	}
-	p := s.page(r, "Add a user")
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.UserNewPage(p, f))
+func (s *Server) userFormPage(f components.UserForm) formPage {
+	return formPage{title: "Add a user", build: func(r *http.Request, p *components.Page) (templ.Component, error) {
+		opts, err := s.forceOptions(r)
+		if err != nil {
+			return nil, err
+		}
+		f.Forces = opts
+		for _, role := range auth.Roles {
+			f.Roles = append(f.Roles, components.Option{Value: string(role), Label: role.Label()})
+		}
+		return components.UserNewPage(*p, f), nil
+	}}
 }
 
-func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) usersNewPost(w http.ResponseWriter, r *http.Request) error {
 	f := components.UserForm{
 		Email:     strings.TrimSpace(r.PostFormValue("email")),
 		Name:      strings.TrimSpace(r.PostFormValue("name")),
@@ -89,7 +90,7 @@ func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request) error {
 		f.ForceCode = "" // only liaisons belong to a force
 	}
 	if f.Errors.Any() {
-		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.userFormPage(f))
 	}
 	// No password is made here: the user is sent a one-time link to choose
 	// their own, in the transaction that adds them.
@@ -98,10 +99,10 @@ func (s *Server) usersCreate(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.Is(err, store.ErrEmailTaken):
 		f.Errors.Add("email", "A user with this email address already exists")
-		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.userFormPage(f))
 	case errors.Is(err, store.ErrUnknownForce):
 		f.Errors.Add("force", "Select a force from the list")
-		return s.renderUserForm(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(s.userFormPage(f))
 	case err != nil:
 		return err
 	}

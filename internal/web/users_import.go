@@ -1,13 +1,10 @@
 package web
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,6 +33,10 @@ var userImportColumns = map[string]string{"email": "email", "name": "name", "for
 // maxUserImportRows bounds an import: its page lists every row.
 const maxUserImportRows = 200
 
+// usersImport is the shape of the liaison import file.
+var usersImport = csvImport{columns: userImportColumns, known: "email, name and force",
+	required: []string{"email", "name", "force"}, maxRows: maxUserImportRows, things: "liaisons"}
+
 // userImportPlan is what a dry run found.
 type userImportPlan struct {
 	users      []store.NewUser
@@ -44,15 +45,7 @@ type userImportPlan struct {
 }
 
 func (p userImportPlan) ok() bool {
-	if len(p.fileErrors) > 0 {
-		return false
-	}
-	for _, r := range p.view {
-		if len(r.Errors) > 0 {
-			return false
-		}
-	}
-	return true
+	return importOK(p.fileErrors, p.view, func(r components.UserImportRow) []string { return r.Errors })
 }
 
 // checkUserImport reads and checks a liaison import file against the
@@ -60,71 +53,13 @@ func (p userImportPlan) ok() bool {
 // an email address is anyone's). It writes nothing.
 func checkUserImport(content []byte, forces map[string]string, taken func(email string) (bool, error)) (userImportPlan, error) {
 	var plan userImportPlan
-	content = bytes.TrimPrefix(content, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(content) {
-		plan.fileErrors = append(plan.fileErrors, "The file is not UTF-8 text: save it from your spreadsheet as “CSV UTF-8”")
-		return plan, nil
-	}
-	r := csv.NewReader(bytes.NewReader(content))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
-	if err == io.EOF {
-		plan.fileErrors = append(plan.fileErrors, "The file is empty")
-		return plan, nil
-	}
-	if err != nil {
-		plan.fileErrors = append(plan.fileErrors, csvProblem(err))
-		return plan, nil
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		name, known := userImportColumns[h]
-		switch {
-		case !known:
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: unknown column “%s”; the columns are email, name and force", h))
-		case col[name] != 0:
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: the column “%s” appears twice", name))
-		default:
-			col[name] = i + 1
-		}
-	}
-	for _, need := range []string{"email", "name", "force"} {
-		if col[need] == 0 {
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line 1: the header has no “%s” column", need))
-		}
-	}
-	if len(plan.fileErrors) > 0 {
-		return plan, nil
-	}
 	seen := map[string]int{} // normalised email -> line
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			plan.fileErrors = append(plan.fileErrors, csvProblem(err))
-			return plan, nil
-		}
-		if strings.TrimSpace(strings.Join(rec, "")) == "" {
-			continue
-		}
-		line, _ := r.FieldPos(0)
-		if len(plan.view) == maxUserImportRows {
-			plan.fileErrors = append(plan.fileErrors, fmt.Sprintf("Line %d: an import takes at most %d liaisons; split the file", line, maxUserImportRows))
-			return plan, nil
-		}
-		get := func(name string) string {
-			if i := col[name]; i > 0 && i <= len(rec) {
-				return strings.TrimSpace(rec[i-1])
-			}
-			return ""
-		}
+	var err error
+	plan.fileErrors, err = usersImport.read(content, func(cr csvRow) error {
+		line, get := cr.line, cr.get
 		v := components.UserImportRow{Line: line, Email: get("email"), Name: get("name"), ForceCode: strings.ToLower(get("force"))}
-		if len(rec) > len(header) {
-			v.Errors = append(v.Errors, fmt.Sprintf("The row has %d values but the header names %d columns", len(rec), len(header)))
+		if cr.problem != "" {
+			v.Errors = append(v.Errors, cr.problem)
 		}
 		email := store.NormalizeEmail(v.Email)
 		switch {
@@ -136,7 +71,7 @@ func checkUserImport(content []byte, forces map[string]string, taken func(email 
 			seen[email] = line
 			t, err := taken(email)
 			if err != nil {
-				return plan, err
+				return err
 			}
 			if t {
 				v.Errors = append(v.Errors, "A user with this email address already exists")
@@ -157,6 +92,10 @@ func checkUserImport(content []byte, forces map[string]string, taken func(email 
 		}
 		plan.view = append(plan.view, v)
 		plan.users = append(plan.users, store.NewUser{Email: v.Email, Name: v.Name, Role: string(auth.RoleLiaison), ForceCode: v.ForceCode})
+		return nil
+	})
+	if err != nil || len(plan.fileErrors) > 0 {
+		return plan, err
 	}
 	if len(plan.view) == 0 {
 		plan.fileErrors = append(plan.fileErrors, "The file has a header but no liaisons")
@@ -183,21 +122,20 @@ func (s *Server) planUserImport(r *http.Request, content []byte) (userImportPlan
 	})
 }
 
-func (s *Server) renderUserImport(w http.ResponseWriter, r *http.Request, status int, v components.UserImportView) error {
-	p := s.page(r, "Add liaisons from a CSV file")
-	p.HasErrors = v.Errors.Any()
-	p.Wide = len(v.Rows) > 0
-	return s.render(w, r, status, components.UserImportPage(p, v))
+func userImportPage(v components.UserImportView) formPage {
+	fp := newFormPage("Add liaisons from a CSV file", components.UserImportPage, v)
+	fp.wide = len(v.Rows) > 0
+	return fp
 }
 
 // usersImportForm shows the liaison import's upload form.
 func (s *Server) usersImportForm(w http.ResponseWriter, r *http.Request) error {
-	return s.renderUserImport(w, r, http.StatusOK, components.UserImportView{})
+	return s.showForm(w, r, userImportPage(components.UserImportView{}))
 }
 
-// usersImportDryRun checks an uploaded liaison file and shows every row's
+// usersImportPost checks an uploaded liaison file and shows every row's
 // result; it writes nothing.
-func (s *Server) usersImportDryRun(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) usersImportPost(w http.ResponseWriter, r *http.Request) error {
 	name, content, err := readUpload(w, r, "file")
 	if err != nil {
 		return err
@@ -205,7 +143,7 @@ func (s *Server) usersImportDryRun(w http.ResponseWriter, r *http.Request) error
 	v := components.UserImportView{FileName: name}
 	if len(content) == 0 {
 		v.Errors.Add("file", "Select a CSV file of liaisons")
-		return s.renderUserImport(w, r, http.StatusUnprocessableEntity, v)
+		return invalid(userImportPage(v))
 	}
 	return s.showUserImportPlan(w, r, v, content)
 }
@@ -218,19 +156,19 @@ func (s *Server) showUserImportPlan(w http.ResponseWriter, r *http.Request, v co
 	v.Rows, v.FileErrors = plan.view, plan.fileErrors
 	if !plan.ok() {
 		v.Errors.Add("file", "The file has problems: nobody has been added. Correct them and upload it again")
-		return s.renderUserImport(w, r, http.StatusUnprocessableEntity, v)
+		return invalid(userImportPage(v))
 	}
 	v.Content = base64.StdEncoding.EncodeToString(content)
 	v.Hash = contentHash(content)
 	v.Ready = true
-	return s.renderUserImport(w, r, http.StatusOK, v)
+	return s.showForm(w, r, userImportPage(v))
 }
 
-// usersImportConfirm creates the checked file's liaisons: the content must
+// usersImportConfirmPost creates the checked file's liaisons: the content must
 // be what the dry run showed (its hash), is checked again, and every
 // account is created in one transaction, each audited with its
 // invitation, or none (and then no invitation is sent).
-func (s *Server) usersImportConfirm(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) usersImportConfirmPost(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 2*maxImportBytes)
 	content, err := base64.StdEncoding.DecodeString(r.PostFormValue("content"))
 	hash := r.PostFormValue("sha256")

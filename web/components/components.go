@@ -8,36 +8,20 @@
 package components
 
 import (
-	"fmt"
 	"time"
-	_ "time/tzdata" // Europe/London must load on machines without a zoneinfo database.
+
+	"inspectrack/internal/domain"
 )
 
 // ServiceName is the name of the service, shown in the header and the <title>.
 const ServiceName = "Inspection tracker"
 
 // london is the time zone every date and time is shown in.
-var london = mustLoadLocation("Europe/London")
+var london = domain.London()
 
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(fmt.Sprintf("components: %v", err))
-	}
-	return loc
-}
-
-// FormatDate formats t as a GOV.UK style date in Europe/London: "2 October 2017".
-// The zero time formats as "".
-//
-// A calendar date read from a DATE column arrives as midnight UTC; London is
-// never behind UTC, so the day shown is the day stored.
-func FormatDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(london).Format("2 January 2006")
-}
+// FormatDate is domain.FormatLong for the views: "2 October 2017", the zero
+// time "".
+func FormatDate(t time.Time) string { return domain.FormatLong(t) }
 
 // FormatDateTime formats t as a GOV.UK style date and time in Europe/London:
 // "2 October 2017 at 3:04pm", "2 October 2017 at 10am", "... at midday",
@@ -46,8 +30,7 @@ func FormatDateTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	t = t.In(london)
-	return t.Format("2 January 2006") + " at " + formatClock(t)
+	return domain.FormatLong(t) + " at " + formatClock(t.In(london))
 }
 
 // formatClock writes the time of day the GOV.UK way: 12-hour clock, no ":00",

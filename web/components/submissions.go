@@ -6,20 +6,6 @@ import (
 	"time"
 )
 
-// CaseSummary is what a page about sending or reading plans shows of its
-// case: which force, what was asked, by when.
-type CaseSummary struct {
-	ID          int64
-	ForceName   string
-	ReportTitle string
-	Reference   string // the recommendation's reference, e.g. "Recommendation 1"; may be ""
-	Asked       string // the recommendation's words
-	DueOn       time.Time
-	Status      StatusTag // where the plan stands today, or on AsOf
-	AsOf        time.Time // the day a page is shown as of (?asof=); zero for today
-	Closed      bool
-}
-
 // StatusTag is a GOV.UK tag with the sentence that explains it: "Overdue"
 // and "12 days overdue (due 31 May 2017)".
 type StatusTag struct {
@@ -63,7 +49,7 @@ func (s SubmissionView) Href() string { return fmt.Sprintf("/submissions/%d", s.
 
 // CaseSubmissions is the page of everything a force has sent for a case.
 type CaseSubmissions struct {
-	Case      CaseSummary
+	Case      CaseHeader
 	Plans     []SubmissionView // newest first
 	Progress  []SubmissionView // newest first
 	CanSubmit bool             // the viewer is this force's liaison and the case is open
@@ -86,7 +72,7 @@ type RecordForm struct {
 
 // UploadForm is the form that sends a plan version or a progress update.
 type UploadForm struct {
-	Case        CaseSummary
+	Case        CaseHeader
 	IsPlan      bool
 	Action      string // where the form posts
 	NextVersion int    // the version this plan will be, or the update's number
@@ -104,7 +90,7 @@ type UploadForm struct {
 
 // SubmissionPage is one submission on its own page.
 type SubmissionPage struct {
-	Case       CaseSummary
+	Case       CaseHeader
 	Submission SubmissionView
 }
 
@@ -127,12 +113,17 @@ func FormatBytes(n int64) string {
 	}
 }
 
+// Plural is one or many, as n asks: the one rule for a count's noun.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // plural writes a count with its noun: "1 document", "3 documents".
 func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
+	return fmt.Sprintf("%d %s", n, Plural(n, one, many))
 }
 
 // ReferenceOr is a recommendation's reference, or "Recommendation" when it

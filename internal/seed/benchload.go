@@ -1,4 +1,4 @@
-package store
+package seed
 
 import (
 	"context"
@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"inspectrack/internal/store"
 )
 
-// BenchSize is the size of the national-scale data set LoadBench builds.
+// BenchSize is the size of the national-scale data set loadBench builds.
 type BenchSize struct {
 	Forces          int // in all, including those already there
 	Reports         int
@@ -20,7 +22,7 @@ type BenchSize struct {
 	AuditEvents     int // at least this many
 }
 
-// BenchResult says what LoadBench built.
+// BenchResult says what loadBench built.
 type BenchResult struct {
 	Forces, Reports, Recommendations, Cases, FollowUps int
 	Submissions, Documents, Assessments                int
@@ -28,15 +30,15 @@ type BenchResult struct {
 	Steps                                              []BenchStep
 }
 
-// BenchStep is one timed step of LoadBench.
+// BenchStep is one timed step of loadBench.
 type BenchStep struct {
 	Name string
 	Took time.Duration
 }
 
-// BenchForces adds made-up forces, spread over the regions, until there are
+// benchForces adds made-up forces, spread over the regions, until there are
 // n in all, audited as one event by a.
-func (s *Store) BenchForces(ctx context.Context, a Actor, n int) error {
+func benchForces(ctx context.Context, st *store.Store, a store.Actor, n int) error {
 	const q = `
 		INSERT INTO forces (code, name, region, chief_officer_title, oversight_body)
 		SELECT 'bench-' || lpad(n::text, 3, '0'), 'Bench Force ' || lpad(n::text, 3, '0'),
@@ -44,16 +46,16 @@ func (s *Store) BenchForces(ctx context.Context, a Actor, n int) error {
 				'South West', 'Wales', 'West Midlands', 'Yorkshire and the Humber'])[1 + n % 10],
 			'Chief Constable', 'Police and crime commissioner'
 		FROM generate_series(1, $1 - (SELECT count(*) FROM forces)) n`
-	return s.Tx(ctx, func(tx pgx.Tx) error {
+	return st.Tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, q, n)
 		if err != nil {
-			return fmt.Errorf("store: bench forces: %w", err)
+			return fmt.Errorf("seed: bench forces: %w", err)
 		}
-		return Audit(ctx, tx, a.Event("bench.forces", "force", "", 0, fmt.Sprintf("%d forces added", tag.RowsAffected())))
+		return store.Audit(ctx, tx, a.Event("bench.forces", "force", "", 0, fmt.Sprintf("%d forces added", tag.RowsAffected())))
 	})
 }
 
-// LoadBench fills a database (migrated, with its forces, the demo users and
+// loadBench fills a database (migrated, with its forces, the demo users and
 // the current report) with a national picture: size.Reports reports holding
 // size.Recommendations recommendations published over the years up to
 // today, a case for every recommendation and force with lifecycle dates
@@ -64,38 +66,38 @@ func (s *Store) BenchForces(ctx context.Context, a Actor, n int) error {
 // The dashboard's triggers are off during the load and its items are
 // computed once at the end. It is one transaction, with its audit events,
 // like every change to the portal's data; VACUUM ANALYZE follows.
-func (s *Store) LoadBench(ctx context.Context, size BenchSize, today time.Time, inspectorID int64) (BenchResult, error) {
+func loadBench(ctx context.Context, st *store.Store, size BenchSize, today time.Time, inspectorID int64) (BenchResult, error) {
 	var res BenchResult
-	err := s.InTx(ctx, func(tx *Store) error {
+	err := st.InTx(ctx, func(tx *store.Store) error {
 		var err error
-		res, err = tx.loadBench(ctx, size, today, inspectorID)
+		res, err = loadBenchSteps(ctx, tx, size, today, inspectorID)
 		return err
 	})
 	if err != nil {
 		return res, err
 	}
 	start := time.Now()
-	if _, err := s.db().Exec(ctx, `VACUUM ANALYZE`); err != nil {
-		return res, fmt.Errorf("store: bench: vacuum analyze: %w", err)
+	if _, err := st.Pool().Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		return res, fmt.Errorf("seed: bench: vacuum analyze: %w", err)
 	}
 	res.Steps = append(res.Steps, BenchStep{"vacuum analyze", time.Since(start)})
 	const counts = `SELECT (SELECT count(*) FROM forces), (SELECT count(*) FROM reports),
 		(SELECT count(*) FROM findings WHERE kind = 'recommendation'), (SELECT count(*) FROM cases),
 		(SELECT count(*) FROM follow_ups), (SELECT count(*) FROM submissions), (SELECT count(*) FROM documents),
 		(SELECT count(*) FROM assessments)`
-	if err := s.db().QueryRow(ctx, counts).Scan(&res.Forces, &res.Reports, &res.Recommendations, &res.Cases, &res.FollowUps,
+	if err := st.Pool().QueryRow(ctx, counts).Scan(&res.Forces, &res.Reports, &res.Recommendations, &res.Cases, &res.FollowUps,
 		&res.Submissions, &res.Documents, &res.Assessments); err != nil {
-		return res, fmt.Errorf("store: bench: counts: %w", err)
+		return res, fmt.Errorf("seed: bench: counts: %w", err)
 	}
 	return res, nil
 }
 
-func (s *Store) loadBench(ctx context.Context, size BenchSize, today time.Time, inspectorID int64) (BenchResult, error) {
+func loadBenchSteps(ctx context.Context, st *store.Store, size BenchSize, today time.Time, inspectorID int64) (BenchResult, error) {
 	var res BenchResult
 	step := func(name string, fn func() error) error {
 		start := time.Now()
 		if err := fn(); err != nil {
-			return fmt.Errorf("store: bench: %s: %w", name, err)
+			return fmt.Errorf("seed: bench: %s: %w", name, err)
 		}
 		res.Steps = append(res.Steps, BenchStep{name, time.Since(start)})
 		return nil
@@ -103,7 +105,9 @@ func (s *Store) loadBench(ctx context.Context, size BenchSize, today time.Time, 
 	// Some steps take longer than a request may: the caller gives a Store
 	// on a pool without the statement timeout.
 	exec := func(q string, args ...any) func() error {
-		return func() error { _, err := s.db().Exec(ctx, q, args...); return err }
+		return func() error {
+			return st.Tx(ctx, func(tx pgx.Tx) error { _, err := tx.Exec(ctx, q, args...); return err })
+		}
 	}
 	steps := []struct {
 		name string
@@ -135,13 +139,13 @@ func (s *Store) loadBench(ctx context.Context, size BenchSize, today time.Time, 
 			SELECT f.id, r.published_on + 30, r.published_on + 61, $2
 			FROM findings f JOIN reports r ON r.id = f.report_id
 			WHERE r.title LIKE 'Bench report %' AND r.published_on + 30 <= $1`, today, inspectorID)},
-		{"cases", func() error { return s.benchCases(ctx, today) }},
+		{"cases", func() error { return benchCases(ctx, st, today) }},
 		{"liaisons", exec(`
 			INSERT INTO users (email, name, role, force_id, password_hash)
 			SELECT 'liaison.' || f.code || '@bench.test', 'Liaison of ' || f.name, 'liaison', f.id, '!bench: no sign-in'
 			FROM forces f
 			WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.force_id = f.id)`)},
-		{"submissions (small documents)", func() error { return s.benchSubmissions(ctx) }},
+		{"submissions (small documents)", func() error { return benchSubmissions(ctx, st) }},
 		{"categories", exec(`
 			INSERT INTO categories (finding_id, position, key, label)
 			SELECT f.id, c.position, c.key, c.label
@@ -180,7 +184,7 @@ func (s *Store) loadBench(ctx context.Context, size BenchSize, today time.Time, 
 			FROM cases c JOIN findings f ON f.id = c.finding_id JOIN reports r ON r.id = f.report_id
 			WHERE r.title LIKE 'Bench report %' AND c.follow_up_planned_on IS NOT NULL`, inspectorID)},
 		{"audit events (hash chain, COPY)", func() error {
-			n, err := s.benchAudit(ctx, size.AuditEvents, inspectorID)
+			n, err := benchAudit(ctx, st, size.AuditEvents, inspectorID)
 			res.AuditEvents = n
 			return err
 		}},
@@ -205,7 +209,7 @@ func (s *Store) loadBench(ctx context.Context, size BenchSize, today time.Time, 
 // a follow-up four to twelve months later, and most visited cases close.
 // Nothing is dated after today; a step that has not happened yet is NULL,
 // and so is everything after it.
-func (s *Store) benchCases(ctx context.Context, today time.Time) error {
+func benchCases(ctx context.Context, st *store.Store, today time.Time) error {
 	const q = `
 		WITH base AS (
 			SELECT f.id AS finding_id, fo.id AS force_id, rq.sent_on, rq.due_on,
@@ -248,7 +252,7 @@ func (s *Store) benchCases(ctx context.Context, today time.Time) error {
 			CASE WHEN closed_on IS NOT NULL THEN (ARRAY['implemented', 'implemented', 'implemented', 'superseded', 'not_accepted'])[1 + floor(r12 * 5)::int] END,
 			CASE WHEN closed_on IS NOT NULL THEN 'Confirmed at the follow-up inspection.' ELSE '' END
 		FROM closed`
-	return s.Tx(ctx, func(tx pgx.Tx) error {
+	return st.Tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT setseed(0.2017)`); err != nil {
 			return err
 		}
@@ -259,9 +263,9 @@ func (s *Store) benchCases(ctx context.Context, today time.Time) error {
 
 // benchSubmissions gives every case with a plan in its first version, sent
 // by a liaison of the force, with one small text document stored as a blob
-// of one chunk, as issue 5's upload would store it.
-func (s *Store) benchSubmissions(ctx context.Context) error {
-	return s.Tx(ctx, func(tx pgx.Tx) error {
+// of one chunk, as an upload would store it.
+func benchSubmissions(ctx context.Context, st *store.Store) error {
+	return st.Tx(ctx, func(tx pgx.Tx) error {
 		steps := []string{
 			`INSERT INTO submissions (case_id, kind, version, submitted_by, submitted_at, due_on, note)
 			SELECT c.id, 'plan', 1, (SELECT min(u.id) FROM users u WHERE u.force_id = c.force_id), c.first_submitted_at,
@@ -315,15 +319,10 @@ var benchActions = []struct{ action, summary string }{
 }
 
 // benchAudit writes at least n audit events for what the cases record,
-// in time order, continuing the hash chain from its head and streaming the
-// rows to COPY as their hashes are computed.
-func (s *Store) benchAudit(ctx context.Context, n int, actorID int64) (int64, error) {
+// in time order, continuing the hash chain (see store.CopyAuditEvents).
+func benchAudit(ctx context.Context, st *store.Store, n int, actorID int64) (int64, error) {
 	const q = `SELECT id, force_id, request_sent_on, first_submitted_at, assessment_started_on,
 		assessment_published_on, follow_up_planned_on, follow_up_done_on, closed_on FROM cases`
-	rows, err := s.db().Query(ctx, q)
-	if err != nil {
-		return 0, err
-	}
 	rng := rand.New(rand.NewPCG(2017, 10))
 	var events []benchEvent
 	day := func(d *time.Time, hour int) int64 {
@@ -332,45 +331,52 @@ func (s *Store) benchAudit(ctx context.Context, n int, actorID int64) (int64, er
 	add := func(at int64, caseID int64, force int32, action int) {
 		events = append(events, benchEvent{at: at, caseID: caseID, force: force, action: uint8(action)})
 	}
-	for rows.Next() {
-		var id int64
-		var force int32
-		var sent, started, published, planned, done, closed *time.Time
-		var submitted *time.Time
-		if err := rows.Scan(&id, &force, &sent, &submitted, &started, &published, &planned, &done, &closed); err != nil {
-			rows.Close()
-			return 0, err
+	// Read in the load's transaction: the cases are not committed yet.
+	err := st.Tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, q)
+		if err != nil {
+			return err
 		}
-		if sent != nil {
-			add(day(sent, 9), id, force, 0)
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var force int32
+			var sent, started, published, planned, done, closed *time.Time
+			var submitted *time.Time
+			if err := rows.Scan(&id, &force, &sent, &submitted, &started, &published, &planned, &done, &closed); err != nil {
+				return err
+			}
+			if sent != nil {
+				add(day(sent, 9), id, force, 0)
+			}
+			if submitted != nil {
+				at := submitted.UnixMicro()
+				add(at, id, force, 1)
+				add(at+1, id, force, 2)
+				add(at+2, id, force, 2)
+			}
+			if started != nil {
+				add(day(started, 10), id, force, 3)
+				add(day(started, 14), id, force, 4)
+				add(day(started, 16), id, force, 5)
+			}
+			if published != nil {
+				add(day(published, 9), id, force, 6)
+				add(day(published, 11), id, force, 7)
+			}
+			if planned != nil && published != nil {
+				add(day(published, 12), id, force, 8)
+			}
+			if done != nil {
+				add(day(done, 17), id, force, 9)
+			}
+			if closed != nil {
+				add(day(closed, 10), id, force, 10)
+			}
 		}
-		if submitted != nil {
-			at := submitted.UnixMicro()
-			add(at, id, force, 1)
-			add(at+1, id, force, 2)
-			add(at+2, id, force, 2)
-		}
-		if started != nil {
-			add(day(started, 10), id, force, 3)
-			add(day(started, 14), id, force, 4)
-			add(day(started, 16), id, force, 5)
-		}
-		if published != nil {
-			add(day(published, 9), id, force, 6)
-			add(day(published, 11), id, force, 7)
-		}
-		if planned != nil && published != nil {
-			add(day(published, 12), id, force, 8)
-		}
-		if done != nil {
-			add(day(done, 17), id, force, 9)
-		}
-		if closed != nil {
-			add(day(closed, 10), id, force, 10)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+	if err != nil {
 		return 0, err
 	}
 	// Reading cases tops the trail up to n: inspectors and liaisons open
@@ -388,73 +394,16 @@ func (s *Store) benchAudit(ctx context.Context, n int, actorID int64) (int64, er
 		return int(max(-1, min(1, a.caseID-b.caseID)))
 	})
 
-	var email string
-	if err := s.db().QueryRow(ctx, `SELECT email FROM users WHERE id = $1`, actorID).Scan(&email); err != nil {
+	actor, err := st.UserByID(ctx, actorID)
+	if err != nil {
 		return 0, err
 	}
-	err = s.Tx(ctx, func(tx pgx.Tx) error {
-		var lastID int64
-		var prev []byte
-		if err := tx.QueryRow(ctx, `SELECT last_id, hash FROM audit_head FOR UPDATE`).Scan(&lastID, &prev); err != nil {
-			return err
-		}
-		var first int64
-		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))`).Scan(&first); err != nil {
-			return err
-		}
-		key := s.keys.Current
-		src := &benchAuditRows{events: events, first: first, prev: prev, actorID: actorID, email: email, key: key, hasher: newChainHasher(key)}
-		if key.secret == nil {
-			return fmt.Errorf("store: bench audit: %w", ErrNoAuditKey)
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_events"}, []string{"id", "occurred_at", "actor_id",
-			"actor_email", "action", "object_type", "object_id", "force_id", "summary", "request_id", "client_addr",
-			"key_id", "prev_hash", "hash"}, src); err != nil {
-			return err
-		}
-		last := first + int64(len(events)) - 1
-		if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('audit_events', 'id'), $1)`, last); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `UPDATE audit_head SET last_id = $1, hash = $2`, last, src.prev)
-		return err
+	err = st.CopyAuditEvents(ctx, len(events), func(i int) store.AuditEvent {
+		be := events[i]
+		act := benchActions[be.action]
+		return store.AuditEvent{OccurredAt: time.UnixMicro(be.at), ActorID: actorID, ActorEmail: actor.Email,
+			Action: act.action, ObjectType: "case", ObjectID: strconv.FormatInt(be.caseID, 10), ForceID: int64(be.force),
+			Summary: act.summary, RequestID: "bench", ClientAddr: "127.0.0.1"}
 	})
 	return int64(len(events)), err
 }
-
-// benchAuditRows feeds COPY one event at a time, chaining each hash to the
-// one before.
-type benchAuditRows struct {
-	events  []benchEvent
-	i       int
-	first   int64
-	prev    []byte
-	actorID int64
-	email   string
-	key     AuditKey
-	hasher  *chainHasher
-	row     []any
-}
-
-func (b *benchAuditRows) Next() bool {
-	if b.i >= len(b.events) {
-		return false
-	}
-	be := b.events[b.i]
-	act := benchActions[be.action]
-	e := AuditEvent{
-		ID: b.first + int64(b.i), OccurredAt: time.UnixMicro(be.at).UTC(), ActorID: b.actorID, ActorEmail: b.email,
-		Action: act.action, ObjectType: "case", ObjectID: strconv.FormatInt(be.caseID, 10), ForceID: int64(be.force),
-		Summary: act.summary, RequestID: "bench", ClientAddr: "127.0.0.1", KeyID: b.key.id, PrevHash: b.prev,
-	}
-	e.Hash = b.hasher.sum(e)
-	b.prev = e.Hash
-	b.row = []any{e.ID, e.OccurredAt, e.ActorID, e.ActorEmail, e.Action, e.ObjectType, e.ObjectID, e.ForceID,
-		e.Summary, e.RequestID, e.ClientAddr, e.KeyID, e.PrevHash, e.Hash}
-	b.i++
-	return true
-}
-
-func (b *benchAuditRows) Values() ([]any, error) { return b.row, nil }
-
-func (b *benchAuditRows) Err() error { return nil }
