@@ -298,6 +298,12 @@ func TestBrowserSendsPlansWithKeyboardOnly(t *testing.T) {
 		b.Press(demoPassword)
 		b.TabTo(submit)
 		b.PressAndWait(browsertest.Enter)
+		// The second step, by keyboard too: the code, then Enter.
+		b.WantPath("/login/code")
+		b.TabTo("#code")
+		b.Press(ts.totpCode(leicsLiaison))
+		b.TabTo(codeSubmit)
+		b.PressAndWait(browsertest.Enter)
 		b.WantPath("/")
 
 		card := fmt.Sprintf(`[data-testid="liaison-case"][data-case-id="%d"]`, st.leics)
