@@ -18,8 +18,10 @@ import (
 // into the view model as typed (readDate, readText), every problem goes into
 // the view model's components.Errors, and a form with problems is returned
 // as an error from invalid; handle then renders the page again, its values
-// kept and its error summary at the top, with 422. No handler sets
-// HasErrors or writes 422 itself.
+// kept and its error summary at the top, with 422. No form's handler sets
+// HasErrors or writes 422 itself. (The as-of boxes of the dashboard and the
+// lists are a filter of a page, not a form: those pages mark the day that
+// cannot be read by its boxes, and show the page as of today.)
 
 // formPage is a page showing a form: its title, whether it is wide, and
 // build, which makes its view given the layout. build may read what the

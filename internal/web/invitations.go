@@ -70,15 +70,14 @@ func (s *Server) tokenShow(w http.ResponseWriter, r *http.Request, purpose strin
 	if err != nil {
 		return s.linkProblem(w, r, purpose, err)
 	}
-	return s.renderPasswordChoice(w, r, http.StatusOK, purpose, token, u, components.Errors{})
+	return s.showForm(w, r, passwordChoicePage(purpose, token, u, components.Errors{}))
 }
 
-func (s *Server) renderPasswordChoice(w http.ResponseWriter, r *http.Request, status int, purpose, token string, u store.User, errs components.Errors) error {
+// passwordChoicePage is the form to choose a password from a one-time link.
+func passwordChoicePage(purpose, token string, u store.User, errs components.Errors) formPage {
 	tp := tokenPages[purpose]
-	p := s.page(r, tp.title)
-	p.HasErrors = errs.Any()
-	return s.render(w, r, status, components.ChoosePasswordPage(p, components.PasswordChoiceForm{
-		Action: tp.path + token, Heading: tp.heading, Name: u.Name, Email: u.Email, Errors: errs}))
+	return newFormPage(tp.title, components.ChoosePasswordPage, components.PasswordChoiceForm{
+		Action: tp.path + token, Heading: tp.heading, Name: u.Name, Email: u.Email, Errors: errs})
 }
 
 func (s *Server) tokenPost(w http.ResponseWriter, r *http.Request, purpose string) error {
@@ -100,7 +99,7 @@ func (s *Server) tokenPost(w http.ResponseWriter, r *http.Request, purpose strin
 		errs.Add("confirm", "The passwords do not match: type the same password twice")
 	}
 	if errs.Any() {
-		return s.renderPasswordChoice(w, r, http.StatusUnprocessableEntity, purpose, token, u, errs)
+		return invalid(passwordChoicePage(purpose, token, u, errs))
 	}
 	hash, err := auth.HashPassword(password, s.pwParams)
 	if err != nil {
@@ -115,7 +114,12 @@ func (s *Server) tokenPost(w http.ResponseWriter, r *http.Request, purpose strin
 }
 
 func (s *Server) passwordForgotForm(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, http.StatusOK, components.ForgotPasswordPage(s.page(r, "Reset your password"), components.ForgotForm{}))
+	return s.showForm(w, r, forgotPasswordPage(components.ForgotForm{}))
+}
+
+// forgotPasswordPage is the form to ask for a password reset link.
+func forgotPasswordPage(f components.ForgotForm) formPage {
+	return newFormPage("Reset your password", components.ForgotPasswordPage, f)
 }
 
 // passwordForgotPost sends a reset link when the address has an account,
@@ -124,9 +128,7 @@ func (s *Server) passwordForgotPost(w http.ResponseWriter, r *http.Request) erro
 	f := components.ForgotForm{Email: strings.TrimSpace(r.PostFormValue("email"))}
 	if !validEmail(f.Email) {
 		f.Errors.Add("email", "Enter an email address in the correct format, like name@example.com")
-		p := s.page(r, "Reset your password")
-		p.HasErrors = true
-		return s.render(w, r, http.StatusUnprocessableEntity, components.ForgotPasswordPage(p, f))
+		return invalid(forgotPasswordPage(f))
 	}
 	err := s.store.RequestPasswordReset(r.Context(), actor(r), f.Email)
 	if errors.Is(err, store.ErrThrottled) {

@@ -201,13 +201,12 @@ func (s *Server) secondFactorCodeForm(w http.ResponseWriter, r *http.Request) er
 	if !ok || err != nil {
 		return err
 	}
-	return s.renderCode(w, r, http.StatusOK, components.SecondFactorCodeForm{Email: u.Email})
+	return s.showForm(w, r, codePage(components.SecondFactorCodeForm{Email: u.Email}))
 }
 
-func (s *Server) renderCode(w http.ResponseWriter, r *http.Request, status int, f components.SecondFactorCodeForm) error {
-	p := s.page(r, "Enter your security code")
-	p.HasErrors = f.Errors.Any()
-	return s.render(w, r, status, components.SecondFactorCodePage(p, f))
+// codePage is the second step's form: a code from the app, or a recovery code.
+func codePage(f components.SecondFactorCodeForm) formPage {
+	return newFormPage("Enter your security code", components.SecondFactorCodePage, f)
 }
 
 // secondStepClaim counts a second-step attempt against the same throttle
@@ -251,11 +250,11 @@ func (s *Server) secondFactorCodePost(w http.ResponseWriter, r *http.Request) er
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	if code == "" {
 		f.Errors.Add("code", "Enter the code from your authenticator app, or a recovery code")
-		return s.renderCode(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(codePage(f))
 	}
 	key, claimID, err := s.secondStepClaim(w, r, u, func(wait string) error {
 		f.Errors.Add("code", "Too many wrong codes from this device. Wait "+wait+", then try again.")
-		return s.renderCode(w, r, http.StatusTooManyRequests, f)
+		return rejected(http.StatusTooManyRequests, codePage(f))
 	})
 	if claimID == 0 || err != nil {
 		return err
@@ -289,7 +288,7 @@ func (s *Server) secondFactorCodePost(w http.ResponseWriter, r *http.Request) er
 			msg = "That code has been used already. Wait for your app to show a new code, then enter it"
 		}
 		f.Errors.Add("code", msg)
-		return s.renderCode(w, r, http.StatusUnprocessableEntity, f)
+		return invalid(codePage(f))
 	}
 	a := actor(r)
 	a.UserID, a.Email, a.ForceID = u.ID, u.Email, u.ForceID
@@ -297,7 +296,7 @@ func (s *Server) secondFactorCodePost(w http.ResponseWriter, r *http.Request) er
 	if err := s.store.SecondFactorSucceeded(ctx, u.ID, claimID, step, recovery, e); err != nil {
 		if errors.Is(err, store.ErrCodeUsed) {
 			f.Errors.Add("code", "That code has been used already. Wait for your app to show a new code, then enter it")
-			return s.renderCode(w, r, http.StatusUnprocessableEntity, f)
+			return invalid(codePage(f))
 		}
 		return err
 	}
@@ -322,26 +321,32 @@ func (s *Server) secondFactorEnrolForm(w http.ResponseWriter, r *http.Request) e
 		}
 		s.sessions.Put(r.Context(), sessionPendingSecret, secret)
 	}
-	return s.renderEnrol(w, r, http.StatusOK, u, secret, nil)
+	return s.showForm(w, r, enrolPage(u, secret, nil))
 }
 
-func (s *Server) renderEnrol(w http.ResponseWriter, r *http.Request, status int, u store.User, secret string, errs components.Errors) error {
+// enrolPage is the form to set up an authenticator app: the secret as a
+// QR code drawn here and written out, and the first code to confirm it.
+func enrolPage(u store.User, secret string, errs components.Errors) formPage {
+	return formPage{title: "Set up an authenticator app", build: func(_ *http.Request, p *components.Page) (templ.Component, error) {
+		return enrolView(*p, u, secret, errs)
+	}}
+}
+
+func enrolView(p components.Page, u store.User, secret string, errs components.Errors) (templ.Component, error) {
 	url, err := auth.TOTPURL(u.Email, secret)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	png, err := qrcode.Encode(url, qrcode.Medium, 200)
 	if err != nil {
-		return fmt.Errorf("web: QR code: %w", err)
+		return nil, fmt.Errorf("web: QR code: %w", err)
 	}
 	f := components.SecondFactorEnrol{Email: u.Email, Errors: errs,
 		QRCode: templ.SafeURL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))}
 	for i := 0; i < len(secret); i += 4 {
 		f.SecretGroups = append(f.SecretGroups, secret[i:min(i+4, len(secret))])
 	}
-	p := s.page(r, "Set up an authenticator app")
-	p.HasErrors = errs.Any()
-	return s.render(w, r, status, components.SecondFactorEnrolPage(p, f))
+	return components.SecondFactorEnrolPage(p, f), nil
 }
 
 func (s *Server) secondFactorEnrolPost(w http.ResponseWriter, r *http.Request) error {
@@ -359,11 +364,11 @@ func (s *Server) secondFactorEnrolPost(w http.ResponseWriter, r *http.Request) e
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	if code == "" {
 		errs.Add("code", "Enter the 6-digit code your authenticator app shows")
-		return s.renderEnrol(w, r, http.StatusUnprocessableEntity, u, secret, errs)
+		return invalid(enrolPage(u, secret, errs))
 	}
 	key, claimID, err := s.secondStepClaim(w, r, u, func(wait string) error {
 		errs.Add("code", "Too many wrong codes from this device. Wait "+wait+", then try again.")
-		return s.renderEnrol(w, r, http.StatusTooManyRequests, u, secret, errs)
+		return rejected(http.StatusTooManyRequests, enrolPage(u, secret, errs))
 	})
 	if claimID == 0 || err != nil {
 		return err
@@ -374,7 +379,7 @@ func (s *Server) secondFactorEnrolPost(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 		errs.Add("code", "Enter the 6-digit code your app shows now: check the key was typed as shown and your device's clock is right")
-		return s.renderEnrol(w, r, http.StatusUnprocessableEntity, u, secret, errs)
+		return invalid(enrolPage(u, secret, errs))
 	}
 	codes := auth.NewRecoveryCodes()
 	hashes := make([][]byte, len(codes))
