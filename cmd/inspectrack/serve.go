@@ -16,7 +16,6 @@ import (
 	"inspectrack/internal/domain"
 	"inspectrack/internal/jobs"
 	"inspectrack/internal/metrics"
-	"inspectrack/internal/store"
 	"inspectrack/internal/web"
 )
 
@@ -117,7 +116,6 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	httpSrv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	ln = web.LimitListener(ln, cfg)
 	fmt.Fprintf(stdout, "inspectrack: serving on %s\n", displayURL(ln.Addr()))
-	go housekeeping(ctx, e, log)
 	go dashboardKeeper(ctx, e, cfg, log)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
@@ -212,31 +210,6 @@ func cmdWorker(ctx context.Context, args []string, getenv func(string) string, s
 	stopWorkers(w, log)
 	log.Info("stopped")
 	return nil
-}
-
-// housekeeping removes expired sessions and old failed sign-ins every ten
-// minutes until ctx ends. Any number of instances may run it: the DELETEs
-// are idempotent.
-func housekeeping(ctx context.Context, e *env, log *slog.Logger) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := e.store.Sessions().DeleteExpired(ctx); err != nil {
-				log.Warn("housekeeping", "err", err)
-			} else if n > 0 {
-				log.Debug("expired sessions removed", "count", n)
-			}
-			if n, err := e.store.DeleteLoginFailuresBefore(ctx, time.Now().Add(-store.LoginFailureRetention)); err != nil {
-				log.Warn("housekeeping", "err", err)
-			} else if n > 0 {
-				log.Debug("old failed sign-ins removed", "count", n)
-			}
-		}
-	}
 }
 
 // dashboardKeeper keeps the dashboard's counts counting today: every

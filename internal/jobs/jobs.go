@@ -54,6 +54,9 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, log *slog.L
 	if err := river.AddWorkerSafely(workers, &remindersWorker{st: st, log: log, now: time.Now, assessDays: o.AssessDays}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &cleanupWorker{st: st, log: log, now: time.Now}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 	cfg := &river.Config{
 		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:     workers,
@@ -67,6 +70,9 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, log *slog.L
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return RemindersArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "reminders"}),
+			river.NewPeriodicJob(river.PeriodicInterval(CleanupEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "cleanup"}),
 		},
 	}
 	if o.FetchPoll > 0 {
@@ -155,6 +161,42 @@ func (w *remindersWorker) Work(ctx context.Context, _ *river.Job[RemindersArgs])
 		if n > 0 {
 			w.log.Info("weekly digests enqueued", "count", n)
 		}
+	}
+	return nil
+}
+
+// CleanupEvery is how often expired sessions and old failed sign-ins are
+// deleted.
+const CleanupEvery = 10 * time.Minute
+
+// CleanupArgs is the periodic job that deletes expired sessions and failed
+// sign-ins older than store.LoginFailureRetention: once across any number
+// of instances, like the reminders.
+type CleanupArgs struct{}
+
+// Kind is the River job kind.
+func (CleanupArgs) Kind() string { return "cleanup" }
+
+type cleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+	st  *store.Store
+	log *slog.Logger
+	now func() time.Time
+}
+
+func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
+	n, err := w.st.Sessions().DeleteExpired(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.log.Debug("expired sessions removed", "count", n)
+	}
+	if n, err = w.st.DeleteLoginFailuresBefore(ctx, w.now().Add(-store.LoginFailureRetention)); err != nil {
+		return err
+	}
+	if n > 0 {
+		w.log.Debug("old failed sign-ins removed", "count", n)
 	}
 	return nil
 }

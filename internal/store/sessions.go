@@ -116,7 +116,7 @@ func (ss *Sessions) Commit(token string, b []byte, expiry time.Time) error {
 // Delete removes a session without a request context.
 func (ss *Sessions) Delete(token string) error { return ss.DeleteCtx(context.Background(), token) }
 
-// DeleteExpired removes expired sessions; serve runs it periodically.
+// DeleteExpired removes expired sessions; the periodic clean-up job runs it.
 func (ss *Sessions) DeleteExpired(ctx context.Context) (int64, error) {
 	tag, err := ss.s.pool.Exec(ctx, `DELETE FROM sessions WHERE expiry < now()`)
 	if err != nil {
