@@ -58,6 +58,17 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger) (*env, error
 		dir := filepath.Join(cfg.DataDir, "postgres")
 		log.Info("no DATABASE_URL: starting the embedded PostgreSQL cluster", "dir", dir)
 		c, err := pgembed.Start(ctx, pgembed.Options{Dir: dir, Logger: log})
+		if errors.Is(err, pgembed.ErrInUse) {
+			// `make run` is serving from it: a command beside it (user otp,
+			// audit verify) uses that server, and leaves it running.
+			conn, rerr := pgembed.RunningConnString(ctx, dir, "inspectrack")
+			if rerr != nil {
+				return nil, errors.Join(err, rerr)
+			}
+			log.Info("the embedded PostgreSQL cluster is already running: using it", "dir", dir)
+			e.connStr = conn
+			return e, nil
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -325,6 +325,30 @@ func TestSecondStartInSameProcessReturnsErrInUse(t *testing.T) {
 	}
 }
 
+func TestRunningConnStringReachesTheClusterAnotherProcessHolds(t *testing.T) {
+	t.Parallel()
+	needBinaries(t)
+	dir := t.TempDir()
+	startCluster(t, dir)
+
+	conn, err := RunningConnString(context.Background(), dir, DefaultDatabase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pgx.Connect(context.Background(), conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	var one int
+	if err := c.QueryRow(context.Background(), "select 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("select 1: %d, %v", one, err)
+	}
+	if _, err := RunningConnString(context.Background(), t.TempDir(), DefaultDatabase); err == nil {
+		t.Error("a folder with no running server gave a connection string")
+	}
+}
+
 func TestClusterRunsAsSystemUserWhenRoot(t *testing.T) {
 	t.Parallel()
 	needBinaries(t)
