@@ -228,9 +228,13 @@ func (c *Cluster) release() {
 
 // ConnString returns a pgx keyword/value connection string for database dbname, over the
 // cluster's Unix socket, as SuperUser.
-func (c *Cluster) ConnString(dbname string) string {
+func (c *Cluster) ConnString(dbname string) string { return connString(c.socketDir, Port, dbname) }
+
+// connString is the keyword/value connection string for database dbname over the Unix socket
+// in socketDir at port, as SuperUser.
+func connString(socketDir string, port int, dbname string) string {
 	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable",
-		quoteConnValue(c.socketDir), Port, quoteConnValue(SuperUser), quoteConnValue(dbname))
+		quoteConnValue(socketDir), port, quoteConnValue(SuperUser), quoteConnValue(dbname))
 }
 
 // EnsureDatabase creates database name unless it exists.

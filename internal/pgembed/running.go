@@ -37,8 +37,7 @@ func RunningConnString(ctx context.Context, dir, dbname string) (string, error) 
 		return "", fmt.Errorf("pgembed: %s: port %q in postmaster.pid: %w", dir, lines[3], err)
 	}
 	socket := strings.TrimSpace(lines[4])
-	conn := fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable",
-		quoteConnValue(socket), port, quoteConnValue(SuperUser), quoteConnValue(dbname))
+	conn := connString(socket, port, dbname)
 	c, err := pgx.Connect(ctx, conn)
 	if err != nil {
 		return "", fmt.Errorf("pgembed: connect to the running server in %s: %w", dir, err)
