@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -143,29 +145,20 @@ func (s *Store) CaseFor(ctx context.Context, sc Scope, findingID int64, forceCod
 	return c, nil
 }
 
-// stageSQL is the SQL mirror of domain.DeriveStage, for filtering and
-// sorting cases by stage in the database, as of the date @asof. It must
-// follow the domain rules exactly, in the same order (see the comment on
-// domain's seen.stage):
-//
-//   - an event counts once its date is on or before the as-of day (NULL
-//     never counts); a first submission counts on its Europe/London date;
-//   - a due date is overdue only when strictly before the as-of day;
-//   - a follow-up planned and not done by the as-of day decides the stage.
-//
-// TestStageSQLAgreesWithDomain checks it against DeriveStage for every
-// stage and the boundary days.
-const stageSQL = `(CASE
-	WHEN c.closed_on <= @asof THEN 'closed'
-	WHEN c.follow_up_planned_on IS NOT NULL AND c.follow_up_done_on <= @asof IS NOT TRUE
-		AND c.follow_up_planned_on < @asof THEN 'follow_up_overdue'
-	WHEN c.follow_up_planned_on IS NOT NULL AND c.follow_up_done_on <= @asof IS NOT TRUE THEN 'follow_up_scheduled'
-	WHEN c.assessment_published_on <= @asof THEN 'assessed'
-	WHEN c.assessment_started_on <= @asof THEN 'assessing'
-	WHEN (c.first_submitted_at AT TIME ZONE 'Europe/London')::date <= @asof THEN 'plan_received'
-	WHEN c.request_sent_on <= @asof AND c.plan_due_on < @asof THEN 'plan_overdue'
-	ELSE 'awaiting_plan'
-END)`
+// stageSQL is domain.DeriveStage in SQL: the stage of case c as of the
+// date @asof, by the database's case_stage (migrations/000026), the one
+// place the rule is written in SQL. TestStageSQLAgreesWithDomain checks it
+// against DeriveStage for every stage and the boundary days.
+const stageSQL = `case_stage(@asof, c.closed_on, c.follow_up_planned_on, c.follow_up_done_on,
+	c.assessment_published_on, c.assessment_started_on, c.first_submitted_at, c.request_sent_on, c.plan_due_on)`
+
+// keptStageSQL is the stage each case keeps for the day case_stage_state
+// says (normally today), in case_stages (joined by keptStageJoin): the
+// same as stageSQL for that day, read off an index.
+const (
+	keptStageSQL  = `cs.stage`
+	keptStageJoin = ` JOIN case_stages cs ON cs.case_id = c.id `
+)
 
 // stageKeys lists the stages in lifecycle order, for sorting by stage.
 func stageKeys() []string {
@@ -183,54 +176,139 @@ type CaseFilter struct {
 	FindingID int64
 	ForceCode string
 	Region    string
-	Stage     domain.Stage // computed as of AsOf by stageSQL
+	Stage     domain.Stage // as of AsOf (stageSQL)
 	AsOf      time.Time    // the day stages are reckoned on (required)
-	Sort      string       // a key of CaseSorts; "" is "force"
+	Sort      string       // force, region, reference, due or stage (IsCaseSort); "" is force
 	Desc      bool
-	Page      int // from 1
-	PerPage   int // default 50, at most 200
+	// The page is found by keyset: the cases that come after the case
+	// After in the order asked for, or (Before set) those just before the
+	// case Before; neither: the first page. A case outside sc or gone
+	// gives no page.
+	After, Before int64
+	PerPage       int // default 50, at most 200
 }
 
-// CaseSorts are the orders the case list offers, by key; every order ends
-// with force name and id so pages are stable.
-var CaseSorts = map[string]string{
-	"force":     `f.name`,
-	"region":    `f.region`,
-	"reference": `r.published_on, r.title, fi.reference`,
-	"due":       `c.plan_due_on`,
-	"stage":     `array_position(@stages::text[], ` + stageSQL + `)`,
+// sortKey is one term of a case list order.
+type sortKey struct {
+	expr string
+	desc bool
 }
 
-// CaseList is one page of cases and how many match in all.
+// caseOrder is the order of the case list by sort key and direction, and
+// the expression of the stage it orders by: a list page is read off
+// indexes in this order and continues after its last case by comparing
+// these terms, so no term may be NULL (the due date sorts a missing date
+// last either way) and every order ends with the case's id.
+func caseOrder(sort string, desc bool, stage string) ([]sortKey, bool) {
+	tail := []sortKey{{expr: `f.name`}, {expr: `fi.reference`}, {expr: `c.id`}}
+	var head []sortKey
+	switch sort {
+	case "", "force":
+		return append([]sortKey{{`f.name`, desc}}, tail[1:]...), true
+	case "region":
+		head = []sortKey{{`f.region`, desc}}
+	case "reference":
+		return []sortKey{{`r.published_on`, desc}, {`r.title`, desc}, {`fi.reference`, desc}, {expr: `f.name`}, {expr: `c.id`}}, true
+	case "due":
+		if desc {
+			head = []sortKey{{`COALESCE(c.plan_due_on, '-infinity'::date)`, true}}
+		} else {
+			head = []sortKey{{expr: `COALESCE(c.plan_due_on, 'infinity'::date)`}}
+		}
+	case "stage":
+		head = []sortKey{{`array_position(@stages::text[], ` + stage + `)`, desc}}
+	default:
+		return nil, false
+	}
+	return append(head, tail...), true
+}
+
+// IsCaseSort says whether the case list offers the order key.
+func IsCaseSort(key string) bool {
+	_, ok := caseOrder(key, false, stageSQL)
+	return ok
+}
+
+// orderBy is the ORDER BY of keys, reversed for a page before a case.
+func orderBy(keys []sortKey, reverse bool) string {
+	var terms []string
+	for _, k := range keys {
+		dir := " ASC"
+		if k.desc != reverse {
+			dir = " DESC"
+		}
+		terms = append(terms, k.expr+dir)
+	}
+	return ` ORDER BY ` + strings.Join(terms, ", ")
+}
+
+// seekPast is the condition that a case comes after (reverse: before) the
+// cursor's case in the order of keys, whose terms for the cursor are the
+// columns k0, k1, ... of the CTE cur. The first term is bounded on its own
+// as well, so the scan starts at the cursor instead of filtering its way
+// there.
+func seekPast(keys []sortKey, reverse bool) string {
+	op := func(k sortKey, orEqual bool) string {
+		o := ">"
+		if k.desc != reverse {
+			o = "<"
+		}
+		if orEqual {
+			o += "="
+		}
+		return o
+	}
+	cur := func(i int) string { return fmt.Sprintf(`(SELECT k%d FROM cur)`, i) }
+	var alts []string
+	for i, k := range keys {
+		var and []string
+		for j := range i {
+			and = append(and, keys[j].expr+` = `+cur(j))
+		}
+		and = append(and, k.expr+` `+op(k, false)+` `+cur(i))
+		alts = append(alts, `(`+strings.Join(and, ` AND `)+`)`)
+	}
+	return keys[0].expr + ` ` + op(keys[0], true) + ` ` + cur(0) + ` AND (` + strings.Join(alts, ` OR `) + `)`
+}
+
+// CaseList is one page of cases, how many match in all, and whether there
+// are cases before and after the page.
 type CaseList struct {
-	Cases []Case
-	Total int
+	Cases         []Case
+	Total         int
+	HasPrev, More bool
 }
 
-// ListCases returns one page of the cases in sc matching f.
+// ListCases returns one page of the cases in sc matching f. A stage as of
+// the day the cases keep their stage for (normally today) is read off
+// case_stages and counted from case_stage_counts; any other day's is
+// reckoned case by case.
 func (s *Store) ListCases(ctx context.Context, sc Scope, f CaseFilter) (CaseList, error) {
 	f.AsOf = domain.Date(f.AsOf.Date())
 	if f.PerPage <= 0 || f.PerPage > 200 {
 		f.PerPage = 50
 	}
-	if f.Page < 1 {
-		f.Page = 1
+	stage, from := stageSQL, caseFrom
+	kept := false
+	if f.Stage != "" || f.Sort == "stage" {
+		var on *time.Time
+		if err := s.db().QueryRow(ctx, `SELECT stages_on FROM case_stage_state`).Scan(&on); err != nil {
+			return CaseList{}, fmt.Errorf("store: list cases: %w", err)
+		}
+		if kept = on != nil && on.Equal(f.AsOf); kept {
+			stage, from = keptStageSQL, caseFrom+keptStageJoin
+		}
 	}
-	order, ok := CaseSorts[f.Sort]
+	keys, ok := caseOrder(f.Sort, f.Desc, stage)
 	if !ok {
-		order = CaseSorts["force"]
+		keys, _ = caseOrder("", f.Desc, stage)
 	}
-	dir := " ASC NULLS LAST"
-	if f.Desc {
-		dir = " DESC NULLS LAST"
-	}
-	// The statement names only the filters set, and its LIMIT and OFFSET
-	// are numbers, not parameters: PostgreSQL then keeps one good plan per
-	// shape of filter. With "(@x = '' OR col = @x)" for every filter its
-	// cached plan walked every recommendation to find one force's cases,
-	// and with a parameter for LIMIT it planned every execution anew: 3 ms
-	// for one force's cases at national scale instead of 0.5 ms.
-	where := ` WHERE true`
+	// The statement names only the filters set, and its LIMIT is a number,
+	// not a parameter: PostgreSQL then keeps one good plan per shape of
+	// filter. With "(@x = '' OR col = @x)" for every filter its cached plan
+	// walked every recommendation to find one force's cases, and with a
+	// parameter for LIMIT it planned every execution anew.
+	var conds []string
 	for _, c := range []struct {
 		set  bool
 		cond string
@@ -240,42 +318,68 @@ func (s *Store) ListCases(ctx context.Context, sc Scope, f CaseFilter) (CaseList
 		{f.FindingID != 0, `c.finding_id = @finding`},
 		{f.ForceCode != "", `f.code = @code`},
 		{f.Region != "", `f.region = @region`},
-		{f.Stage != "", stageSQL + ` = @stage`},
+		{f.Stage != "", stage + ` = @stage`},
 	} {
 		if c.set {
-			where += ` AND ` + c.cond
+			conds = append(conds, c.cond)
 		}
 	}
-	orderBy := ` ORDER BY ` + order + dir + `, f.name, fi.reference, c.id`
-	// The total: without a stage, report or recommendation filter, the
-	// cases kept per force in case_counts (a million cases counted in 250
-	// rows); with a report or recommendation, the few hundred of its cases
-	// read off their index; with a stage, counted.
-	total := `(SELECT count(*)` + caseFrom + where + `)`
-	if f.Stage == "" && f.ReportID == 0 && f.FindingID == 0 {
-		kept := ``
-		if sc.ForceID != 0 {
-			kept += ` AND k.force_id = @force`
-		}
-		if f.ForceCode != "" {
-			kept += ` AND f.code = @code`
-		}
-		if f.Region != "" {
-			kept += ` AND f.region = @region`
-		}
-		total = `(SELECT COALESCE(sum(k.cases), 0) FROM case_counts k JOIN forces f ON f.id = k.force_id WHERE true` + kept + `)`
+	where := ` WHERE true`
+	for _, c := range conds {
+		where += ` AND ` + c
 	}
-	// The page is chosen on narrow rows and only its cases are read whole;
-	// the total is a count of its own: sorting every matching case with its
-	// recommendation's words, to count them in a window, cost a force page
-	// (400 cases at national scale) twice as much.
-	q := `WITH page AS (SELECT c.id` + caseFrom + where + orderBy +
-		` LIMIT ` + strconv.Itoa(f.PerPage) + ` OFFSET ` + strconv.Itoa((f.Page-1)*f.PerPage) + `)
-		SELECT ` + caseColumns + `, ` + total + caseFrom + `
-		WHERE c.id IN (SELECT id FROM page)` + orderBy
+	// The total: without a report or recommendation filter, the cases kept
+	// per force in case_counts, or per force and stage in
+	// case_stage_counts (a million cases counted in a few hundred rows);
+	// with a report or recommendation, the few hundred of its cases read
+	// off their index; with a stage on another day, counted.
+	total := `(SELECT count(*)` + from + where + `)`
+	if f.ReportID == 0 && f.FindingID == 0 && (f.Stage == "" || kept) {
+		counted := ` FROM case_counts k`
+		if f.Stage != "" {
+			counted = ` FROM case_stage_counts k`
+		}
+		keptWhere := ` WHERE true`
+		for _, c := range []struct {
+			set  bool
+			cond string
+		}{
+			{sc.ForceID != 0, `k.force_id = @force`},
+			{f.ForceCode != "", `f.code = @code`},
+			{f.Region != "", `f.region = @region`},
+			{f.Stage != "", `k.stage = @stage`},
+		} {
+			if c.set {
+				keptWhere += ` AND ` + c.cond
+			}
+		}
+		total = `(SELECT COALESCE(sum(k.cases), 0)` + counted + ` JOIN forces f ON f.id = k.force_id` + keptWhere + `)`
+	}
+	// The page is chosen on narrow rows, after (or before) the cursor's
+	// case, and only its cases are read whole; one case more than the page
+	// says whether another page follows.
+	cursor, reverse := f.After, false
+	if f.Before != 0 {
+		cursor, reverse = f.Before, true
+	}
+	with := `WITH `
+	pageWhere := where
+	if cursor != 0 {
+		var terms []string
+		for i, k := range keys {
+			terms = append(terms, fmt.Sprintf(`%s AS k%d`, k.expr, i))
+		}
+		with += `cur AS (SELECT ` + strings.Join(terms, ", ") + from +
+			` WHERE c.id = @cursor AND (@force::bigint IS NULL OR c.force_id = @force)), `
+		pageWhere += ` AND ` + seekPast(keys, reverse)
+	}
+	q := with + `page AS (SELECT c.id` + from + pageWhere + orderBy(keys, reverse) +
+		` LIMIT ` + strconv.Itoa(f.PerPage+1) + `)
+		SELECT ` + caseColumns + `, ` + total + from + `
+		WHERE c.id IN (SELECT id FROM page)` + orderBy(keys, reverse)
 	args := pgx.NamedArgs{
 		"force": sc.ForceArg(), "report": f.ReportID, "finding": f.FindingID, "code": f.ForceCode,
-		"region": f.Region, "stage": string(f.Stage), "asof": f.AsOf, "stages": stageKeys(),
+		"region": f.Region, "stage": string(f.Stage), "asof": f.AsOf, "stages": stageKeys(), "cursor": cursor,
 	}
 	rows, err := s.db().Query(ctx, q, args)
 	if err != nil {
@@ -292,6 +396,16 @@ func (s *Store) ListCases(ctx context.Context, sc Scope, f CaseFilter) (CaseList
 	}
 	if err := rows.Err(); err != nil {
 		return list, fmt.Errorf("store: list cases: %w", err)
+	}
+	beyond := len(list.Cases) > f.PerPage
+	if beyond {
+		list.Cases = list.Cases[:f.PerPage]
+	}
+	if reverse {
+		slices.Reverse(list.Cases)
+		list.HasPrev, list.More = beyond, true
+	} else {
+		list.HasPrev, list.More = cursor != 0, beyond
 	}
 	return list, nil
 }

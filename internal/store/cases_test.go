@@ -139,6 +139,31 @@ func TestStageSQLAgreesWithDomain(t *testing.T) {
 				t.Errorf("as of %s, stage %s: SQL gives %v, domain %v", asOf.Format("2006-01-02"), stage, ids, want[stage])
 			}
 		}
+		// The stages kept for one day (cases.stage_today and their counts,
+		// read when the list is of that day and of no one recommendation)
+		// agree too, once the day is kept, and before that the list reckons
+		// them.
+		for _, keep := range []bool{false, true} {
+			if keep {
+				if err := st.MaintainDashboard(ctx, asOf, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, stage := range domain.Stages() {
+				got, err := st.ListCases(ctx, store.Scope{}, store.CaseFilter{AsOf: asOf, Stage: stage, PerPage: 200})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ids []int64
+				for _, c := range got.Cases {
+					ids = append(ids, c.ID)
+				}
+				slices.Sort(ids)
+				if !slices.Equal(ids, want[stage]) || got.Total != len(want[stage]) {
+					t.Errorf("as of %s (kept: %v), stage %s: list gives %v of %d, domain %v", asOf.Format("2006-01-02"), keep, stage, ids, got.Total, want[stage])
+				}
+			}
+		}
 	}
 }
 

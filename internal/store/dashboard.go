@@ -346,8 +346,9 @@ func (s *Store) sendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 
 // MaintainDashboard makes the dashboard's stored items count assessDays
 // (INSPECTRACK_ASSESS_DAYS: after a change of the setting it recomputes the
-// assessment items) and the counts it keeps count today, each only when
-// they do not already. It is the dashboard's only write besides the
+// assessment items), the counts it keeps count today and the stages the
+// cases keep (cases.stage_today) be today's, each only when they do not
+// already. It is the dashboard's only write besides the
 // triggers of the changes themselves: serve runs it before it listens and
 // every minute after, so that no page's GET writes.
 func (s *Store) MaintainDashboard(ctx context.Context, today time.Time, assessDays int) error {
@@ -361,6 +362,16 @@ func (s *Store) MaintainDashboard(ctx context.Context, today time.Time, assessDa
 	})
 	if err != nil {
 		return fmt.Errorf("store: dashboard: count %s: %w", today.Format(time.DateOnly), err)
+	}
+	// The stages the cases keep for the case list, in a transaction of its
+	// own: it locks the rows of the cases whose stage moves, which a
+	// change may hold while it waits for the dashboard's lock.
+	err = s.Tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `SELECT case_stages_reckon($1)`, today)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: case stages as of %s: %w", today.Format(time.DateOnly), err)
 	}
 	return nil
 }

@@ -188,7 +188,8 @@ func ensureTemplate(ctx context.Context) error {
 // itself.) Left out: what is
 // not the portal's data (sessions, sign-in failures, the audit itself,
 // upload blobs before a submission names them, and where a blob's bytes
-// are kept, which `blobs copy` records), the dashboard's kept counts, which
+// are kept, which `blobs copy` records), the dashboard's and the case
+// list's kept counts and stages, which
 // follow the audited changes or the date and settings, the data version,
 // which follows every change, and the delivery of messages (River's job
 // tables, outbound_messages' status, one-time link tokens minted as they
@@ -218,7 +219,7 @@ BEGIN
 	FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN
 		('schema_migrations', 'sessions', 'login_failures', 'audit_events', 'audit_head',
 		 'blobs', 'blob_chunks', 'blob_objects', 'dashboard_state', 'dashboard_items', 'dashboard_today',
-		 'data_version', 'data_version_pending', 'case_counts', 'outbound_messages', 'user_tokens', 'reset_requests')
+		 'data_version', 'data_version_pending', 'case_counts', 'case_stage_state', 'case_stages', 'case_stage_counts', 'outbound_messages', 'user_tokens', 'reset_requests')
 		AND tablename NOT LIKE 'river\_%'
 	LOOP
 		EXECUTE format('CREATE CONSTRAINT TRIGGER test_change_audited AFTER INSERT OR UPDATE OR DELETE ON %I

@@ -204,7 +204,7 @@ func dateChangeTimeline(_ context.Context, b *store.Batch, sc store.Scope, caseI
 }
 
 // caseListSorts are the case list's columns, in order, with the sort key
-// each offers (a key of store.CaseSorts).
+// each offers (store.IsCaseSort).
 var caseListSorts = []struct{ label, key string }{
 	{"Force", "force"}, {"Region", "region"}, {"Recommendation", "reference"}, {"Plan due", "due"}, {"Stage", "stage"},
 }
@@ -218,14 +218,25 @@ func (s *Server) casesList(w http.ResponseWriter, r *http.Request) error {
 		Desc: q.Get("dir") == "desc", AsOf: asOf, PerPage: casesPerPage}
 	f.ReportID, _ = strconv.ParseInt(q.Get("report"), 10, 64)
 	f.FindingID, _ = strconv.ParseInt(q.Get("finding"), 10, 64)
-	var err error
-	if f.Page, err = pageNumber(r); err != nil {
+	page, err := pageNumber(r)
+	if err != nil {
 		return err
+	}
+	if f.After, f.Before, err = pageCursor(r); err != nil {
+		return err
+	}
+	if page > 1 && f.After == 0 && f.Before == 0 {
+		// A page number alone (a link from before the list paged by
+		// keyset): the list from its start.
+		q := r.URL.Query()
+		q.Del("page")
+		http.Redirect(w, r, pathWithQuery(r.URL.Path, q), http.StatusSeeOther)
+		return nil
 	}
 	if st := domain.Stage(q.Get("stage")); st.Valid() {
 		f.Stage = st
 	}
-	if _, ok := store.CaseSorts[f.Sort]; !ok {
+	if !store.IsCaseSort(f.Sort) {
 		f.Sort = ""
 	}
 	k := readcache.Key("cases", sc.ForceID, fmt.Sprintf("%+v", f), f.AsOf.Format(time.DateOnly))
@@ -247,10 +258,10 @@ func (s *Server) casesList(w http.ResponseWriter, r *http.Request) error {
 	for _, col := range caseListSorts {
 		v.Headers = append(v.Headers, sortHeader(r.URL, col.label, col.key, f))
 	}
-	if err := checkPage(f.Page, casesPerPage, list.Total); err != nil {
-		return err
+	if len(list.Cases) == 0 && (f.After != 0 || f.Before != 0) {
+		return errNoSuchPage
 	}
-	v.Page = pagination(r.URL, f.Page, casesPerPage, len(list.Cases), list.Total)
+	v.Page = keysetPagination(r.URL, page, casesPerPage, list)
 	p := s.page(r, "Cases")
 	p.Wide = true
 	p.HasErrors = asOfErr != ""
@@ -337,7 +348,9 @@ func sortHeader(u *url.URL, label, key string, f store.CaseFilter) components.So
 		current = "force"
 	}
 	q := u.Query()
-	q.Del("page")
+	for _, k := range []string{"page", "after", "before"} {
+		q.Del(k) // a new order starts at its first page
+	}
 	q.Set("sort", key)
 	h := components.SortHeader{Label: label, AriaSort: "none"}
 	q.Del("dir")
@@ -381,6 +394,65 @@ func checkPage(page, perPage, total int) error {
 		return errNoSuchPage
 	}
 	return nil
+}
+
+// pageCursor reads the case a keyset page continues after (?after=) or
+// comes before (?before=); neither is the first page.
+func pageCursor(r *http.Request) (after, before int64, err error) {
+	q := r.URL.Query()
+	for _, c := range []struct {
+		name string
+		id   *int64
+	}{{"after", &after}, {"before", &before}} {
+		if v := q.Get(c.name); v != "" {
+			if *c.id, err = strconv.ParseInt(v, 10, 64); err != nil || *c.id < 1 {
+				return 0, 0, errNoSuchPage
+			}
+		}
+	}
+	if after != 0 && before != 0 {
+		return 0, 0, errNoSuchPage
+	}
+	return after, before, nil
+}
+
+// keysetPagination builds the pager of page (from 1, a number for the
+// reader: "Showing 26 to 50") of a list paged by keyset: Previous and Next
+// continue from the page's first and last case, with no numbered pages
+// (reaching page 40 would mean counting through the 39 before it).
+func keysetPagination(u *url.URL, page, perPage int, list store.CaseList) components.Pagination {
+	n := len(list.Cases)
+	pg := components.Pagination{Total: list.Total, From: (page-1)*perPage + 1, To: (page-1)*perPage + n}
+	if n == 0 {
+		pg.From = 0
+		return pg
+	}
+	href := func(cursor string, id int64, p int) string {
+		q := u.Query()
+		q.Del("after")
+		q.Del("before")
+		q.Del("page")
+		if p > 1 {
+			q.Set(cursor, strconv.FormatInt(id, 10))
+			q.Set("page", strconv.Itoa(p))
+		}
+		return pathWithQuery(u.Path, q)
+	}
+	if list.HasPrev || page > 1 {
+		pg.Prev = href("before", list.Cases[0].ID, max(page-1, 1))
+	}
+	if list.More {
+		pg.Next = href("after", list.Cases[n-1].ID, page+1)
+	}
+	return pg
+}
+
+// pathWithQuery is path with q, or path alone when q is empty.
+func pathWithQuery(path string, q url.Values) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
 }
 
 // pagination builds the pager for page (from 1) of a list of total rows,

@@ -3,9 +3,13 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"inspectrack/internal/domain"
 	"inspectrack/internal/seed"
@@ -148,9 +152,31 @@ func TestCaseListFiltersSortsAndPages(t *testing.T) {
 	if n := doc.Find(`[data-testid="case-row"]`).Length(); n != casesPerPage {
 		t.Errorf("first page has %d rows", n)
 	}
-	doc = c.get("/cases?asof=2017-06-01&page=2").doc(t)
+	// The list pages by keyset: Next continues after the page's last case,
+	// Previous comes back before the next page's first.
+	next, ok := doc.Find(`.govuk-pagination__next a`).Attr("href")
+	if !ok || !strings.Contains(next, "after=") || doc.Find(`.govuk-pagination__prev`).Length() != 0 {
+		t.Fatalf("first page's pager: next %q, %d previous links", next, doc.Find(`.govuk-pagination__prev`).Length())
+	}
+	first := doc.Find(`[data-testid="case-row"]`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+	doc = c.get(next).doc(t)
 	if n := doc.Find(`[data-testid="case-row"]`).Length(); n != 43-casesPerPage {
 		t.Errorf("second page has %d rows", n)
+	}
+	if got := strings.Join(strings.Fields(doc.Find(`caption`).Text()), " "); got != fmt.Sprintf("Showing %d to 43 of 43 cases", casesPerPage+1) {
+		t.Errorf("second page says %q", got)
+	}
+	if doc.Find(`.govuk-pagination__next`).Length() != 0 {
+		t.Error("the last page offers a next page")
+	}
+	prev, _ := doc.Find(`.govuk-pagination__prev a`).Attr("href")
+	back := c.get(prev).doc(t).Find(`[data-testid="case-row"]`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+	if prev != "/cases?asof=2017-06-01" || !slices.Equal(back, first) {
+		t.Errorf("previous from the second page is %q with %d rows, want the first page", prev, len(back))
+	}
+	// A page number alone, from a link made before: the list's start.
+	if res := c.get("/cases?asof=2017-06-01&page=2"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/cases?asof=2017-06-01" {
+		t.Errorf("a page number alone: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	// Every force but one sent its plan by 31 May 2017 (seed.StoryLateForce,
 	// in the South West, sent it on 2 June).

@@ -10,7 +10,8 @@ import (
 // whose offset overflows. Each is a 404, never a 500; the pages that exist
 // still answer. A page past the end is a 404 too, except on the dashboard,
 // whose store shows the first page instead (the ranking may have got
-// shorter since the link was made).
+// shorter since the link was made), and on the case list, which pages by
+// keyset: a page number alone is a link from before, sent to the start.
 func TestAPageNumberOutOfRangeIsNotFoundOnEveryPagedList(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
@@ -19,7 +20,7 @@ func TestAPageNumberOutOfRangeIsNotFoundOnEveryPagedList(t *testing.T) {
 		path         string
 		pastTheEndIs int
 	}{
-		{"/cases", http.StatusNotFound},
+		{"/cases", http.StatusSeeOther},
 		{"/forces/sussex", http.StatusNotFound},
 		{"/dashboard", http.StatusOK},
 	} {
@@ -36,6 +37,21 @@ func TestAPageNumberOutOfRangeIsNotFoundOnEveryPagedList(t *testing.T) {
 			if res := c.get(path + "?page=" + page); res.StatusCode != http.StatusNotFound {
 				t.Errorf("%s?page=%s: status %d, want 404", path, page, res.StatusCode)
 			}
+		}
+	}
+}
+
+// TestACaseListCursorThatIsNoCaseIsNotFound: the case list's Next and
+// Previous name a case to continue from; one that is not a number, not a
+// case, or both ways at once is a 404, never a 500.
+func TestACaseListCursorThatIsNoCaseIsNotFound(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := ts.as("manager@demo.test")
+	for _, q := range []string{"after=abc", "after=0", "after=-1", "before=1.5", "after=99999999999999999999",
+		"after=9223372036854775807", "before=9223372036854775807", "after=1&before=2"} {
+		if res := c.get("/cases?" + q); res.StatusCode != http.StatusNotFound {
+			t.Errorf("/cases?%s: status %d, want 404", q, res.StatusCode)
 		}
 	}
 }

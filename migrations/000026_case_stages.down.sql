@@ -1,0 +1,16 @@
+DROP INDEX cases_due_last_idx;
+DROP INDEX cases_due_first_idx;
+CREATE INDEX cases_due_asc_idx ON cases (plan_due_on ASC NULLS LAST);
+CREATE INDEX cases_due_desc_idx ON cases (plan_due_on DESC NULLS LAST);
+DROP FUNCTION case_stages_reckon(date);
+DROP TRIGGER case_stage_counted_delete ON case_stages;
+DROP TRIGGER case_stage_counted_update ON case_stages;
+DROP TRIGGER case_stage_counted_insert ON case_stages;
+DROP FUNCTION case_stage_counted();
+DROP TRIGGER cases_stage_kept_update ON cases;
+DROP TRIGGER cases_stage_kept_insert ON cases;
+DROP FUNCTION cases_stage_kept();
+DROP TABLE case_stage_counts;
+DROP TABLE case_stages;
+DROP TABLE case_stage_state;
+DROP FUNCTION case_stage(date, date, date, date, date, date, timestamptz, date, date);
