@@ -120,7 +120,8 @@ func (s *S3) URL() string { return "s3://" + s.bucket + "/" + s.prefix }
 // the size (upload). The key is the blob's id and a random suffix, never reused,
 // so no two databases sharing a bucket (a restored copy, say) can
 // overwrite each other's objects. If tx rolls back after Put, the object
-// stays in the bucket with no row naming it: unreachable, and harmless.
+// stays in the bucket with no row naming it, unreachable, until Sweep
+// deletes it.
 func (s *S3) Put(ctx context.Context, tx pgx.Tx, r io.Reader) (Blob, error) {
 	var b Blob
 	const nextID = `SELECT nextval(pg_get_serial_sequence('blobs', 'id'))`
