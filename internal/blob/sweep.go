@@ -165,4 +165,3 @@ func (s *S3) sweepBatch(ctx context.Context, batch []minio.ObjectInfo, cutoff ti
 	}
 	return nil
 }
-
