@@ -390,3 +390,26 @@ func TestBlobsSweepDeletesOnlyOldOrphansAndADryRunNothing(t *testing.T) {
 		t.Errorf("blobs sweep --grace 0s: %v, want a usage error", err)
 	}
 }
+
+func TestSeedDemoPutsTheDocumentsInTheConfiguredBucket(t *testing.T) {
+	t.Parallel()
+	src := testdb.ConnString(t)
+	srv := s3test.New(t, "documents")
+	vars := map[string]string{"DATABASE_URL": src, "INSPECTRACK_AUDIT_KEY": testAuditKey,
+		"INSPECTRACK_DEMO_PASSWORD": "demo password for tests", "INSPECTRACK_BLOB_URL": "s3://documents/demo"}
+	maps.Copy(vars, srv.Env())
+	if _, err := runWith(t, vars, "seed", "demo"); err != nil {
+		t.Fatal(err)
+	}
+	pool := connect(t, src)
+	var docs, chunks, objects int
+	err := pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM blob_chunks),
+		(SELECT count(*) FROM documents d JOIN blob_objects o ON o.blob_id = d.blob_id)`).Scan(&docs, &chunks, &objects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if docs == 0 || chunks != 0 || objects != docs || len(srv.Keys(t)) != docs {
+		t.Errorf("seed demo with a bucket: %d documents, %d chunks in PostgreSQL, %d recorded in the bucket, %d objects; want all in the bucket",
+			docs, chunks, objects, len(srv.Keys(t)))
+	}
+}
