@@ -43,6 +43,9 @@ type Options struct {
 	// SweepGrace is the age under which an unnamed object is kept
 	// (default blob.SweepGrace; tests use a short one).
 	SweepGrace time.Duration
+	// Swept, if not nil, is told how many objects (bytes in all) each
+	// sweep deleted: the metrics.
+	Swept func(deleted int, bytes int64)
 }
 
 // Client is a started River client working the portal's jobs.
@@ -71,7 +74,7 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, log *slog.L
 	// Registered on every instance, so that one without object storage
 	// (configured unlike the others) finishes a sweep job it fetches
 	// rather than retrying it as unknown.
-	if err := river.AddWorkerSafely(workers, &sweepWorker{s3: o.Sweeper, log: log, grace: o.SweepGrace}); err != nil {
+	if err := river.AddWorkerSafely(workers, &sweepWorker{s3: o.Sweeper, log: log, grace: o.SweepGrace, swept: o.Swept}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	cfg := &river.Config{
@@ -241,6 +244,7 @@ type sweepWorker struct {
 	s3    *blob.S3
 	log   *slog.Logger
 	grace time.Duration
+	swept func(int, int64)
 }
 
 // Timeout allows a listing of millions of objects (a thousand a request).
@@ -254,6 +258,10 @@ func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 	res, err := w.s3.Sweep(ctx, blob.SweepOptions{Grace: w.grace, Deleted: func(o blob.Orphan) {
 		w.log.Info("orphan object deleted", "object", "s3://"+w.s3.Bucket()+"/"+o.Key, "bytes", o.Size, "modified", o.Modified)
 	}})
+	if w.swept != nil && res.Deleted > 0 {
+		// Counted even when the sweep stopped part way: those are gone.
+		w.swept(res.Deleted, res.Bytes)
+	}
 	if err != nil {
 		return err
 	}

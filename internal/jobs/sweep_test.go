@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,7 +19,8 @@ import (
 
 // TestBlobSweepRunsWhenObjectStorageIsConfigured: with object storage the
 // workers sweep the bucket (on start, then periodically), deleting the
-// object of a rolled-back upload and keeping a committed one's.
+// object of a rolled-back upload and keeping a committed one's, and count
+// what they deleted.
 func TestBlobSweepRunsWhenObjectStorageIsConfigured(t *testing.T) {
 	t.Parallel()
 	pool, st := fixture(t)
@@ -48,8 +50,10 @@ func TestBlobSweepRunsWhenObjectStorageIsConfigured(t *testing.T) {
 		t.Fatalf("bucket holds %v, want the committed object and the orphan", srv.Keys(t))
 	}
 	time.Sleep(20 * time.Millisecond)
+	var deleted, deletedBytes atomic.Int64
 	c, err := jobs.Start(ctx, pool, st, slog.New(slog.DiscardHandler), jobs.Options{BaseURL: base,
-		FetchPoll: 50 * time.Millisecond, Sweeper: bs, SweepGrace: time.Millisecond})
+		FetchPoll: 50 * time.Millisecond, Sweeper: bs, SweepGrace: time.Millisecond,
+		Swept: func(n int, bytes int64) { deleted.Add(int64(n)); deletedBytes.Add(bytes) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,5 +68,12 @@ func TestBlobSweepRunsWhenObjectStorageIsConfigured(t *testing.T) {
 			t.Fatalf("after 30 s the bucket holds %v, want only %v", srv.Keys(t), kept)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// Counted (for the metrics) once the job has finished.
+	for deleted.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if deleted.Load() != 1 || deletedBytes.Load() != int64(len("rolled back")) {
+		t.Errorf("the sweep counted %d objects, %d bytes deleted; want 1 of %d", deleted.Load(), deletedBytes.Load(), len("rolled back"))
 	}
 }
