@@ -142,8 +142,8 @@ func blobsSweep(ctx context.Context, cfg config.Config, o blob.SweepOptions, std
 	if o.DryRun {
 		verb = "would delete"
 	}
-	o.Deleted = func(or blob.Orphan) {
-		fmt.Fprintf(stdout, "%s s3://%s/%s (%d bytes, uploaded %s): no row names it\n", verb, s.Bucket(), or.Key, or.Size, or.Modified.UTC().Format(time.RFC3339))
+	o.Deleted = func(orphan blob.Orphan) {
+		fmt.Fprintf(stdout, "%s s3://%s/%s (%d bytes, uploaded %s): no row names it\n", verb, s.Bucket(), orphan.Key, orphan.Size, orphan.Modified.UTC().Format(time.RFC3339))
 	}
 	res, err := s.Sweep(ctx, o)
 	if res.Deleted > 0 && !o.DryRun {
