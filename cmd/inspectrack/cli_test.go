@@ -74,7 +74,7 @@ func TestUsageListsEveryCommand(t *testing.T) {
 		t.Fatalf("help: exit %d", code)
 	}
 	for _, cmd := range []string{"serve", "migrate up", "seed demo", "seed bench", "user add", "user disable",
-		"user reset-password", "audit verify", "audit note", "blobs copy", "backup", "restore", "version", "help"} {
+		"user reset-password", "audit verify", "audit note", "blobs copy", "blobs sweep", "backup", "restore", "version", "help"} {
 		if !strings.Contains(out, "  "+cmd) {
 			t.Errorf("usage does not list %q:\n%s", cmd, out)
 		}

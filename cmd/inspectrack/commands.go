@@ -112,7 +112,12 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if err := e.connect(ctx); err != nil {
 		return err
 	}
-	res, err := seed.Demo(ctx, e.store, cfg.DemoPassword, auth.DefaultParams)
+	// The demo's documents go where the portal's uploads go.
+	blobs, err := e.blobStore(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := seed.Demo(ctx, e.store, cfg.DemoPassword, auth.DefaultParams, seed.WithBlobs(blobs))
 	if err != nil {
 		return err
 	}
@@ -122,7 +127,7 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if _, err := seed.StoryFollowUps(ctx, e.store); err != nil {
 		return err
 	}
-	current, err := seed.Current(ctx, e.store, time.Now())
+	current, err := seed.Current(ctx, e.store, time.Now(), seed.WithBlobs(blobs))
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,9 @@ commands:
   blobs copy --to s3://BUCKET/PREFIX
                                   copy the documents kept in PostgreSQL to object storage,
                                   each verified; run again to go on where it stopped
+  blobs sweep [--dry-run] [--grace 24h]
+                                  delete the objects under INSPECTRACK_BLOB_URL that no row names,
+                                  older than the grace (left by uploads whose transaction rolled back)
   backup FILE                     write a backup of the database (pg_dump of the server's version)
   restore FILE                    restore a backup into an empty database
   seed bench [--cases N]          the national-scale data set (about N cases), in a database of its own

@@ -167,6 +167,7 @@ func TestMetricsAreServedOnTheirOwnAddressOnly(t *testing.T) {
 		"inspectrack_read_cache_hits_total", "inspectrack_read_cache_misses_total",
 		"inspectrack_uploads_total", "inspectrack_upload_bytes_total",
 		"inspectrack_sign_ins_total", "inspectrack_sign_in_throttles_total",
+		"inspectrack_blob_orphans_deleted_total", "inspectrack_blob_orphan_bytes_deleted_total",
 		"go_goroutines", "process_resident_memory_bytes",
 	} {
 		if !regexp.MustCompile(`(?m)^` + name + `[{ ]`).MatchString(scrape) {

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"inspectrack/internal/blob"
 	"inspectrack/internal/config"
 	"inspectrack/internal/domain"
 	"inspectrack/internal/jobs"
@@ -98,7 +99,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = displayURL(ln.Addr())
 	}
-	workers, err := startWorkers(ctx, e, cfg, log)
+	workers, err := startWorkers(ctx, e, cfg, log, blobs, m)
 	if err != nil {
 		ln.Close()
 		return err
@@ -152,9 +153,13 @@ func displayURL(a net.Addr) string {
 }
 
 // startWorkers starts the job queue's workers: messages go out through
-// INSPECTRACK_SMTP_URL, or into the admin mailbox when it is not set.
-func startWorkers(ctx context.Context, e *env, cfg config.Config, log *slog.Logger) (*jobs.Client, error) {
+// INSPECTRACK_SMTP_URL, or into the admin mailbox when it is not set; with
+// documents in object storage, the bucket is swept of objects no row names.
+func startWorkers(ctx context.Context, e *env, cfg config.Config, log *slog.Logger, blobs blob.Store, m *metrics.Metrics) (*jobs.Client, error) {
 	o := jobs.Options{BaseURL: cfg.BaseURL, AssessDays: cfg.AssessDays}
+	if s3, ok := blobs.(*blob.S3); ok {
+		o.Sweeper, o.Swept = s3, m.OrphansDeleted
+	}
 	if cfg.SMTPURL != "" {
 		smtp, err := jobs.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
@@ -201,7 +206,13 @@ func cmdWorker(ctx context.Context, args []string, getenv func(string) string, s
 	if err := e.connect(ctx); err != nil {
 		return err
 	}
-	w, err := startWorkers(ctx, e, cfg, log)
+	// The worker sweeps the bucket as serve does: whichever instance is
+	// the queue's leader schedules the sweep.
+	blobs, err := e.blobStore(ctx)
+	if err != nil {
+		return err
+	}
+	w, err := startWorkers(ctx, e, cfg, log, blobs, nil)
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -316,5 +318,98 @@ func TestBlobsCopyMovesTheDocumentsToTheBucketAndServeReadsThem(t *testing.T) {
 	}
 	if _, err := runWith(t, vars, "blobs", "copy", "--to", "/not/a/bucket"); exitCode(err) != 2 {
 		t.Errorf("blobs copy to a folder: %v, want a usage error", err)
+	}
+}
+
+func TestBlobsSweepDeletesOnlyOldOrphansAndADryRunNothing(t *testing.T) {
+	t.Parallel()
+	src := testdb.ConnString(t)
+	srv := s3test.New(t, "documents")
+	vars := map[string]string{"DATABASE_URL": src, "INSPECTRACK_AUDIT_KEY": testAuditKey}
+	maps.Copy(vars, srv.Env())
+	pool := connect(t, src)
+	ctx := context.Background()
+	bs, err := blob.NewS3(ctx, pool, srv.Config("inspectrack"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		_, err := bs.Put(ctx, tx, strings.NewReader("a committed document"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Replace(t, "elsewhere/blobs/1-00ff", []byte("not the portal's"))
+	kept := srv.Keys(t)
+	_ = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := bs.Put(ctx, tx, strings.NewReader("rolled back")); err != nil {
+			return err
+		}
+		return fmt.Errorf("refused")
+	})
+	all := srv.Keys(t)
+	var orphan string
+	for _, k := range all {
+		if !slices.Contains(kept, k) {
+			orphan = k
+		}
+	}
+	if orphan == "" {
+		t.Fatalf("no orphan in %v", all)
+	}
+
+	if _, err := runWith(t, vars, "blobs", "sweep"); exitCode(err) != 2 {
+		t.Errorf("blobs sweep without INSPECTRACK_BLOB_URL: %v, want a usage error", err)
+	}
+	vars["INSPECTRACK_BLOB_URL"] = "s3://documents/inspectrack"
+	// The default grace (a day) keeps the new orphan.
+	out, err := runWith(t, vars, "blobs", "sweep")
+	if err != nil || !strings.Contains(out, "0 orphan objects (0 bytes) deleted") || !slices.Equal(srv.Keys(t), all) {
+		t.Errorf("sweep within the grace: %q, %v, bucket %v", out, err, srv.Keys(t))
+	}
+	time.Sleep(20 * time.Millisecond)
+	out, err = runWith(t, vars, "blobs", "sweep", "--dry-run", "--grace", "1ms")
+	if err != nil || !strings.Contains(out, "would delete s3://documents/"+orphan) || !strings.Contains(out, "dry run: nothing deleted") {
+		t.Errorf("dry run: %q, %v", out, err)
+	}
+	if !slices.Equal(srv.Keys(t), all) {
+		t.Errorf("the dry run deleted something: %v, was %v", srv.Keys(t), all)
+	}
+	out, err = runWith(t, vars, "blobs", "sweep", "--grace", "1ms")
+	if err != nil || !strings.Contains(out, "deleted s3://documents/"+orphan) || !strings.Contains(out, "1 orphan objects (11 bytes) deleted") {
+		t.Errorf("sweep: %q, %v", out, err)
+	}
+	if !slices.Equal(srv.Keys(t), kept) {
+		t.Errorf("after the sweep the bucket holds %v, want %v", srv.Keys(t), kept)
+	}
+	var audited int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'blobs.sweep'`).Scan(&audited); err != nil || audited != 1 {
+		t.Errorf("%d blobs.sweep audit events, want 1 (for the sweep that deleted) (%v)", audited, err)
+	}
+	if _, err := runWith(t, vars, "blobs", "sweep", "--grace", "0s"); exitCode(err) != 2 {
+		t.Errorf("blobs sweep --grace 0s: %v, want a usage error", err)
+	}
+}
+
+func TestSeedDemoPutsTheDocumentsInTheConfiguredBucket(t *testing.T) {
+	t.Parallel()
+	src := testdb.ConnString(t)
+	srv := s3test.New(t, "documents")
+	vars := map[string]string{"DATABASE_URL": src, "INSPECTRACK_AUDIT_KEY": testAuditKey,
+		"INSPECTRACK_DEMO_PASSWORD": "demo password for tests", "INSPECTRACK_BLOB_URL": "s3://documents/demo"}
+	maps.Copy(vars, srv.Env())
+	if _, err := runWith(t, vars, "seed", "demo"); err != nil {
+		t.Fatal(err)
+	}
+	pool := connect(t, src)
+	var docs, chunks, objects int
+	err := pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM blob_chunks),
+		(SELECT count(*) FROM documents d JOIN blob_objects o ON o.blob_id = d.blob_id)`).Scan(&docs, &chunks, &objects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if docs == 0 || chunks != 0 || objects != docs || len(srv.Keys(t)) != docs {
+		t.Errorf("seed demo with a bucket: %d documents, %d chunks in PostgreSQL, %d recorded in the bucket, %d objects; want all in the bucket",
+			docs, chunks, objects, len(srv.Keys(t)))
 	}
 }

@@ -38,8 +38,7 @@ type Blob struct {
 // commits: a rollback (a refused upload, a client gone, a crash) leaves
 // nothing behind. The object store (S3) uploads the object under a fresh
 // key and records the key in tx: an object of a rolled-back transaction
-// stays in the bucket, named by no row, which is why the PostgreSQL store
-// is the default.
+// stays in the bucket, named by no row, until S3.Sweep deletes it.
 //
 // Open returns the blob's content as a stream, which fails with ErrCorrupt
 // at the end when the bytes do not match what Put recorded.

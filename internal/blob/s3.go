@@ -115,12 +115,16 @@ func NewS3(ctx context.Context, pool *pgxpool.Pool, cfg S3Config) (*S3, error) {
 // URL is where new blobs go, as s3://bucket/prefix.
 func (s *S3) URL() string { return "s3://" + s.bucket + "/" + s.prefix }
 
+// Bucket is the bucket new blobs go to.
+func (s *S3) Bucket() string { return s.bucket }
+
 // Put streams r into a new object, hashing it as it goes, then records
 // the blob and its object in tx. Memory is one part (PartSize) whatever
 // the size (upload). The key is the blob's id and a random suffix, never reused,
 // so no two databases sharing a bucket (a restored copy, say) can
 // overwrite each other's objects. If tx rolls back after Put, the object
-// stays in the bucket with no row naming it: unreachable, and harmless.
+// stays in the bucket with no row naming it, unreachable, until Sweep
+// deletes it.
 func (s *S3) Put(ctx context.Context, tx pgx.Tx, r io.Reader) (Blob, error) {
 	var b Blob
 	const nextID = `SELECT nextval(pg_get_serial_sequence('blobs', 'id'))`

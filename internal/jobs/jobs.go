@@ -7,6 +7,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"inspectrack/internal/blob"
 	"inspectrack/internal/store"
 )
 
@@ -35,6 +37,15 @@ type Options struct {
 	// FetchPoll overrides how often a worker looks for jobs when it was
 	// not notified (tests use a short one); default River's 1 s.
 	FetchPoll time.Duration
+	// Sweeper, when documents are kept in object storage, is swept of
+	// the objects no row names every SweepEvery (blob.S3.Sweep).
+	Sweeper *blob.S3
+	// SweepGrace is the age under which an unnamed object is kept
+	// (default blob.SweepGrace; tests use a short one).
+	SweepGrace time.Duration
+	// Swept, if not nil, is told how many objects (bytes in all) each
+	// sweep deleted: the metrics.
+	Swept func(deleted int, bytes int64)
 }
 
 // Client is a started River client working the portal's jobs.
@@ -57,6 +68,15 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, log *slog.L
 	if err := river.AddWorkerSafely(workers, &cleanupWorker{st: st, log: log, now: time.Now}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	if o.SweepGrace <= 0 {
+		o.SweepGrace = blob.SweepGrace
+	}
+	// Registered on every instance, so that one without object storage
+	// (configured unlike the others) finishes a sweep job it fetches
+	// rather than retrying it as unknown.
+	if err := river.AddWorkerSafely(workers, &sweepWorker{s3: o.Sweeper, log: log, grace: o.SweepGrace, swept: o.Swept}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 	cfg := &river.Config{
 		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:     workers,
@@ -74,6 +94,11 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, log *slog.L
 				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "cleanup"}),
 		},
+	}
+	if o.Sweeper != nil {
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(SweepEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true, ID: "blob_sweep"}))
 	}
 	if o.FetchPoll > 0 {
 		cfg.FetchPollInterval = o.FetchPoll
@@ -197,6 +222,52 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 	}
 	if n > 0 {
 		w.log.Debug("old failed sign-ins removed", "count", n)
+	}
+	return nil
+}
+
+// SweepEvery is how often the bucket is swept of the objects no row
+// names: with the grace of a day, an orphan is gone within 30 hours.
+const SweepEvery = 6 * time.Hour
+
+// SweepArgs is the periodic job that deletes the objects of the bucket
+// no row names, once older than the grace (blob.S3.Sweep): once across
+// any number of instances, like the reminders, and only where documents
+// are kept in object storage.
+type SweepArgs struct{}
+
+// Kind is the River job kind.
+func (SweepArgs) Kind() string { return "blob_sweep" }
+
+type sweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	s3    *blob.S3
+	log   *slog.Logger
+	grace time.Duration
+	swept func(int, int64)
+}
+
+// Timeout allows a listing of millions of objects (a thousand a request).
+func (w *sweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return time.Hour }
+
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
+	if w.s3 == nil {
+		w.log.Warn("blob sweep: this instance has no INSPECTRACK_BLOB_URL; the instances' settings differ")
+		return river.JobCancel(errors.New("blob sweep: no object storage configured on this instance"))
+	}
+	res, err := w.s3.Sweep(ctx, blob.SweepOptions{Grace: w.grace, Deleted: func(o blob.Orphan) {
+		w.log.Info("orphan object deleted", "object", "s3://"+w.s3.Bucket()+"/"+o.Key, "bytes", o.Size, "modified", o.Modified)
+	}})
+	if w.swept != nil && res.Deleted > 0 {
+		// Counted even when the sweep stopped part way: those are gone.
+		w.swept(res.Deleted, res.Bytes)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Deleted > 0 || res.Foreign > 0 {
+		w.log.Info("blob sweep", "url", w.s3.URL(), "objects", res.Objects, "deleted", res.Deleted, "bytes", res.Bytes,
+			"young", res.Young, "foreign", res.Foreign)
 	}
 	return nil
 }

@@ -31,6 +31,8 @@ type Metrics struct {
 	uploadBytes prometheus.Counter
 	signIns     *prometheus.CounterVec
 	throttles   *prometheus.CounterVec
+	orphans     prometheus.Counter
+	orphanBytes prometheus.Counter
 }
 
 // New makes the metrics in a registry of their own, with the Go runtime's
@@ -63,6 +65,14 @@ func New() *Metrics {
 		Namespace: namespace, Name: "sign_in_throttles_total",
 		Help: "Sign-ins held back: refused (the client has failed too often) or slowed (the account has).",
 	}, []string{"kind"})
+	m.orphans = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "blob_orphans_deleted_total",
+		Help: "Objects of the bucket that no row named (uploads whose transaction rolled back) deleted by the sweep.",
+	})
+	m.orphanBytes = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "blob_orphan_bytes_deleted_total",
+		Help: "Bytes of the objects the sweep deleted.",
+	})
 	for _, r := range []string{"stored", "refused", "too_large"} {
 		m.uploads.WithLabelValues(r)
 	}
@@ -72,7 +82,7 @@ func New() *Metrics {
 	for _, k := range []string{"refused", "slowed"} {
 		m.throttles.WithLabelValues(k)
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.uploads, m.uploadBytes, m.signIns, m.throttles,
+	m.reg.MustRegister(m.requests, m.latency, m.uploads, m.uploadBytes, m.signIns, m.throttles, m.orphans, m.orphanBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -128,6 +138,16 @@ func (m *Metrics) UploadRefused(tooLarge bool) {
 		r = "too_large"
 	}
 	m.uploads.WithLabelValues(r).Inc()
+}
+
+// OrphansDeleted records objects (bytes in all) the bucket's sweep
+// deleted: named by no row and older than the grace.
+func (m *Metrics) OrphansDeleted(n int, bytes int64) {
+	if m == nil {
+		return
+	}
+	m.orphans.Add(float64(n))
+	m.orphanBytes.Add(float64(bytes))
 }
 
 // SignIn records a sign-in whose password was checked.

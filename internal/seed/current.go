@@ -45,7 +45,7 @@ const currentPublished = -210
 // force's position in the list, so every rule of the dashboard has items:
 // plans overdue and due soon, assessments overdue, the recommendation
 // overdue, follow-ups overdue and due soon, and some cases closed.
-func Current(ctx context.Context, st *store.Store, now time.Time) (bool, error) {
+func Current(ctx context.Context, st *store.Store, now time.Time, opts ...Option) (bool, error) {
 	today := domain.Today(now)
 	day := func(n int) time.Time { return domain.AddDays(today, n) }
 	var exists bool
@@ -75,7 +75,7 @@ func Current(ctx context.Context, st *store.Store, now time.Time) (bool, error) 
 			}
 		}
 	}
-	blobs := blob.NewPostgres(st.Pool())
+	blobs := blobStore(st, opts)
 	// The report, its recommendations, their cases, requests and plans go
 	// through the store's own methods, as an inspector's and the forces'
 	// would, in one transaction (a commit each would cost a flush each).

@@ -34,7 +34,7 @@ var StoryLatePlanAt = time.Date(2017, 6, 2, 11, 20, 0, 0, domain.London())
 // the cases' submission dates and the audit trail are kept as the portal
 // keeps them. A case with a plan already is left alone, so seeding twice
 // adds nothing.
-func storyPlans(ctx context.Context, st *store.Store) error {
+func storyPlans(ctx context.Context, st *store.Store, blobs blob.Store) error {
 	rec, err := StoryRecommendation(ctx, st)
 	if err != nil {
 		return err
@@ -58,7 +58,6 @@ func storyPlans(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return fmt.Errorf("seed: story plans: %w", err)
 	}
-	blobs := blob.NewPostgres(st.Pool())
 	for i, c := range cases {
 		if c.PlanVersions > 0 || c.ClosedOn != nil {
 			continue

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"inspectrack/internal/auth"
+	"inspectrack/internal/blob"
 	"inspectrack/internal/store"
 )
 
@@ -72,11 +73,36 @@ type Result struct {
 	Password string
 }
 
+// Option changes how the demo is seeded.
+type Option func(*options)
+
+type options struct {
+	blobs blob.Store // nil: PostgreSQL
+}
+
+// WithBlobs keeps the demo's documents in bs, the portal's blob store (an
+// S3 bucket when INSPECTRACK_BLOB_URL names one), as its uploads are;
+// without it they go into PostgreSQL.
+func WithBlobs(bs blob.Store) Option { return func(o *options) { o.blobs = bs } }
+
+// blobStore is where the documents go: the one given, else PostgreSQL.
+func blobStore(st *store.Store, opts []Option) blob.Store {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.blobs == nil {
+		return blob.NewPostgres(st.Pool())
+	}
+	return o.blobs
+}
+
 // Demo seeds the demo data. password is INSPECTRACK_DEMO_PASSWORD: when
 // given, every demo user gets it; when empty, new demo users get a
 // generated one (reported once in Result) and existing ones keep theirs.
-func Demo(ctx context.Context, st *store.Store, password string, params auth.Params) (Result, error) {
+func Demo(ctx context.Context, st *store.Store, password string, params auth.Params, opts ...Option) (Result, error) {
 	var res Result
+	blobs := blobStore(st, opts)
 	forces, err := Forces()
 	if err != nil {
 		return res, err
@@ -101,7 +127,7 @@ func Demo(ctx context.Context, st *store.Store, password string, params auth.Par
 	// each would cost a disk flush each, seconds in all. The plans come
 	// first, so that each assessment lists the plan it reviewed.
 	err = st.InTx(ctx, func(st *store.Store) error {
-		if err := storyPlans(ctx, st); err != nil {
+		if err := storyPlans(ctx, st, blobs); err != nil {
 			return err
 		}
 		return demoAssessments(ctx, st)
